@@ -1,0 +1,52 @@
+# hearth: the two commands of the README.
+#   make run    builds whatever is missing, then serves on 127.0.0.1:8080
+#   make test   builds whatever is missing, then runs every test suite
+# Engines are built by scripts/deps.sh into ~/.cache/hearth/deps/<key> (outside the repo).
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# Models: $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.
+HEARTH_MODELS ?= $(if $(wildcard ../shared/models),$(abspath ../shared/models),$(HOME)/.hearth/models)
+export HEARTH_MODELS
+
+.PHONY: all deps build run test test-unit e2e-deps format clean distclean
+
+all: build
+
+deps:
+	@scripts/deps.sh >/dev/null
+
+# Reconfigures when the engines' prefix changes (a new deps key) or the build folder is new.
+build: deps
+	@prefix=$$(scripts/deps.sh --prefix); \
+	if ! grep -qs "HEARTH_DEPS_PREFIX:PATH=$$prefix$$" $(BUILD)/CMakeCache.txt; then \
+	    launcher=""; command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; \
+	    cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEARTH_DEPS_PREFIX=$$prefix \
+	        -DHEARTH_SHARED_MODELS=$(HEARTH_MODELS) $$launcher >/dev/null || exit 1; \
+	fi
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/src/cli/hearth serve --host $(HOST) --port $(PORT) --models-dir $(HEARTH_MODELS)
+
+e2e-deps:
+	@cd tests/e2e && { [ -d node_modules/openai ] && [ node_modules/.package-lock.json -nt package-lock.json ]; } || \
+	    npm ci --no-audit --no-fund --loglevel=error
+
+test: build e2e-deps
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)
+
+# Also drops the engine cache: the next build fetches and builds the engines again.
+distclean: clean
+	rm -rf $${HEARTH_CACHE:-$$HOME/.cache/hearth}

@@ -1,0 +1,8 @@
+# Warnings apply to hearth's own targets only; engine headers come in as SYSTEM includes.
+function(hearth_set_warnings target)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                             -Wcast-align -Woverloaded-virtual)
+    if(HEARTH_WARNINGS_AS_ERRORS)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
+endfunction()

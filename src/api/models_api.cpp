@@ -1,0 +1,71 @@
+#include "api/models_api.h"
+
+#include <nlohmann/json.hpp>
+
+namespace hearth::api {
+
+using nlohmann::json;
+
+namespace {
+
+std::string dump(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json model_object(const registry::ModelStatus& model) {
+    const core::ModelFileInfo& info = model.entry.info;
+    json out = {
+        {"id", model.entry.id},
+        {"object", "model"},
+        {"created", model.entry.created_unix},
+        {"owned_by", "hearth"},
+        {"kind", core::to_string(info.kind)},
+        {"state", registry::to_string(model.state)},
+        {"format", info.format},
+        {"architecture", info.architecture},
+        {"quantization", info.quantization},
+        {"size_bytes", info.size_bytes},
+        {"context_length", info.context_length},
+        {"embedding_length", info.embedding_length},
+        {"has_chat_template", info.has_chat_template},
+        {"path", info.path},
+    };
+    if (!model.last_error.empty()) {
+        out["last_error"] = model.last_error;
+    }
+    return out;
+}
+
+}  // namespace
+
+ApiReply models_list_reply(const std::vector<registry::ModelStatus>& models,
+                           const std::vector<registry::RejectedFile>& rejected) {
+    json data = json::array();
+    for (const auto& model : models) {
+        data.push_back(model_object(model));
+    }
+    // Files that look like models but cannot be served, with the reason: an extension beside OpenAI's list.
+    json unservable = json::array();
+    for (const auto& file : rejected) {
+        unservable.push_back({{"path", file.path}, {"reason", file.reason}});
+    }
+    return ApiReply{200, dump({{"object", "list"}, {"data", data}, {"unservable", unservable}})};
+}
+
+ApiReply model_reply(const registry::ModelStatus& model) {
+    return ApiReply{200, dump(model_object(model))};
+}
+
+ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version) {
+    json ready = json::array();
+    json states = json::object();
+    for (const auto& model : models) {
+        if (model.state == registry::ModelState::READY) {
+            ready.push_back(model.entry.id);
+        }
+        states[model.entry.id] = registry::to_string(model.state);
+    }
+    return ApiReply{200, dump({{"status", "ok"}, {"version", version}, {"ready", ready}, {"models", states}})};
+}
+
+}  // namespace hearth::api

@@ -1,0 +1,44 @@
+#include "cli/cli_app.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/command_serve.h"
+#include "util/log.h"
+#include "util/version.h"
+
+namespace hearth::cli {
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"hearth: a local, private AI inference server"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "hearth " + std::string(HEARTH_VERSION));
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    ServeOptions serve;
+    add_serve_command(app, serve);
+    // CLI11 would only say "a subcommand is required" for a misspelt command: name it instead.
+    const std::string first = argc > 1 ? argv[1] : "";
+    const auto named_first = [&first](const CLI::App* sub) { return sub->check_name(first); };
+    if (!first.empty() && first[0] != '-' && app.get_subcommands(named_first).empty()) {
+        std::cerr << "hearth: unknown command '" << first << "' (see hearth --help)\n";
+        return 2;
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    log::Level level = log::Level::INFO;
+    log::parse_level(log_level, level);
+    log::init(level);
+    if (app.got_subcommand("serve")) {
+        return run_serve(serve);
+    }
+    return 2;
+}
+
+}  // namespace hearth::cli

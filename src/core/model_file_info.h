@@ -1,0 +1,23 @@
+#pragma once
+// What probing a model file found out, before anything is loaded. Plain data; no engine types.
+
+#include <cstdint>
+#include <string>
+
+#include "core/model_kind.h"
+
+namespace hearth::core {
+
+struct ModelFileInfo {
+    std::string path;
+    uint64_t size_bytes = 0;
+    ModelKind kind = ModelKind::LLM;
+    std::string format;        // "gguf" or "ggml" (whisper.cpp)
+    std::string architecture;  // GGUF general.architecture, or "whisper"
+    std::string quantization;  // e.g. "Q8_0", "F16"; empty when unknown
+    uint64_t context_length = 0;
+    uint64_t embedding_length = 0;
+    bool has_chat_template = false;
+};
+
+}  // namespace hearth::core

@@ -1,0 +1,19 @@
+#pragma once
+// What a model file is for. Detected from the file itself (GGUF metadata or the whisper ggml magic).
+
+#include <optional>
+#include <string_view>
+
+namespace hearth::core {
+
+enum class ModelKind {
+    LLM,        // decoder language model: chat and completions
+    EMBEDDING,  // encoder or pooled model: /v1/embeddings
+    RERANK,     // cross-encoder with rank pooling: /v1/rerank
+    WHISPER,    // whisper.cpp speech-to-text model
+};
+
+std::string_view to_string(ModelKind kind);
+std::optional<ModelKind> parse_model_kind(std::string_view name);
+
+}  // namespace hearth::core

@@ -1,0 +1,33 @@
+#pragma once
+// Process-wide engine set-up: loads the ggml backends (CPU, CUDA, ... as built), initialises llama.cpp, and
+// routes llama.cpp / whisper.cpp / ggml logs into hearth's log. Create exactly one, in main, before any
+// model is loaded; it must outlive every model.
+
+#include <string>
+#include <vector>
+
+namespace hearth::engine {
+
+struct BackendDevice {
+    std::string name;
+    std::string description;
+    std::string type;  // "cpu", "gpu", "igpu", "accel"
+    size_t memory_free = 0;
+    size_t memory_total = 0;
+};
+
+class BackendGuard {
+public:
+    BackendGuard();
+    ~BackendGuard();
+    BackendGuard(const BackendGuard&) = delete;
+    BackendGuard& operator=(const BackendGuard&) = delete;
+
+    // The ggml backend devices this build can use (thread-safe after construction).
+    static std::vector<BackendDevice> devices();
+};
+
+// Engine version strings for /health and --version.
+std::string engine_versions();
+
+}  // namespace hearth::engine

@@ -1,0 +1,166 @@
+#include "http/http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "util/log.h"
+
+namespace hearth::http::detail {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+HttpRequest to_request(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
+    HttpRequest out;
+    out.method = std::string(in.method_string());
+    out.target = std::string(in.target());
+    const size_t q = out.target.find('?');
+    out.path = out.target.substr(0, q);
+    out.query = q == std::string::npos ? "" : out.target.substr(q + 1);
+    for (const auto& field : in) {
+        out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    out.body = in.body();
+    out.remote_address = remote;
+    return out;
+}
+
+std::string remote_of(const net::ip::tcp::socket& socket) {
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, const SessionShared& shared)
+    : stream_(std::move(socket)), shared_(shared) {}
+
+void HttpSession::start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::wait_for_request, shared_from_this()));
+}
+
+// Two deadlines: the next request's first byte must come within the idle timeout (the read timeout for a new
+// connection), and once it has started, the whole request within the read timeout.
+void HttpSession::wait_for_request() {
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+        return read_request();
+    }
+    stream_.expires_after(first_request_ ? shared_.config.read_timeout : shared_.config.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&HttpSession::on_request_start, shared_from_this()));
+}
+
+void HttpSession::on_request_start(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        return close();
+    }
+    buffer_.commit(bytes);
+    read_request();
+}
+
+void HttpSession::read_request() {
+    parser_.emplace();
+    parser_->body_limit(shared_.config.max_body_bytes);
+    parser_->header_limit(shared_.config.max_header_bytes);
+    stream_.expires_after(shared_.config.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+        return close();
+    }
+    if (ec == bhttp::error::body_limit) {
+        return send_transport_error(
+            413, "request body exceeds the limit of " + std::to_string(shared_.config.max_body_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::header_limit) {
+        return send_transport_error(
+            431, "request headers exceed the limit of " + std::to_string(shared_.config.max_header_bytes) + " bytes");
+    }
+    if (ec) {
+        return send_transport_error(400, "malformed HTTP request: " + ec.message());
+    }
+    first_request_ = false;
+    const auto& request = parser_->get();
+    http_version_ = request.version();
+    keep_alive_ = request.keep_alive();
+    dispatch(to_request(request, remote_of(stream_.socket())));
+}
+
+void HttpSession::dispatch(HttpRequest request) {
+    // Handlers may run long (generation); no transport timeout applies while one runs.
+    stream_.expires_never();
+    net::post(*shared_.handler_pool, [self = shared_from_this(), request = std::move(request)]() mutable {
+        HttpResponse response = self->shared_.handler(request);
+        net::post(self->stream_.get_executor(),
+                  [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+    });
+}
+
+void HttpSession::write(HttpResponse response) {
+    response_ = {};
+    response_.version(http_version_);
+    response_.result(static_cast<unsigned>(response.status));
+    response_.set(bhttp::field::server, "hearth");
+    response_.set(bhttp::field::content_type, response.content_type);
+    for (const Header& h : response.headers) {
+        response_.insert(h.name, h.value);
+    }
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive_);
+    response_.prepare_payload();
+    stream_.expires_after(shared_.config.write_timeout);
+    bhttp::async_write(stream_, response_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+}
+
+void HttpSession::on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    if (!ec && linger_on_close_) {
+        return linger();
+    }
+    if (ec || !keep_alive_) {
+        return close();
+    }
+    wait_for_request();
+}
+
+void HttpSession::send_transport_error(int status, const std::string& message) {
+    // The rest of the request may still be unread on the socket: answer, then close the connection.
+    keep_alive_ = false;
+    linger_on_close_ = true;
+    log::debug("http: {} from {}: {}", status, remote_of(stream_.socket()), message);
+    write(shared_.error_formatter(status, message));
+}
+
+// Closing a socket with unread data makes the kernel send a reset, which can destroy the error response
+// before the client reads it. So: stop sending, then discard what the client still sends, for a bounded time.
+void HttpSession::linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+}
+
+void HttpSession::drain() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+            return self->close();
+        }
+        self->drain();
+    });
+}
+
+void HttpSession::close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+}
+
+}  // namespace hearth::http::detail

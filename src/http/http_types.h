@@ -1,0 +1,47 @@
+#pragma once
+// hearth's own transport types: handlers see these, never Boost.Beast. Plain data, no OpenAI knowledge.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hearth::http {
+
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+struct HttpRequest {
+    std::string method;  // upper case, as sent: "GET", "POST", ...
+    std::string target;  // path and query as sent
+    std::string path;    // target before '?', not percent-decoded
+    std::string query;   // target after '?'
+    std::vector<Header> headers;
+    std::string body;
+    std::string remote_address;
+
+    // Case-insensitive header lookup; the first value when repeated.
+    std::optional<std::string> header(std::string_view name) const;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::vector<Header> headers;
+    std::string body;
+};
+
+// Handles one request. Runs on a handler-pool thread, never on an I/O thread; MUST NOT throw.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Builds the response for errors the transport detects itself (malformed request, body over the limit),
+// so that their body has the same shape as every other error. MUST NOT throw.
+using HttpErrorFormatter = std::function<HttpResponse(int status, const std::string& message)>;
+
+bool iequals(std::string_view a, std::string_view b);
+// Percent-decoding of one path segment or query value; nullopt when malformed ("%G1", truncated "%4").
+std::optional<std::string> percent_decode(std::string_view text);
+
+}  // namespace hearth::http

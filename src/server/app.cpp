@@ -1,0 +1,80 @@
+#include "server/app.h"
+
+#include <csignal>
+
+#include "engine/backend.h"
+#include "http/http_server.h"
+#include "http/router.h"
+#include "registry/model_registry.h"
+#include "server/routes.h"
+#include "util/log.h"
+
+namespace hearth::server {
+
+// Member order is start-up order; destruction runs in reverse (HTTP first, engines last).
+struct App::Impl {
+    explicit Impl(ServerConfig cfg)
+        : config(std::move(cfg)),
+          registry(config.models_dir),
+          context{registry},
+          http(
+              config.http, [this](const http::HttpRequest& req) { return dispatch_request(router, req); },
+              transport_error_response) {
+        register_routes(router, context);
+    }
+
+    ServerConfig config;
+    engine::BackendGuard backends;
+    registry::ModelRegistry registry;
+    RouteContext context;
+    http::Router router;
+    http::HttpServer http;
+};
+
+App::App(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+App::~App() {
+    stop();
+}
+
+Result<void> App::start() {
+    log::info("models directory {}: {} servable, {} not servable", impl_->config.models_dir,
+              impl_->registry.list().size(), impl_->registry.rejected().size());
+    return impl_->http.start();
+}
+
+uint16_t App::port() const {
+    return impl_->http.port();
+}
+
+void App::stop() {
+    impl_->http.stop();
+}
+
+namespace {
+
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
+}  // namespace
+
+void block_stop_signals() {
+    const sigset_t set = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // A client that disconnects mid-write must not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+int wait_for_stop_signal() {
+    const sigset_t set = stop_signals();
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+}  // namespace hearth::server

@@ -1,0 +1,34 @@
+#pragma once
+// The composition root of `hearth serve`: builds the modules in dependency order (engine backends, registry,
+// routes, HTTP) and tears them down in reverse. Thread contract: construct, start(), then wait() or stop()
+// from one thread.
+
+#include <memory>
+
+#include "server/server_config.h"
+#include "util/result.h"
+
+namespace hearth::server {
+
+class App {
+public:
+    explicit App(ServerConfig config);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    Result<void> start();
+    uint16_t port() const;
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Blocks SIGINT and SIGTERM for every thread created afterwards; call first thing in main.
+void block_stop_signals();
+// Waits for SIGINT or SIGTERM (blocked by block_stop_signals) and returns the signal number.
+int wait_for_stop_signal();
+
+}  // namespace hearth::server

@@ -1,0 +1,97 @@
+#include "server/routes.h"
+
+#include <exception>
+
+#include "api/models_api.h"
+#include "server/reply.h"
+#include "util/log.h"
+#include "util/version.h"
+
+namespace hearth::server {
+
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::RouteParams;
+
+HttpResponse get_health(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
+    return to_http(api::health_reply(ctx.registry.list(), std::string(HEARTH_VERSION)));
+}
+
+HttpResponse get_models(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
+    return to_http(api::models_list_reply(ctx.registry.list(), ctx.registry.rejected()));
+}
+
+HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& params) {
+    const std::string& id = params.at("id");
+    auto model = ctx.registry.find(id);
+    if (!model) {
+        return error_response(make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model"));
+    }
+    return to_http(api::model_reply(*model));
+}
+
+}  // namespace
+
+http::RouteHandler guard(http::RouteHandler inner) {
+    return [inner = std::move(inner)](const HttpRequest& req, const RouteParams& params) -> HttpResponse {
+        try {
+            return inner(req, params);
+        } catch (const std::exception& e) {
+            log::error("{} {}: unhandled exception: {}", req.method, req.path, e.what());
+        } catch (...) {
+            log::error("{} {}: unhandled non-standard exception", req.method, req.path);
+        }
+        return error_response(make_error(ErrorCode::INTERNAL, "internal server error"));
+    };
+}
+
+void register_routes(http::Router& router, RouteContext& ctx) {
+    using Endpoint = HttpResponse (*)(RouteContext&, const HttpRequest&, const RouteParams&);
+    const auto bind = [&ctx](Endpoint endpoint) {
+        return guard(
+            [&ctx, endpoint](const HttpRequest& req, const RouteParams& params) { return endpoint(ctx, req, params); });
+    };
+    // clang-format off
+    // method      path                  handler
+    router.add("GET", "/health",          bind(get_health));
+    router.add("GET", "/v1/health",       bind(get_health));
+    router.add("GET", "/v1/models",       bind(get_models));
+    router.add("GET", "/v1/models/{id*}", bind(get_model));
+    // clang-format on
+}
+
+HttpResponse dispatch_request(const http::Router& router, const HttpRequest& request) {
+    http::RouteMatch match = router.match(request.method, request.path);
+    switch (match.status) {
+        case http::MatchStatus::FOUND: return (*match.handler)(request, match.params);
+        case http::MatchStatus::BAD_PATH:
+            return error_response(make_error(ErrorCode::INVALID_ARGUMENT, "malformed percent-encoding in the path"));
+        case http::MatchStatus::METHOD_NOT_ALLOWED: {
+            std::string allow;
+            for (const std::string& m : match.allowed_methods) {
+                allow += (allow.empty() ? "" : ", ") + m;
+            }
+            HttpResponse response = error_response(make_error(
+                ErrorCode::METHOD_NOT_ALLOWED,
+                "Method " + request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")"));
+            response.headers.push_back({"Allow", allow});
+            return response;
+        }
+        case http::MatchStatus::NOT_FOUND: break;
+    }
+    return error_response(make_error(ErrorCode::NOT_FOUND, "Unknown route " + request.method + " " + request.path));
+}
+
+HttpResponse transport_error_response(int status, const std::string& message) {
+    ErrorCode code = ErrorCode::INVALID_ARGUMENT;
+    if (status == 413) {
+        code = ErrorCode::PAYLOAD_TOO_LARGE;
+    } else if (status == 431) {
+        code = ErrorCode::HEADERS_TOO_LARGE;
+    }
+    return error_response(make_error(code, message));
+}
+
+}  // namespace hearth::server

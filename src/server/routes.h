@@ -1,0 +1,26 @@
+#pragma once
+// The route table and the glue between http and api: one flat list of (method, path, handler), every handler
+// wrapped so that an exception becomes a 500 OpenAI-shaped error and never leaves the handler.
+
+#include "http/router.h"
+#include "registry/model_registry.h"
+
+namespace hearth::server {
+
+// What route handlers may use. Borrowed references; App owns them and outlives the HTTP server.
+struct RouteContext {
+    registry::ModelRegistry& registry;
+};
+
+void register_routes(http::Router& router, RouteContext& context);
+
+// Wraps a handler so that an exception becomes a 500 OpenAI-shaped error and never leaves it.
+http::RouteHandler guard(http::RouteHandler inner);
+
+// Dispatches one request through the router: unknown route -> 404, wrong method -> 405 (with Allow).
+http::HttpResponse dispatch_request(const http::Router& router, const http::HttpRequest& request);
+
+// The body of errors the transport detects itself (400 malformed, 413 too large, 431 headers).
+http::HttpResponse transport_error_response(int status, const std::string& message);
+
+}  // namespace hearth::server

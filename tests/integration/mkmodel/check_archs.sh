@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Proves that hearth-mkmodel's models are real models: each architecture is generated at test size and then
+# loaded and run by llama.cpp's and whisper.cpp's own reference tools (not by hearth), so a wrong tensor
+# name, shape, type or metadata key fails here rather than somewhere deep in the server.
+#
+# usage: check_archs.sh MKMODEL DEPS_PREFIX SCRATCH_DIR CASE
+#   CASE: llama | qwen2 | qwen3 | bert | rerank | whisper | determinism
+# env:   HEARTH_SHARED_MODELS (default /work/shared/models) for audio/jfk.wav
+set -euo pipefail
+
+if [ $# -ne 4 ]; then
+    echo "usage: $0 MKMODEL DEPS_PREFIX SCRATCH_DIR CASE" >&2
+    exit 2
+fi
+MKMODEL=$1
+PREFIX=$2
+TOOLS=$PREFIX/tools
+CASE=$4
+WORK=$3/$CASE
+SHARED=${HEARTH_SHARED_MODELS:-/work/shared/models}
+TOOL_TIMEOUT=120
+SERVER_PID=""
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+log() { echo "[$CASE] $*"; }
+fail() {
+    echo "[$CASE] FAIL: $*" >&2
+    exit 1
+}
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+}
+trap stop_server EXIT
+
+# generate OUT ARGS...: runs the generator and insists on success and a non-empty file.
+generate() {
+    local out=$1
+    shift
+    local started=$SECONDS
+    "$MKMODEL" "$@" -o "$out" >"$WORK/mkmodel.out" 2>"$WORK/mkmodel.err" ||
+        fail "hearth-mkmodel $* failed: $(cat "$WORK/mkmodel.err")"
+    [ -s "$out" ] || fail "hearth-mkmodel $* wrote no file"
+    [ ! -e "$out.tmp" ] || fail "hearth-mkmodel left $out.tmp behind"
+    log "generated $(basename "$out") ($*) in $((SECONDS - started))s: $(stat -c %s "$out") bytes"
+}
+
+# The llama.cpp tools are dynamically linked to impl libraries next to them; say so plainly when one is missing.
+require_tool() {
+    local tool=$TOOLS/$1
+    [ -x "$tool" ] || fail "$tool not found (run scripts/deps.sh)"
+    local probe
+    if ! probe=$("$tool" --help 2>&1 >/dev/null) && grep -q "error while loading shared libraries" <<<"$probe"; then
+        fail "$tool cannot start: $(grep "error while loading" <<<"$probe")"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# HTTP and JSON helpers: curl when present, else node's fetch; JSON is always checked with node.
+
+http_get_ok() {
+    if command -v curl >/dev/null; then
+        curl -sf --max-time 5 "$1" >/dev/null
+    else
+        node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))' "$1"
+    fi
+}
+
+http_post_json() {
+    if command -v curl >/dev/null; then
+        curl -sS --fail-with-body --max-time 60 -H 'Content-Type: application/json' -d "$2" "$1"
+    else
+        node -e '
+            fetch(process.argv[1], {method: "POST", headers: {"Content-Type": "application/json"}, body: process.argv[2]})
+                .then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1); })
+                .catch(e => { console.error(String(e)); process.exit(1); });' "$1" "$2"
+    fi
+}
+
+# json_assert BODY SCRIPT: SCRIPT is a node expression body with `b` bound to the parsed JSON; it must
+# return an empty string on success or a description of what is wrong.
+json_assert() {
+    local problem
+    problem=$(node -e '
+        let b;
+        try { b = JSON.parse(process.argv[1]); } catch (e) { console.log("not JSON: " + process.argv[1].slice(0, 200)); process.exit(0); }
+        const check = new Function("b", process.argv[2]);
+        console.log(check(b) || "");' "$1" "$2") || fail "node could not run the JSON check"
+    [ -z "$problem" ] || fail "$problem"
+}
+
+free_port() {
+    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });' 2>/dev/null ||
+        echo $((20000 + RANDOM % 30000))
+}
+
+# start_server MODEL ARGS...: starts llama-server on a free loopback port and waits for /health; sets PORT.
+# A port taken between probing and binding makes the server exit, so that case is retried on a new port.
+start_server() {
+    local model=$1
+    shift
+    local attempt
+    for attempt in 1 2 3; do
+        PORT=$(free_port)
+        "$TOOLS/llama-server" -m "$model" --host 127.0.0.1 --port "$PORT" "$@" >"$WORK/server.log" 2>&1 &
+        SERVER_PID=$!
+        local waited
+        for waited in $(seq 1 300); do
+            if http_get_ok "http://127.0.0.1:$PORT/health"; then
+                log "llama-server up on port $PORT after ~$((waited / 5))s (attempt $attempt)"
+                return 0
+            fi
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.2
+        done
+        stop_server
+    done
+    fail "llama-server did not come up for $(basename "$model"): $(tail -5 "$WORK/server.log")"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checks
+
+# check_completion MODEL GGML_TYPE_NAME: greedy completion must succeed, print generated text after the prompt,
+# and the loader must report tensors of the expected type (ggml's names: f32, f16, q8_0, q4_0, q4_K).
+check_completion() {
+    local model=$1 type=$2
+    local out=$WORK/completion.out err=$WORK/completion.err
+    timeout "$TOOL_TIMEOUT" "$TOOLS/llama-completion" -m "$model" -p "Hello" -n 8 -no-cnv --temp 0 -s 1 -v \
+        >"$out" 2>"$err" || fail "llama-completion exited $? on $(basename "$model"): $(grep -iE "error|fail" "$err" | head -3)"
+    local text
+    text=$(cat "$out")
+    # SentencePiece vocabularies print the prompt with their leading space.
+    text=${text#" "}
+    [[ $text == Hello* ]] || fail "completion output does not start with the prompt: '$text'"
+    [ ${#text} -gt 5 ] || fail "no generated text after the prompt for $(basename "$model")"
+    grep -qE "llama_model_loader: - type +$type: +[0-9]+ tensors" "$err" ||
+        fail "$(basename "$model") has no $type tensors: $(grep -E 'llama_model_loader: - type' "$err" | sort -u | tr '\n' ' ')"
+    grep -qE "eval time = .*/ +[1-9][0-9]* runs" "$err" || fail "no decode timings: nothing was generated"
+    log "llama-completion OK on $(basename "$model") ($type): $(tr '\n' ' ' <<<"$text" | head -c 80)"
+}
+
+# check_embeddings MODEL DIM: /v1/embeddings must return one finite, non-zero vector of the model's width.
+check_embeddings() {
+    local model=$1 dim=$2
+    start_server "$model" --embeddings
+    local body
+    body=$(http_post_json "http://127.0.0.1:$PORT/v1/embeddings" '{"input": "The quick brown fox"}') ||
+        fail "POST /v1/embeddings failed: $body"
+    json_assert "$body" "
+        const d = b.data;
+        if (!Array.isArray(d) || d.length !== 1) return 'expected one embedding, got ' + JSON.stringify(b).slice(0, 200);
+        const v = d[0].embedding;
+        if (!Array.isArray(v) || v.length !== $dim) return 'expected $dim dims, got ' + (v && v.length);
+        if (!v.every(Number.isFinite)) return 'embedding has non-finite values';
+        if (v.every(x => x === 0)) return 'embedding is all zeros';
+        return '';"
+    stop_server
+    log "embeddings OK on $(basename "$model"): $dim dims"
+}
+
+check_rerank() {
+    local model=$1
+    start_server "$model" --rerank
+    local body request='{"query": "What is a panda?", "documents": ["hi", "The giant panda is a bear.", "Paris is in France."]}'
+    body=$(http_post_json "http://127.0.0.1:$PORT/v1/rerank" "$request") || fail "POST /v1/rerank failed: $body"
+    json_assert "$body" "
+        const r = b.results;
+        if (!Array.isArray(r) || r.length !== 3) return 'expected 3 results, got ' + JSON.stringify(b).slice(0, 200);
+        const idx = r.map(x => x.index).sort();
+        if (idx.join() !== '0,1,2') return 'result indices are ' + idx.join();
+        if (!r.every(x => Number.isFinite(x.relevance_score))) return 'missing relevance_score';
+        return '';"
+    stop_server
+    log "rerank OK on $(basename "$model"): $body"
+}
+
+# check_whisper MODEL FTYPE QNTVR [EXTRA ARGS]: whisper-cli must read the weight type and quantization
+# version from the header, load every tensor and print at least one segment.
+check_whisper() {
+    local model=$1 ftype=$2 qntvr=$3
+    shift 3
+    local out=$WORK/whisper.out err=$WORK/whisper.err wav=$SHARED/audio/jfk.wav
+    [ -f "$wav" ] || fail "$wav not found (set HEARTH_SHARED_MODELS)"
+    timeout "$TOOL_TIMEOUT" "$TOOLS/whisper-cli" -m "$model" -f "$wav" "$@" >"$out" 2>"$err" ||
+        fail "whisper-cli exited $? on $(basename "$model"): $(grep -iE "error|fail" "$err" | head -3)"
+    grep -qE "whisper_model_load: ftype += $ftype\$" "$err" || fail "whisper.cpp did not read ftype $ftype"
+    grep -qE "whisper_model_load: qntvr += $qntvr\$" "$err" || fail "whisper.cpp did not read qntvr $qntvr"
+    grep -qE "whisper_model_load: model size += +[0-9.]+ MB" "$err" || fail "whisper.cpp loaded no tensors"
+    # Random weights emit random timestamp tokens, which can even print as negative times.
+    grep -qE '^\[[-0-9:.]+ --> [-0-9:.]+\]' "$out" || fail "whisper-cli printed no segments: $(head -c 200 "$out")"
+    log "whisper-cli OK on $(basename "$model") (ftype $ftype): $(head -c 100 "$out" | tr '\n' ' ')"
+}
+
+# expect_usage_error OUT ARGS...: exit code 2, exactly one error line, and no output file (nor its .tmp).
+expect_usage_error() {
+    local out=$1
+    shift
+    local rc=0
+    "$MKMODEL" "$@" -o "$out" >"$WORK/bad.out" 2>"$WORK/bad.err" || rc=$?
+    [ "$rc" -eq 2 ] || fail "hearth-mkmodel $* exited $rc, expected 2"
+    [ "$(wc -l <"$WORK/bad.err")" -eq 1 ] || fail "expected one stderr line for '$*', got: $(cat "$WORK/bad.err")"
+    grep -q "error" "$WORK/bad.err" || fail "no error message for '$*'"
+    [ ! -e "$out" ] && [ ! -e "$out.tmp" ] || fail "hearth-mkmodel $* left a file behind"
+    log "rejected ($*): $(cat "$WORK/bad.err")"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cases
+
+case_decoder() {
+    local preset=$1 type_a=$2 ggml_a=$3 type_b=$4 ggml_b=$5
+    require_tool llama-completion
+    generate "$WORK/$preset-$type_a.gguf" --preset "$preset" --type "$type_a" --seed 1
+    check_completion "$WORK/$preset-$type_a.gguf" "$ggml_a"
+    generate "$WORK/$preset-$type_b.gguf" --preset "$preset" --type "$type_b" --seed 2
+    check_completion "$WORK/$preset-$type_b.gguf" "$ggml_b"
+}
+
+case_llama() {
+    case_decoder tiny-llama f32 f32 q4_k q4_K
+    # A Llama 2 style variant: SentencePiece vocab, no template, separate output head, wider FFN.
+    generate "$WORK/llama-spm.gguf" --arch llama --vocab llama-spm --template none --untied \
+        --layers 1 --embd 64 --ff 96 --heads 2 --type q8_0
+    check_completion "$WORK/llama-spm.gguf" q8_0
+}
+
+case_bert() {
+    require_tool llama-server
+    generate "$WORK/tiny-bert-f16.gguf" --preset tiny-bert --type f16
+    check_embeddings "$WORK/tiny-bert-f16.gguf" 64
+    generate "$WORK/bert-mean-q8_0.gguf" --arch bert --pooling mean --layers 2 --embd 96 --ff 192 --heads 3 --type q8_0
+    check_embeddings "$WORK/bert-mean-q8_0.gguf" 96
+}
+
+case_rerank() {
+    require_tool llama-server
+    generate "$WORK/tiny-rerank-q8_0.gguf" --preset tiny-rerank --type q8_0
+    check_rerank "$WORK/tiny-rerank-q8_0.gguf"
+}
+
+case_whisper() {
+    require_tool whisper-cli
+    generate "$WORK/tiny-whisper-f16.bin" --preset tiny-whisper
+    check_whisper "$WORK/tiny-whisper-f16.bin" 1 0
+    # Quantized files store 1000 * quantization version + GGML_FTYPE_MOSTLY_Q8_0; whisper.cpp splits the two.
+    # Greedy decoding without temperature fallback keeps the garbage transcription short.
+    generate "$WORK/tiny-whisper-q8_0.bin" --preset tiny-whisper --type q8_0 --seed 5
+    check_whisper "$WORK/tiny-whisper-q8_0.bin" 7 2 -nf -bs 1 -bo 1
+}
+
+case_determinism() {
+    local a=$WORK/a.gguf b=$WORK/b.gguf c=$WORK/c.gguf
+    # The thread count differs on purpose: rows are seeded independently, so it must not change a byte.
+    generate "$a" --preset tiny-qwen3 --type q4_k --seed 7 --threads 1
+    generate "$b" --preset tiny-qwen3 --type q4_k --seed 7 --threads 3
+    generate "$c" --preset tiny-qwen3 --type q4_k --seed 8
+    local sum_a sum_b sum_c
+    sum_a=$(sha256sum "$a" | cut -d' ' -f1)
+    sum_b=$(sha256sum "$b" | cut -d' ' -f1)
+    sum_c=$(sha256sum "$c" | cut -d' ' -f1)
+    [ "$sum_a" = "$sum_b" ] || fail "same preset and seed gave different files: $sum_a vs $sum_b"
+    # A second run of the same generator in the same process must not pick up state either.
+    generate "$WORK/d.gguf" --preset tiny-qwen3 --type q4_k --seed 7
+    cmp -s "$a" "$WORK/d.gguf" || fail "a third run with the same seed differs"
+    [ "$sum_a" != "$sum_c" ] || fail "different seeds gave identical files"
+    [ "$(stat -c %s "$a")" = "$(stat -c %s "$c")" ] || fail "the seed changed the file size"
+    generate "$WORK/w1.bin" --preset tiny-whisper --seed 3
+    generate "$WORK/w2.bin" --preset tiny-whisper --seed 3
+    cmp -s "$WORK/w1.bin" "$WORK/w2.bin" || fail "whisper output is not deterministic"
+    log "deterministic: $sum_a (seed 7, twice), $sum_c (seed 8)"
+
+    local bad=$WORK/bad.gguf
+    expect_usage_error "$bad" --preset no-such-preset
+    expect_usage_error "$bad" --arch gpt9
+    expect_usage_error "$bad" --preset tiny-llama --type q3_x
+    expect_usage_error "$bad" --arch llama --embd 66 --heads 4
+    expect_usage_error "$bad" --arch llama --heads 4 --kv-heads 3
+    expect_usage_error "$bad" --arch qwen2 --vocab no-such-vocab
+    expect_usage_error "$bad" --arch qwen3 --template no-such-template
+    expect_usage_error "$bad" --preset tiny-whisper --type q4_k
+    expect_usage_error "$WORK/no/such/dir/x.gguf" --preset tiny-bert
+    expect_usage_error "$bad" --preset tiny-bert --vocab-dir "$WORK/empty"
+    [ -z "$(find "$WORK" -name '*.tmp')" ] || fail "temporary files left behind"
+}
+
+case "$CASE" in
+    llama) case_llama ;;
+    qwen2) case_decoder tiny-qwen2 f16 f16 q4_0 q4_0 ;;
+    qwen3) case_decoder tiny-qwen3 q8_0 q8_0 q4_k q4_K ;;
+    bert) case_bert ;;
+    rerank) case_rerank ;;
+    whisper) case_whisper ;;
+    determinism) case_determinism ;;
+    *) fail "unknown case '$CASE'" ;;
+esac
+log "PASS"

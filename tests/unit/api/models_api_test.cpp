@@ -1,0 +1,64 @@
+#include "api/models_api.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace hearth::api {
+namespace {
+
+using nlohmann::json;
+
+registry::ModelStatus make_model(const std::string& id, core::ModelKind kind, registry::ModelState state) {
+    registry::ModelStatus m;
+    m.entry.id = id;
+    m.entry.created_unix = 1700000000;
+    m.entry.info.kind = kind;
+    m.entry.info.format = "gguf";
+    m.entry.info.architecture = "qwen2";
+    m.entry.info.quantization = "Q8_0";
+    m.entry.info.size_bytes = 1234;
+    m.entry.info.context_length = 32768;
+    m.entry.info.path = "/m/" + id + ".gguf";
+    m.state = state;
+    return m;
+}
+
+TEST(ModelsApi, ListHasOpenAiShapeAndExtensions) {
+    const std::vector<registry::ModelStatus> models = {
+        make_model("a", core::ModelKind::LLM, registry::ModelState::UNLOADED),
+        make_model("b", core::ModelKind::RERANK, registry::ModelState::READY)};
+    const ApiReply reply = models_list_reply(models, {{"/m/bad.gguf", "truncated: ..."}});
+    EXPECT_EQ(reply.status, 200);
+    const json body = json::parse(reply.body);
+    EXPECT_EQ(body["object"], "list");
+    ASSERT_EQ(body["data"].size(), 2u);
+    const json& a = body["data"][0];
+    EXPECT_EQ(a["id"], "a");
+    EXPECT_EQ(a["object"], "model");
+    EXPECT_EQ(a["created"], 1700000000);
+    EXPECT_EQ(a["owned_by"], "hearth");
+    EXPECT_EQ(a["kind"], "llm");
+    EXPECT_EQ(a["state"], "unloaded");
+    EXPECT_EQ(a["context_length"], 32768);
+    EXPECT_FALSE(a.contains("last_error"));
+    EXPECT_EQ(body["data"][1]["kind"], "rerank");
+    ASSERT_EQ(body["unservable"].size(), 1u);
+    EXPECT_EQ(body["unservable"][0]["path"], "/m/bad.gguf");
+}
+
+TEST(ModelsApi, HealthListsReadyModels) {
+    auto failed = make_model("c", core::ModelKind::WHISPER, registry::ModelState::FAILED);
+    failed.last_error = "out of memory";
+    const std::vector<registry::ModelStatus> models = {
+        make_model("a", core::ModelKind::LLM, registry::ModelState::UNLOADED),
+        make_model("b", core::ModelKind::EMBEDDING, registry::ModelState::READY), failed};
+    const json body = json::parse(health_reply(models, "9.9.9").body);
+    EXPECT_EQ(body["status"], "ok");
+    EXPECT_EQ(body["version"], "9.9.9");
+    EXPECT_EQ(body["ready"], json::array({"b"}));
+    EXPECT_EQ(body["models"]["c"], "failed");
+    EXPECT_EQ(json::parse(model_reply(failed).body)["last_error"], "out of memory");
+}
+
+}  // namespace
+}  // namespace hearth::api

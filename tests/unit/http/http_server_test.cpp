@@ -1,0 +1,187 @@
+// HttpServer over real loopback sockets: round trips, keep-alive, limits, and handler isolation.
+
+#include "http/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <future>
+#include <netinet/in.h>
+#include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace hearth::http {
+namespace {
+
+// A minimal blocking HTTP/1.1 client for tests.
+class Client {
+public:
+    explicit Client(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+        connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    }
+    ~Client() { close(fd_); }
+    bool connected() const { return connected_; }
+    void send_raw(const std::string& data) {
+        ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL), ssize_t(data.size()));
+    }
+
+    // Reads one response (headers + Content-Length body); empty when the server closed first.
+    std::string read_response() {
+        while (buffer_.find("\r\n\r\n") == std::string::npos && fill()) {
+        }
+        const size_t end = buffer_.find("\r\n\r\n");
+        if (end == std::string::npos) {
+            return {};
+        }
+        size_t length = 0;
+        const size_t cl = buffer_.find("Content-Length: ");
+        if (cl != std::string::npos && cl < end) {
+            length = std::stoul(buffer_.substr(cl + 16));
+        }
+        while (buffer_.size() < end + 4 + length && fill()) {
+        }
+        std::string response = buffer_.substr(0, end + 4 + length);
+        buffer_.erase(0, response.size());
+        return response;
+    }
+    // True when the server closed the connection (read returns 0).
+    bool closed_by_peer() {
+        char c;
+        return recv(fd_, &c, 1, 0) == 0;
+    }
+
+private:
+    bool fill() {
+        char chunk[4096];
+        const ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
+        if (n <= 0) {
+            return false;
+        }
+        buffer_.append(chunk, static_cast<size_t>(n));
+        return true;
+    }
+    int fd_;
+    bool connected_ = false;
+    std::string buffer_;
+};
+
+HttpResponse echo(const HttpRequest& req) {
+    if (req.path == "/slow") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    }
+    HttpResponse r;
+    r.content_type = "text/plain";
+    r.body = req.method + " " + req.path + " q=" + req.query + " body=" + req.body;
+    return r;
+}
+
+HttpResponse format_error(int status, const std::string& message) {
+    return HttpResponse{
+        status, "application/json", {}, "{\"error\":\"" + std::to_string(status) + " " + message + "\"}"};
+}
+
+class HttpServerTest : public ::testing::Test {
+protected:
+    void start(HttpServerConfig config = {}) {
+        config.port = 0;
+        server_ = std::make_unique<HttpServer>(config, echo, format_error);
+        ASSERT_TRUE(server_->start().has_value());
+        ASSERT_NE(server_->port(), 0);
+    }
+    std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, RoundTripAndKeepAlive) {
+    start();
+    Client c(server_->port());
+    ASSERT_TRUE(c.connected());
+    c.send_raw("POST /a?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+    const std::string first = c.read_response();
+    EXPECT_EQ(first.rfind("HTTP/1.1 200 OK", 0), 0u) << first;
+    EXPECT_NE(first.find("POST /a q=x=1 body=hello"), std::string::npos) << first;
+    c.send_raw("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");  // same connection
+    EXPECT_NE(c.read_response().find("GET /b q= body="), std::string::npos);
+    c.send_raw("GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(c.read_response().find("GET /c"), std::string::npos);
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {
+    HttpServerConfig config;
+    config.max_body_bytes = 100;
+    start(config);
+    Client c(server_->port());
+    c.send_raw("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+    const std::string response = c.read_response();
+    EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response;
+    EXPECT_NE(response.find("exceeds the limit of 100 bytes"), std::string::npos);
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, MalformedRequestGets400) {
+    start();
+    Client c(server_->port());
+    c.send_raw("THIS IS NOT HTTP\r\n\r\n");
+    const std::string response = c.read_response();
+    EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0u) << response;
+    EXPECT_NE(response.find("malformed HTTP request"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ASlowHandlerDoesNotBlockOtherConnections) {
+    start();
+    auto slow = std::async(std::launch::async, [port = server_->port()] {
+        Client c(port);
+        c.send_raw("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        return c.read_response();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto t0 = std::chrono::steady_clock::now();
+    Client fast(server_->port());
+    fast.send_raw("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(fast.read_response().find("GET /fast"), std::string::npos);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+    EXPECT_NE(slow.get().find("GET /slow"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, IdleConnectionIsClosed) {
+    HttpServerConfig config;
+    config.read_timeout = std::chrono::seconds(1);
+    start(config);
+    Client c(server_->port());
+    c.send_raw("GET /partial HTTP/1.1\r\nHo");  // a slow client that never finishes its headers
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(c.closed_by_peer());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+}
+
+TEST_F(HttpServerTest, PortInUseIsAnErrorValue) {
+    start();
+    HttpServerConfig config;
+    config.port = server_->port();
+    HttpServer second(config, echo, format_error);
+    auto started = second.start();
+    ASSERT_FALSE(started.has_value());
+    EXPECT_NE(started.error().message.find(std::to_string(config.port)), std::string::npos);
+}
+
+TEST(HttpServerConfigTest, InvalidHostIsAnErrorValue) {
+    HttpServerConfig config;
+    config.host = "not-an-address";
+    config.port = 0;
+    HttpServer server(config, echo, format_error);
+    auto started = server.start();
+    ASSERT_FALSE(started.has_value());
+    EXPECT_EQ(started.error().code, ErrorCode::INVALID_ARGUMENT);
+    server.stop();
+    server.stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace hearth::http

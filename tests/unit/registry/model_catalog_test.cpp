@@ -1,0 +1,84 @@
+#include "registry/model_catalog.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gguf_fixture.h"
+#include "temp_dir.h"
+
+namespace hearth::registry {
+namespace {
+
+using hearth::testing::TempDir;
+using hearth::testing::write_tiny_gguf;
+
+std::vector<std::string> ids(const CatalogScan& scan) {
+    std::vector<std::string> out;
+    for (const auto& m : scan.models) {
+        out.push_back(m.id);
+    }
+    return out;
+}
+
+TEST(ModelCatalog, FindsModelsRecursivelyAndNamesThemByStem) {
+    TempDir dir;
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "top.gguf").string()));
+    std::filesystem::create_directories(dir.path() / "nested/deeper");
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "nested/deeper/inner.gguf").string(), "bert"));
+    dir.write("readme.txt", "not a candidate");
+    dir.write("audio.wav", "RIFF....");
+    const CatalogScan scan = scan_models_dir(dir.path().string());
+    EXPECT_TRUE(scan.error.empty());
+    EXPECT_EQ(ids(scan), (std::vector<std::string>{"inner", "top"}));
+    EXPECT_TRUE(scan.rejected.empty());  // .txt and .wav are not even candidates
+    EXPECT_EQ(scan.models[0].info.kind, core::ModelKind::EMBEDDING);
+    EXPECT_GT(scan.models[1].created_unix, 1600000000);
+}
+
+TEST(ModelCatalog, StemCollisionsGetTheirDirectory) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "a");
+    std::filesystem::create_directories(dir.path() / "b");
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "a/dup.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "b/dup.gguf").string()));
+    EXPECT_EQ(ids(scan_models_dir(dir.path().string())), (std::vector<std::string>{"b/dup", "dup"}));
+}
+
+TEST(ModelCatalog, EveryFileGetsItsOwnReachableId) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "a");
+    for (const char* name : {"a/dup.bin", "a/dup.gguf", "a/dup.ggml", "dup.gguf"}) {
+        ASSERT_TRUE(write_tiny_gguf((dir.path() / name).string()));
+    }
+    // The top-level file keeps the plain stem; no id starts with "./"; no two files share an id.
+    EXPECT_EQ(ids(scan_models_dir(dir.path().string())),
+              (std::vector<std::string>{"a/dup", "a/dup.ggml", "a/dup.gguf", "dup"}));
+}
+
+TEST(ModelCatalog, BadFilesAreReportedAndNeverBreakTheScan) {
+    TempDir dir;
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "good.gguf").string()));
+    dir.write("junk.gguf", "this is text");
+    dir.write("tiny.bin", "ab");
+    dir.write("weights.ggml", std::string(100, '\0'));
+    dir.write(".hidden/secret.gguf", "hidden files are skipped");
+    const CatalogScan scan = scan_models_dir(dir.path().string());
+    EXPECT_EQ(ids(scan), (std::vector<std::string>{"good"}));
+    ASSERT_EQ(scan.rejected.size(), 3u);
+    for (const auto& file : scan.rejected) {
+        EXPECT_FALSE(file.reason.empty()) << file.path;
+        EXPECT_EQ(file.path.find(".hidden"), std::string::npos);
+    }
+}
+
+TEST(ModelCatalog, MissingDirectoryIsAnErrorNotACrash) {
+    TempDir dir;
+    const CatalogScan scan = scan_models_dir((dir.path() / "does-not-exist").string());
+    EXPECT_TRUE(scan.models.empty());
+    EXPECT_NE(scan.error.find("cannot read models directory"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hearth::registry

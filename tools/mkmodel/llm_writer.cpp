@@ -1,0 +1,99 @@
+#include "llm_writer.h"
+
+#include "gguf_writer.h"
+#include "tokenizer_source.h"
+
+#include <string>
+
+namespace hearth::mkmodel {
+namespace {
+
+std::string gguf_arch_name(Arch arch) {
+    switch (arch) {
+        case Arch::QWEN2: return "qwen2";
+        case Arch::QWEN3: return "qwen3";
+        default: return "llama";
+    }
+}
+
+std::string layer_name(int layer, const char * suffix) {
+    return "blk." + std::to_string(layer) + "." + suffix;
+}
+
+void set_decoder_keys(gguf_context * meta, const ModelConfig & config, const std::string & arch) {
+    const auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
+    const auto head_dim = static_cast<uint32_t>(head_dim_of(config));
+    gguf_set_val_u32(meta, key("context_length").c_str(), static_cast<uint32_t>(config.ctx));
+    gguf_set_val_u32(meta, key("embedding_length").c_str(), static_cast<uint32_t>(config.embd));
+    gguf_set_val_u32(meta, key("block_count").c_str(), static_cast<uint32_t>(config.layers));
+    gguf_set_val_u32(meta, key("feed_forward_length").c_str(), static_cast<uint32_t>(config.ff));
+    gguf_set_val_u32(meta, key("attention.head_count").c_str(), static_cast<uint32_t>(config.heads));
+    gguf_set_val_u32(meta, key("attention.head_count_kv").c_str(), static_cast<uint32_t>(config.kv_heads));
+    gguf_set_val_f32(meta, key("rope.freq_base").c_str(), config.rope_theta);
+    gguf_set_val_f32(meta, key("attention.layer_norm_rms_epsilon").c_str(), config.norm_eps);
+    gguf_set_val_u32(meta, key("rope.dimension_count").c_str(), head_dim);
+    // llama.cpp derives the head width as embd / heads unless these say otherwise (Qwen3 differs).
+    if (head_dim * static_cast<uint32_t>(config.heads) != static_cast<uint32_t>(config.embd)) {
+        gguf_set_val_u32(meta, key("attention.key_length").c_str(), head_dim);
+        gguf_set_val_u32(meta, key("attention.value_length").c_str(), head_dim);
+    }
+}
+
+void add_attention(GgufWriter & writer, const ModelConfig & config, int layer) {
+    const int64_t embd = config.embd;
+    const int64_t head_dim = head_dim_of(config);
+    const int64_t q_width = head_dim * config.heads;
+    const int64_t kv_width = head_dim * config.kv_heads;
+    const WeightType type = config.type;
+    writer.add_tensor(norm_tensor(layer_name(layer, "attn_norm.weight"), embd));
+    writer.add_tensor(weight_tensor(layer_name(layer, "attn_q.weight"), {embd, q_width}, type));
+    writer.add_tensor(weight_tensor(layer_name(layer, "attn_k.weight"), {embd, kv_width}, type));
+    writer.add_tensor(weight_tensor(layer_name(layer, "attn_v.weight"), {embd, kv_width}, type));
+    if (config.arch == Arch::QWEN2) {
+        // Qwen2 is the one of the three with biases on the Q/K/V projections.
+        writer.add_tensor(bias_tensor(layer_name(layer, "attn_q.bias"), q_width));
+        writer.add_tensor(bias_tensor(layer_name(layer, "attn_k.bias"), kv_width));
+        writer.add_tensor(bias_tensor(layer_name(layer, "attn_v.bias"), kv_width));
+    }
+    if (config.arch == Arch::QWEN3) {
+        // Qwen3 RMS-normalises each query and key head before RoPE.
+        writer.add_tensor(norm_tensor(layer_name(layer, "attn_q_norm.weight"), head_dim));
+        writer.add_tensor(norm_tensor(layer_name(layer, "attn_k_norm.weight"), head_dim));
+    }
+    writer.add_tensor(weight_tensor(layer_name(layer, "attn_output.weight"), {q_width, embd}, type));
+}
+
+void add_feed_forward(GgufWriter & writer, const ModelConfig & config, int layer) {
+    const int64_t embd = config.embd;
+    const int64_t ff = config.ff;
+    writer.add_tensor(norm_tensor(layer_name(layer, "ffn_norm.weight"), embd));
+    writer.add_tensor(weight_tensor(layer_name(layer, "ffn_gate.weight"), {embd, ff}, config.type));
+    writer.add_tensor(weight_tensor(layer_name(layer, "ffn_down.weight"), {ff, embd}, config.type));
+    writer.add_tensor(weight_tensor(layer_name(layer, "ffn_up.weight"), {embd, ff}, config.type));
+}
+
+}  // namespace
+
+void write_decoder_model(const ModelConfig & config, const SourceDirs & dirs, OutputFile & out) {
+    const std::string arch = gguf_arch_name(config.arch);
+    GgufWriter writer;
+    gguf_context * meta = writer.meta();
+    set_general_keys(meta, arch, config);
+    set_decoder_keys(meta, config, arch);
+    const uint32_t n_vocab = copy_tokenizer(meta, dirs, config.vocab);
+    set_chat_template(meta, dirs, config.chat_template);
+    gguf_set_val_u32(meta, (arch + ".vocab_size").c_str(), n_vocab);
+
+    writer.add_tensor(weight_tensor("token_embd.weight", {config.embd, n_vocab}, config.type));
+    for (int layer = 0; layer < config.layers; ++layer) {
+        add_attention(writer, config, layer);
+        add_feed_forward(writer, config, layer);
+    }
+    writer.add_tensor(norm_tensor("output_norm.weight", config.embd));
+    if (!config.tied_embeddings) {
+        writer.add_tensor(weight_tensor("output.weight", {config.embd, n_vocab}, config.type));
+    }
+    writer.write(out, config.seed, config.threads);
+}
+
+}  // namespace hearth::mkmodel

@@ -1,0 +1,227 @@
+// hearth-mkmodel: writes test models with deterministic random weights for real architectures.
+// Every failure the caller can cause ends in one "hearth-mkmodel: error: ..." line and exit code 2.
+
+#include "bert_writer.h"
+#include "llm_writer.h"
+#include "model_config.h"
+#include "output_file.h"
+#include "presets.h"
+#include "whisper_writer.h"
+
+#include <CLI/CLI.hpp>
+#include <ggml.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+namespace hearth::mkmodel {
+namespace {
+
+constexpr int EXIT_USAGE = 2;
+
+int default_threads() {
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+struct ShapeOptions {
+    CLI::Option * option = nullptr;
+    int value = 0;
+};
+
+struct CliOptions {
+    std::string preset;
+    std::string arch;
+    std::string vocab;
+    std::string chat_template;
+    std::string pooling;
+    std::string type = "f16";
+    std::string output;
+    std::string vocab_dir;
+    std::string whisper_vocab_dir;
+    uint64_t seed = 42;
+    int threads = default_threads();
+    bool untied = false;
+    bool list_presets = false;
+    ShapeOptions layers, embd, ff, heads, kv_heads, head_dim, ctx;
+};
+
+void add_shape_option(CLI::App & app, const char * flag, ShapeOptions & shape, const char * help) {
+    shape.option = app.add_option(flag, shape.value, help)->check(CLI::NonNegativeNumber);
+}
+
+void define_options(CLI::App & app, CliOptions & opts) {
+    auto * preset = app.add_option("--preset", opts.preset, "named model shape (see --list-presets)");
+    auto * arch = app.add_option("--arch", opts.arch, "llama, qwen2, qwen3, bert, rerank or whisper");
+    preset->excludes(arch);
+    add_shape_option(app, "--layers", opts.layers, "transformer blocks (Whisper: per encoder and decoder)");
+    add_shape_option(app, "--embd", opts.embd, "hidden size");
+    add_shape_option(app, "--ff", opts.ff, "feed-forward size");
+    add_shape_option(app, "--heads", opts.heads, "attention heads");
+    add_shape_option(app, "--kv-heads", opts.kv_heads, "key/value heads (default: --heads)");
+    add_shape_option(app, "--head-dim", opts.head_dim, "attention head width (default: embd / heads)");
+    add_shape_option(app, "--ctx", opts.ctx, "training context length (Whisper: text context)");
+    app.add_option("--vocab", opts.vocab, "vocabulary: ggml-vocab-NAME.gguf (Whisper: for-tests-ggml-NAME.bin)");
+    app.add_option("--template", opts.chat_template, "chat template templates/NAME.jinja, or none");
+    app.add_option("--pooling", opts.pooling, "bert embedding pooling: mean or cls");
+    app.add_flag("--untied", opts.untied, "write a separate output.weight instead of reusing token_embd");
+    app.add_option("--type", opts.type, "weight type: f32, f16, q8_0, q4_0 or q4_k")->capture_default_str();
+    app.add_option("--seed", opts.seed, "random seed")->capture_default_str();
+    app.add_option("--threads", opts.threads, "generation threads (output does not depend on it)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app.add_option("-o,--output", opts.output, "output model file");
+    app.add_option("--vocab-dir", opts.vocab_dir, "directory of ggml-vocab-*.gguf and templates/");
+    app.add_option("--whisper-vocab-dir", opts.whisper_vocab_dir, "directory of for-tests-ggml-*.bin");
+    app.add_flag("--list-presets", opts.list_presets, "print the presets and exit");
+}
+
+std::string env_or(const char * name, const std::string & fallback) {
+    const char * value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+SourceDirs resolve_dirs(const CliOptions & opts) {
+    SourceDirs dirs;
+    dirs.vocab_dir = !opts.vocab_dir.empty() ? opts.vocab_dir
+                                             : env_or("HEARTH_LLAMA_MODELS_DIR", HEARTH_MKMODEL_VOCAB_DIR);
+    dirs.whisper_vocab_dir = !opts.whisper_vocab_dir.empty()
+                                 ? opts.whisper_vocab_dir
+                                 : env_or("HEARTH_WHISPER_VOCAB_DIR", HEARTH_MKMODEL_WHISPER_VOCAB_DIR);
+    return dirs;
+}
+
+ModelConfig base_config(const CliOptions & opts) {
+    if (!opts.preset.empty()) {
+        const auto preset = find_preset(opts.preset);
+        if (!preset) {
+            throw UsageError("unknown preset '" + opts.preset + "' (see --list-presets)");
+        }
+        return *preset;
+    }
+    if (opts.arch.empty()) {
+        throw UsageError("give --preset NAME or --arch NAME (see --help and --list-presets)");
+    }
+    ModelConfig config;
+    config.arch = arch_from_string(opts.arch);
+    apply_arch_defaults(config);
+    if (config.arch == Arch::WHISPER) {
+        // Zero means "take it from the Whisper vocab file's own hyperparameters".
+        config.layers = config.embd = config.heads = config.ctx = 0;
+    }
+    return config;
+}
+
+void override_shape(int & field, const ShapeOptions & shape) {
+    if (shape.option->count() > 0) {
+        field = shape.value;
+    }
+}
+
+ModelConfig build_config(const CliOptions & opts) {
+    ModelConfig config = base_config(opts);
+    const bool kv_given = opts.kv_heads.option->count() > 0;
+    override_shape(config.layers, opts.layers);
+    override_shape(config.embd, opts.embd);
+    override_shape(config.ff, opts.ff);
+    override_shape(config.heads, opts.heads);
+    override_shape(config.kv_heads, opts.kv_heads);
+    override_shape(config.head_dim, opts.head_dim);
+    override_shape(config.ctx, opts.ctx);
+    if (opts.preset.empty() && !kv_given) {
+        config.kv_heads = config.heads;
+    }
+    config.vocab = opts.vocab.empty() ? config.vocab : opts.vocab;
+    if (!opts.chat_template.empty()) {
+        config.chat_template = opts.chat_template == "none" ? "" : opts.chat_template;
+    }
+    if (!opts.pooling.empty()) {
+        config.pooling = pooling_from_string(opts.pooling);
+    }
+    config.tied_embeddings = config.tied_embeddings && !opts.untied;
+    config.type = weight_type_from_string(opts.type);
+    config.seed = opts.seed;
+    config.threads = opts.threads;
+    return config;
+}
+
+void write_model(const ModelConfig & config, const SourceDirs & dirs, const std::string & path) {
+    OutputFile out(path);
+    switch (config.arch) {
+        case Arch::LLAMA:
+        case Arch::QWEN2:
+        case Arch::QWEN3:
+            write_decoder_model(config, dirs, out);
+            break;
+        case Arch::BERT:
+        case Arch::RERANK:
+            write_bert_model(config, dirs, out);
+            break;
+        case Arch::WHISPER:
+            write_whisper_model(config, dirs, out);
+            break;
+    }
+    out.commit();
+}
+
+void print_presets() {
+    for (const Preset & preset : all_presets()) {
+        std::cout << preset.name << std::string(preset.name.size() < 20 ? 20 - preset.name.size() : 1, ' ')
+                  << arch_to_string(preset.config.arch) << "\t" << preset.summary << "\n";
+    }
+}
+
+int run(const CliOptions & opts) {
+    if (opts.list_presets) {
+        print_presets();
+        return 0;
+    }
+    ModelConfig config = build_config(opts);
+    const SourceDirs dirs = resolve_dirs(opts);
+    if (config.arch == Arch::WHISPER) {
+        resolve_whisper_shape(config, dirs);
+    }
+    validate_config(config);
+    if (opts.output.empty()) {
+        throw UsageError("no output file given (-o FILE)");
+    }
+    write_model(config, dirs, opts.output);
+    std::cout << "wrote " << opts.output << " (" << config.name << ", " << arch_to_string(config.arch) << ", "
+              << weight_type_to_string(config.type) << ", seed " << config.seed << ", "
+              << std::filesystem::file_size(opts.output) << " bytes)\n";
+    return 0;
+}
+
+void quiet_ggml_log(ggml_log_level /*level*/, const char * /*text*/, void * /*user_data*/) {
+    // ggml's own messages would add lines to the one-line error contract; failures are reported by us.
+}
+
+}  // namespace
+}  // namespace hearth::mkmodel
+
+int main(int argc, char ** argv) {
+    using namespace hearth::mkmodel;
+    ggml_log_set(quiet_ggml_log, nullptr);
+    CLI::App app{"hearth-mkmodel: generate test models with deterministic random weights", "hearth-mkmodel"};
+    CliOptions opts;
+    define_options(app, opts);
+    try {
+        app.parse(argc, argv);
+        return run(opts);
+    } catch (const CLI::CallForHelp & help) {
+        return app.exit(help);
+    } catch (const CLI::ParseError & error) {
+        std::cerr << "hearth-mkmodel: error: " << error.what() << "\n";
+        return EXIT_USAGE;
+    } catch (const UsageError & error) {
+        std::cerr << "hearth-mkmodel: error: " << error.what() << "\n";
+        return EXIT_USAGE;
+    } catch (const std::exception & error) {
+        std::cerr << "hearth-mkmodel: error: " << error.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,148 @@
+#include "model_config.h"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+namespace hearth::mkmodel {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, Arch>, 6> ARCH_NAMES{{
+    {"llama", Arch::LLAMA},
+    {"qwen2", Arch::QWEN2},
+    {"qwen3", Arch::QWEN3},
+    {"bert", Arch::BERT},
+    {"rerank", Arch::RERANK},
+    {"whisper", Arch::WHISPER},
+}};
+
+constexpr std::array<std::pair<std::string_view, WeightType>, 5> TYPE_NAMES{{
+    {"f32", WeightType::F32},
+    {"f16", WeightType::F16},
+    {"q8_0", WeightType::Q8_0},
+    {"q4_0", WeightType::Q4_0},
+    {"q4_k", WeightType::Q4_K},
+}};
+
+void require(bool condition, const std::string & message) {
+    if (!condition) {
+        throw UsageError(message);
+    }
+}
+
+bool is_decoder(Arch arch) {
+    return arch == Arch::LLAMA || arch == Arch::QWEN2 || arch == Arch::QWEN3;
+}
+
+}  // namespace
+
+Arch arch_from_string(const std::string & text) {
+    for (const auto & [name, arch] : ARCH_NAMES) {
+        if (name == text) {
+            return arch;
+        }
+    }
+    throw UsageError("unknown architecture '" + text + "' (expected llama, qwen2, qwen3, bert, rerank or whisper)");
+}
+
+std::string arch_to_string(Arch arch) {
+    for (const auto & [name, value] : ARCH_NAMES) {
+        if (value == arch) {
+            return std::string(name);
+        }
+    }
+    return "unknown";
+}
+
+WeightType weight_type_from_string(const std::string & text) {
+    for (const auto & [name, type] : TYPE_NAMES) {
+        if (name == text) {
+            return type;
+        }
+    }
+    throw UsageError("unknown weight type '" + text + "' (expected f32, f16, q8_0, q4_0 or q4_k)");
+}
+
+std::string weight_type_to_string(WeightType type) {
+    for (const auto & [name, value] : TYPE_NAMES) {
+        if (value == type) {
+            return std::string(name);
+        }
+    }
+    return "unknown";
+}
+
+Pooling pooling_from_string(const std::string & text) {
+    if (text == "mean") {
+        return Pooling::MEAN;
+    }
+    if (text == "cls") {
+        return Pooling::CLS;
+    }
+    throw UsageError("unknown pooling '" + text + "' (expected mean or cls)");
+}
+
+void apply_arch_defaults(ModelConfig & config) {
+    const bool no_vocab = config.vocab.empty();
+    const bool no_template = config.chat_template.empty();
+    switch (config.arch) {
+        case Arch::LLAMA:
+            // The default vocabulary is Llama 3's, so the RoPE base is Llama 3's too.
+            config.vocab = no_vocab ? "llama-bpe" : config.vocab;
+            config.chat_template = no_template ? "meta-llama-Llama-3.2-3B-Instruct" : config.chat_template;
+            config.rope_theta = 500000.0F;
+            break;
+        case Arch::QWEN2:
+        case Arch::QWEN3:
+            config.vocab = no_vocab ? "qwen2" : config.vocab;
+            config.chat_template = !no_template         ? config.chat_template
+                                   : config.arch == Arch::QWEN2 ? "Qwen-Qwen2.5-7B-Instruct"
+                                                                : "Qwen-Qwen3-0.6B";
+            config.norm_eps = 1e-6F;
+            config.rope_theta = 1000000.0F;
+            break;
+        case Arch::BERT:
+        case Arch::RERANK:
+            config.vocab = no_vocab ? "bert-bge" : config.vocab;
+            config.norm_eps = 1e-12F;
+            break;
+        case Arch::WHISPER:
+            config.vocab = no_vocab ? "tiny" : config.vocab;
+            break;
+    }
+    if (config.name.empty()) {
+        config.name = arch_to_string(config.arch);
+    }
+}
+
+void validate_config(const ModelConfig & config) {
+    require(config.layers >= 1 && config.layers <= 512, "--layers must be between 1 and 512");
+    require(config.embd >= 1, "--embd must be positive");
+    require(config.heads >= 1, "--heads must be positive");
+    require(config.ctx >= 1, "--ctx must be positive");
+    require(config.head_dim >= 0, "--head-dim must not be negative");
+    require(config.embd % config.heads == 0 || config.head_dim > 0,
+            "--embd " + std::to_string(config.embd) + " is not divisible by --heads " + std::to_string(config.heads));
+    if (config.arch == Arch::WHISPER) {
+        require(config.embd % config.heads == 0, "whisper: --embd must be divisible by --heads");
+        require(config.ctx >= 16, "whisper: --ctx (text context) must be at least 16");
+        return;
+    }
+    require(config.ff >= 1, "--ff must be positive");
+    if (is_decoder(config.arch)) {
+        require(config.kv_heads >= 1, "--kv-heads must be positive");
+        require(config.heads % config.kv_heads == 0, "--heads " + std::to_string(config.heads) +
+                                                         " is not a multiple of --kv-heads " +
+                                                         std::to_string(config.kv_heads));
+        // RoPE rotates pairs of dimensions, so a head must have an even width.
+        require(head_dim_of(config) % 2 == 0, "the attention head width must be even for RoPE");
+        // llama.cpp's qwen2 loader sizes the Q and output projections as embd x embd.
+        require(config.arch != Arch::QWEN2 || head_dim_of(config) * config.heads == config.embd,
+                "qwen2: --head-dim times --heads must equal --embd");
+    } else {
+        require(config.head_dim == 0 || config.head_dim * config.heads == config.embd,
+                "bert: --head-dim must equal --embd / --heads");
+    }
+}
+
+}  // namespace hearth::mkmodel

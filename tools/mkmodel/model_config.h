@@ -1,0 +1,64 @@
+// What to generate: architecture, shapes, weight type, seed and where tokenizer data comes from.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace hearth::mkmodel {
+
+// Raised for anything the caller got wrong (bad option, missing input file, unwritable output);
+// main turns it into one error line and exit code 2.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class Arch { LLAMA, QWEN2, QWEN3, BERT, RERANK, WHISPER };
+enum class WeightType { F32, F16, Q8_0, Q4_0, Q4_K };
+enum class Pooling { MEAN, CLS };
+
+struct ModelConfig {
+    std::string name;  // general.name; the preset name or the architecture name
+    Arch arch = Arch::LLAMA;
+    int layers = 2;
+    int embd = 64;
+    int ff = 256;
+    int heads = 4;
+    int kv_heads = 4;
+    int head_dim = 0;  // 0: embd / heads; Qwen3 uses a wider head than that
+    int ctx = 2048;    // training context (positional table size for BERT, text context for Whisper)
+    float rope_theta = 10000.0F;
+    float norm_eps = 1e-5F;
+    bool tied_embeddings = true;  // no output.weight: llama.cpp reuses token_embd
+    Pooling pooling = Pooling::MEAN;
+    std::string vocab;          // ggml-vocab-<vocab>.gguf, or for-tests-ggml-<vocab>.bin for Whisper
+    std::string chat_template;  // templates/<chat_template>.jinja; empty for none
+    WeightType type = WeightType::F16;
+    uint64_t seed = 42;
+    int threads = 1;  // generation threads; the output bytes do not depend on it
+};
+
+// Directories holding the real tokenizer data that generated models copy.
+struct SourceDirs {
+    std::string vocab_dir;          // llama.cpp's models/: ggml-vocab-*.gguf and templates/*.jinja
+    std::string whisper_vocab_dir;  // whisper.cpp's weightless for-tests-ggml-*.bin headers
+};
+
+Arch arch_from_string(const std::string & text);
+std::string arch_to_string(Arch arch);
+WeightType weight_type_from_string(const std::string & text);
+std::string weight_type_to_string(WeightType type);
+Pooling pooling_from_string(const std::string & text);
+
+// Per-architecture defaults for vocab, template and norm epsilon, used when the caller gave none.
+void apply_arch_defaults(ModelConfig & config);
+
+// Throws UsageError when the shapes cannot form a valid model of the architecture.
+void validate_config(const ModelConfig & config);
+
+inline int head_dim_of(const ModelConfig & config) {
+    return config.head_dim > 0 ? config.head_dim : config.embd / config.heads;
+}
+
+}  // namespace hearth::mkmodel

@@ -1,0 +1,79 @@
+#include "output_file.h"
+
+#include "model_config.h"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <utility>
+
+namespace hearth::mkmodel {
+namespace {
+
+std::string errno_text() {
+    return std::strerror(errno);
+}
+
+}  // namespace
+
+OutputFile::OutputFile(std::string path) : path_(std::move(path)), tmp_path_(path_ + ".tmp") {
+    if (path_.empty()) {
+        throw UsageError("no output file given (-o FILE)");
+    }
+    if (std::filesystem::is_directory(path_)) {
+        throw UsageError("output path is a directory: " + path_);
+    }
+    file_ = std::fopen(tmp_path_.c_str(), "wb");
+    if (file_ == nullptr) {
+        throw UsageError("cannot write output file " + path_ + " (" + tmp_path_ + ": " + errno_text() + ")");
+    }
+}
+
+OutputFile::~OutputFile() {
+    if (file_ != nullptr) {
+        std::fclose(file_);
+    }
+    if (!committed_) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp_path_, ignored);
+    }
+}
+
+void OutputFile::write(const void * data, size_t size) {
+    if (size == 0) {
+        return;
+    }
+    if (std::fwrite(data, 1, size, file_) != size) {
+        throw std::runtime_error("write to " + tmp_path_ + " failed: " + errno_text());
+    }
+    offset_ += size;
+}
+
+void OutputFile::pad_to(size_t alignment) {
+    static constexpr std::array<uint8_t, 64> ZEROS{};
+    size_t missing = (alignment - offset_ % alignment) % alignment;
+    while (missing > 0) {
+        const size_t step = missing < ZEROS.size() ? missing : ZEROS.size();
+        write(ZEROS.data(), step);
+        missing -= step;
+    }
+}
+
+void OutputFile::commit() {
+    std::FILE * file = std::exchange(file_, nullptr);
+    const bool flushed = std::fflush(file) == 0;
+    const bool closed = std::fclose(file) == 0;
+    if (!flushed || !closed) {
+        throw std::runtime_error("closing " + tmp_path_ + " failed: " + errno_text());
+    }
+    std::error_code error;
+    std::filesystem::rename(tmp_path_, path_, error);
+    if (error) {
+        throw UsageError("cannot rename " + tmp_path_ + " to " + path_ + ": " + error.message());
+    }
+    committed_ = true;
+}
+
+}  // namespace hearth::mkmodel

@@ -1,0 +1,106 @@
+#include "presets.h"
+
+namespace hearth::mkmodel {
+namespace {
+
+struct Shape {
+    int layers;
+    int embd;
+    int ff;
+    int heads;
+    int kv_heads;
+    int head_dim;
+    int ctx;
+};
+
+ModelConfig make(const std::string & name, Arch arch, const Shape & shape, const std::string & chat_template) {
+    ModelConfig config;
+    config.name = name;
+    config.arch = arch;
+    apply_arch_defaults(config);
+    config.layers = shape.layers;
+    config.embd = shape.embd;
+    config.ff = shape.ff;
+    config.heads = shape.heads;
+    config.kv_heads = shape.kv_heads;
+    config.head_dim = shape.head_dim;
+    config.ctx = shape.ctx;
+    config.chat_template = chat_template;
+    return config;
+}
+
+ModelConfig llama3(const std::string & name, const Shape & shape, const std::string & chat_template, bool tied) {
+    ModelConfig config = make(name, Arch::LLAMA, shape, chat_template);
+    config.tied_embeddings = tied;
+    return config;
+}
+
+ModelConfig bert(const std::string & name, Arch arch, const Shape & shape, Pooling pooling) {
+    ModelConfig config = make(name, arch, shape, "");
+    config.pooling = pooling;
+    return config;
+}
+
+ModelConfig whisper(const std::string & name, const std::string & vocab, const Shape & shape) {
+    ModelConfig config = make(name, Arch::WHISPER, shape, "");
+    config.vocab = vocab;
+    return config;
+}
+
+constexpr const char * QWEN25_TEMPLATE = "Qwen-Qwen2.5-7B-Instruct";
+constexpr const char * QWEN3_TEMPLATE = "Qwen-Qwen3-0.6B";
+constexpr const char * LLAMA32_TEMPLATE = "meta-llama-Llama-3.2-3B-Instruct";
+constexpr const char * LLAMA31_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct";
+
+std::vector<Preset> build_presets() {
+    return {
+        {"qwen2.5-0.5b", "Qwen2.5-0.5B-Instruct shapes: 24 layers, 896 dim, GQA 14/2, tied embeddings",
+         make("qwen2.5-0.5b", Arch::QWEN2, {24, 896, 4864, 14, 2, 0, 32768}, QWEN25_TEMPLATE)},
+        {"qwen3-0.6b", "Qwen3-0.6B shapes: 28 layers, 1024 dim, 16/8 heads of 128, tied embeddings",
+         make("qwen3-0.6b", Arch::QWEN3, {28, 1024, 3072, 16, 8, 128, 40960}, QWEN3_TEMPLATE)},
+        {"llama-3.2-1b", "Llama-3.2-1B-Instruct shapes: 16 layers, 2048 dim, GQA 32/8, tied embeddings",
+         llama3("llama-3.2-1b", {16, 2048, 8192, 32, 8, 0, 131072}, LLAMA32_TEMPLATE, true)},
+        {"llama-3.1-8b", "Llama-3.1-8B-Instruct shapes: 32 layers, 4096 dim, GQA 32/8, separate output head",
+         llama3("llama-3.1-8b", {32, 4096, 14336, 32, 8, 0, 131072}, LLAMA31_TEMPLATE, false)},
+        {"bge-small", "bge-small-en-v1.5 shapes: BERT, 12 layers, 384 dim, CLS pooling",
+         bert("bge-small", Arch::BERT, {12, 384, 1536, 12, 12, 0, 512}, Pooling::CLS)},
+        {"bge-reranker-base", "bge-reranker-base shapes: BERT cross-encoder, 12 layers, 768 dim, rank pooling",
+         bert("bge-reranker-base", Arch::RERANK, {12, 768, 3072, 12, 12, 0, 512}, Pooling::CLS)},
+        {"whisper-tiny", "Whisper tiny: 4+4 layers, 384 dim, 6 heads, multilingual vocab",
+         whisper("whisper-tiny", "tiny", {4, 384, 0, 6, 6, 0, 448})},
+        {"whisper-base", "Whisper base: 6+6 layers, 512 dim, 8 heads, multilingual vocab",
+         whisper("whisper-base", "base", {6, 512, 0, 8, 8, 0, 448})},
+        {"tiny-llama", "test size llama: 2 layers, 64 dim, GQA 4/2, Llama 3 vocab and template",
+         llama3("tiny-llama", {2, 64, 256, 4, 2, 0, 4096}, LLAMA32_TEMPLATE, true)},
+        {"tiny-qwen2", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab and template",
+         make("tiny-qwen2", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWEN25_TEMPLATE)},
+        {"tiny-qwen3", "test size qwen3: 2 layers, 64 dim, 4/2 heads of 32, Qwen3 vocab and template",
+         make("tiny-qwen3", Arch::QWEN3, {2, 64, 256, 4, 2, 32, 4096}, QWEN3_TEMPLATE)},
+        {"tiny-bert", "test size BERT embedder: 2 layers, 64 dim, CLS pooling, bge vocab",
+         bert("tiny-bert", Arch::BERT, {2, 64, 256, 4, 4, 0, 512}, Pooling::CLS)},
+        {"tiny-rerank", "test size BERT reranker: 2 layers, 64 dim, rank pooling, bge vocab",
+         bert("tiny-rerank", Arch::RERANK, {2, 64, 256, 4, 4, 0, 512}, Pooling::CLS)},
+        // A 64-token text context caps each segment at a few dozen tokens: random weights never emit the
+        // end token, so with Whisper's 448 a transcription would decode garbage for many seconds.
+        {"tiny-whisper", "test size Whisper: 2+2 layers, 64 dim, 2 heads, 64 text ctx, multilingual tiny vocab",
+         whisper("tiny-whisper", "tiny", {2, 64, 0, 2, 2, 0, 64})},
+    };
+}
+
+}  // namespace
+
+const std::vector<Preset> & all_presets() {
+    static const std::vector<Preset> presets = build_presets();
+    return presets;
+}
+
+std::optional<ModelConfig> find_preset(const std::string & name) {
+    for (const Preset & preset : all_presets()) {
+        if (preset.name == name) {
+            return preset.config;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace hearth::mkmodel
