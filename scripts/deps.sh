@@ -9,8 +9,9 @@
 # Options (environment):
 #   HEARTH_CACHE        cache root (default ~/.cache/hearth)
 #   HEARTH_CUDA=1       CUDA build (GGML_CUDA=ON); HEARTH_CUDA_ARCHS (default 90)
-#   HEARTH_CPU=native   CPU code for this machine's features (default; the key includes the CPU flags)
-#   HEARTH_CPU=all      portable: every x86 CPU variant as a backend library, chosen at run time
+#   HEARTH_CPU=all      (default) every x86 CPU variant as a backend module, the best one chosen at run time
+#   HEARTH_CPU=native   one CPU backend for this machine's features only: builds about 3x faster (the key
+#                       then includes the CPU flags)
 #   HEARTH_JOBS         parallel compile jobs (default: nproc)
 set -euo pipefail
 
@@ -19,12 +20,12 @@ LLAMA_INTEGRITY='sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlT
 LLAMA_COMMIT=de3ff815ea7d559ee917f063901b8986f038abc6 # the squashed v0.5.0 commit inside the bundle
 WHISPER_PKG=nodejs-whisper@0.3.1
 WHISPER_INTEGRITY='sha512-ceoilUVraRuR5FnNyXpGQT2auAR48Oc3AQBEmkXnVpSn9iN6yVRzQBFCqVTGWbk6Wdi95NhvwXNzFvuR7erLWw=='
-RECIPE=3 # bump when the build steps below change
+RECIPE=4 # bump when the build steps below change
 
 CACHE=${HEARTH_CACHE:-$HOME/.cache/hearth}
 CUDA=${HEARTH_CUDA:-0}
 CUDA_ARCHS=${HEARTH_CUDA_ARCHS:-90}
-CPU=${HEARTH_CPU:-native}
+CPU=${HEARTH_CPU:-all}
 JOBS=${HEARTH_JOBS:-$(nproc)}
 
 log() { printf '[deps] %s\n' "$*" >&2; }
@@ -139,7 +140,11 @@ build_llama() {
     cp "$src/llama.cpp/common/parsers/"*.h "$inc/parsers/" 2>/dev/null || true
     cp -r "$src/llama.cpp/vendor/nlohmann" "$PREFIX/include/" # the json version common was built with
     for t in "${LLAMA_TOOLS[@]}"; do cp "$b/bin/$t" "$PREFIX/tools/"; done
-    find "$b/bin" -maxdepth 1 -name 'libllama-server-impl.so*' -exec cp -P {} "$PREFIX/tools/" \;
+    # Backend modules (CPU variants, CUDA when dynamic) install to bin/; ggml also searches the executable's
+    # folder, so the reference tools get them beside them. hearth loads them from bin/ by path.
+    find "$PREFIX/bin" -maxdepth 1 -name 'libggml-*.so' -exec cp {} "$PREFIX/tools/" \;
+    # Tools are thin executables over libllama-<tool>-impl.so libraries that live beside them.
+    find "$b/bin" -maxdepth 1 -name 'libllama-*-impl.so*' -exec cp -P {} "$PREFIX/tools/" \;
     # Real vocabularies and chat templates for the model generator.
     mkdir -p "$PREFIX/share/llama.cpp"
     cp -r "$src/llama.cpp/models" "$PREFIX/share/llama.cpp/"
@@ -166,8 +171,14 @@ build_whisper() {
 main() {
     install_packages
     if [ -f "$PREFIX/.complete" ]; then log "engines up to date in $PREFIX"; echo "$PREFIX"; return; fi
-    local t0=$SECONDS src="$CACHE/src/$(basename "$PREFIX")"
-    BUILD="$CACHE/build/$(basename "$PREFIX")"
+    # Sources and build trees sit at the same paths whatever the key, so ccache reuses objects across keys;
+    # a lock keeps two builds from sharing them at once.
+    mkdir -p "$CACHE"
+    exec 9>"$CACHE/work.lock"
+    flock 9
+    if [ -f "$PREFIX/.complete" ]; then log "engines built meanwhile in $PREFIX"; echo "$PREFIX"; return; fi
+    local t0=$SECONDS src="$CACHE/work/src"
+    BUILD="$CACHE/work/build"
     log "building engines into $PREFIX (cpu=$CPU cuda=$CUDA jobs=$JOBS)"
     rm -rf "$PREFIX" "$BUILD" && mkdir -p "$PREFIX/bin"
     unpack_sources "$src"
@@ -182,4 +193,4 @@ main() {
     log "engines built in $((SECONDS - t0))s"
     echo "$PREFIX"
 }
-main
+main "$@"

@@ -43,8 +43,9 @@ BackendGuard::BackendGuard() {
     llama_log_set(route_engine_log, nullptr);
     whisper_log_set(route_engine_log, nullptr);
     ggml_log_set(route_engine_log, nullptr);
-    // Backends built as loadable modules (CUDA, CPU variants) are found next to libggml.
-    ggml_backend_load_all();
+    // Backends built as loadable modules (the CPU variants, chosen by this CPU's features; CUDA when dynamic)
+    // live in the engines' prefix, not beside the hearth executable where ggml would look by default.
+    ggml_backend_load_all_from_path(HEARTH_GGML_BACKEND_DIR);
     llama_backend_init();
 }
 

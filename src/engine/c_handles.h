@@ -11,6 +11,11 @@
 #include <cstdio>
 #include <memory>
 
+// llama.cpp common's chat templates (libllama-common). The full type lives in <chat.h>, which pulls in the
+// Jinja engine; only engine/chat_template.cpp includes it, so the handle is declared here by name.
+struct common_chat_templates;
+void common_chat_templates_free(struct common_chat_templates* tmpls);
+
 namespace hearth::engine {
 
 struct GgmlContextDeleter {
@@ -46,5 +51,10 @@ using llama_sampler_ptr = std::unique_ptr<llama_sampler, LlamaSamplerDeleter>;
 using whisper_context_ptr = std::unique_ptr<whisper_context, WhisperContextDeleter>;
 using whisper_state_ptr = std::unique_ptr<whisper_state, WhisperStateDeleter>;
 using file_ptr = std::unique_ptr<std::FILE, FileDeleter>;
+
+struct CommonChatTemplatesDeleter {
+    void operator()(common_chat_templates* tmpls) const { common_chat_templates_free(tmpls); }
+};
+using chat_templates_ptr = std::unique_ptr<common_chat_templates, CommonChatTemplatesDeleter>;
 
 }  // namespace hearth::engine

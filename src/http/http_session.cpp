@@ -99,6 +99,9 @@ void HttpSession::dispatch(HttpRequest request) {
     stream_.expires_never();
     net::post(*shared_.handler_pool, [self = shared_from_this(), request = std::move(request)]() mutable {
         HttpResponse response = self->shared_.handler(request);
+        if (response.stream) {
+            return self->run_stream(std::move(response));
+        }
         net::post(self->stream_.get_executor(),
                   [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     });

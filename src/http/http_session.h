@@ -8,8 +8,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "http/http_server.h"
 
@@ -37,6 +39,16 @@ private:
     void write(HttpResponse response);
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     void send_transport_error(int status, const std::string& message);
+
+    // Streaming (http_stream.cpp). run_stream runs on the handler thread; the rest on the strand.
+    void run_stream(HttpResponse response);
+    bool start_stream(HttpResponse& response);
+    bool write_chunk(std::string_view data);
+    void finish_stream();
+    void watch_for_disconnect();
+    void on_probe(boost::beast::error_code ec, std::size_t bytes);
+    friend class SessionStreamWriter;
+
     void linger();
     void drain();
     void close();
@@ -50,6 +62,15 @@ private:
     bool keep_alive_ = true;
     bool first_request_ = true;
     bool linger_on_close_ = false;  // after a transport error: drain what the client still sends
+
+    // Streaming state; touched on the strand except where noted.
+    std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;
+    std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>> stream_serializer_;
+    std::string chunk_;
+    bool chunked_ = true;                    // HTTP/1.0 clients get raw bytes and a close instead
+    bool probe_pending_ = false;             // a read is armed to notice the client going away
+    bool resume_after_probe_ = false;        // the stream ended: continue keep-alive once the probe is cancelled
+    std::atomic<bool> disconnected_{false};  // read from the handler thread
 };
 
 }  // namespace hearth::http::detail

@@ -27,11 +27,27 @@ struct HttpRequest {
     std::optional<std::string> header(std::string_view name) const;
 };
 
+// The writing end of a streamed response body (server-sent events). Used from the one handler thread that
+// produces the stream.
+class StreamWriter {
+public:
+    virtual ~StreamWriter() = default;
+    // Sends one piece of the body and blocks until it is on the wire. False once the client is gone or the
+    // write timed out: the producer should stop.
+    virtual bool write(std::string_view data) = 0;
+    // True once the client closed the connection; cheap, for checking between steps of long work.
+    virtual bool disconnected() const = 0;
+};
+
+// Produces a streamed body after the headers are sent; runs on the handler thread, MUST NOT throw.
+using StreamProducer = std::function<void(StreamWriter&)>;
+
 struct HttpResponse {
     int status = 200;
     std::string content_type = "application/json";
     std::vector<Header> headers;
     std::string body;
+    StreamProducer stream;  // when set, the body comes from it (chunked) and `body` is ignored
 };
 
 // Handles one request. Runs on a handler-pool thread, never on an I/O thread; MUST NOT throw.

@@ -1,9 +1,9 @@
 #include "bert_writer.h"
 
+#include <string>
+
 #include "gguf_writer.h"
 #include "tokenizer_source.h"
-
-#include <string>
 
 namespace hearth::mkmodel {
 namespace {
@@ -16,18 +16,18 @@ constexpr uint32_t POOLING_RANK = 4;
 // BERT-style vocabularies normally say how many segment types there are; two is BERT's own count.
 constexpr uint32_t DEFAULT_TOKEN_TYPES = 2;
 
-std::string layer_name(int layer, const char * suffix) {
+std::string layer_name(int layer, const char* suffix) {
     return "blk." + std::to_string(layer) + "." + suffix;
 }
 
-uint32_t pooling_value(const ModelConfig & config) {
+uint32_t pooling_value(const ModelConfig& config) {
     if (config.arch == Arch::RERANK) {
         return POOLING_RANK;
     }
     return config.pooling == Pooling::CLS ? POOLING_CLS : POOLING_MEAN;
 }
 
-void set_bert_keys(gguf_context * meta, const ModelConfig & config) {
+void set_bert_keys(gguf_context* meta, const ModelConfig& config) {
     gguf_set_val_u32(meta, "bert.context_length", static_cast<uint32_t>(config.ctx));
     gguf_set_val_u32(meta, "bert.embedding_length", static_cast<uint32_t>(config.embd));
     gguf_set_val_u32(meta, "bert.block_count", static_cast<uint32_t>(config.layers));
@@ -38,7 +38,7 @@ void set_bert_keys(gguf_context * meta, const ModelConfig & config) {
     gguf_set_val_u32(meta, "bert.pooling_type", pooling_value(config));
 }
 
-uint32_t token_type_count(gguf_context * meta) {
+uint32_t token_type_count(gguf_context* meta) {
     const int64_t id = gguf_find_key(meta, "tokenizer.ggml.token_type_count");
     if (id < 0 || gguf_get_kv_type(meta, id) != GGUF_TYPE_UINT32) {
         gguf_set_val_u32(meta, "tokenizer.ggml.token_type_count", DEFAULT_TOKEN_TYPES);
@@ -47,7 +47,7 @@ uint32_t token_type_count(gguf_context * meta) {
     return gguf_get_val_u32(meta, id);
 }
 
-void add_embeddings(GgufWriter & writer, const ModelConfig & config, uint32_t n_vocab, uint32_t n_types) {
+void add_embeddings(GgufWriter& writer, const ModelConfig& config, uint32_t n_vocab, uint32_t n_types) {
     const int64_t embd = config.embd;
     writer.add_tensor(weight_tensor("token_embd.weight", {embd, n_vocab}, config.type));
     // llama.cpp's quantizer leaves the segment and position tables unquantized. The bert graph adds row 0 of
@@ -59,11 +59,11 @@ void add_embeddings(GgufWriter & writer, const ModelConfig & config, uint32_t n_
     writer.add_tensor(bias_tensor("token_embd_norm.bias", embd));
 }
 
-void add_layer(GgufWriter & writer, const ModelConfig & config, int layer) {
+void add_layer(GgufWriter& writer, const ModelConfig& config, int layer) {
     const int64_t embd = config.embd;
     const int64_t ff = config.ff;
     const WeightType type = config.type;
-    for (const char * proj : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+    for (const char* proj : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
         const std::string base = proj;
         writer.add_tensor(weight_tensor(layer_name(layer, (base + ".weight").c_str()), {embd, embd}, type));
         writer.add_tensor(bias_tensor(layer_name(layer, (base + ".bias").c_str()), embd));
@@ -78,7 +78,7 @@ void add_layer(GgufWriter & writer, const ModelConfig & config, int layer) {
     writer.add_tensor(bias_tensor(layer_name(layer, "layer_output_norm.bias"), embd));
 }
 
-void add_classifier(GgufWriter & writer, const ModelConfig & config) {
+void add_classifier(GgufWriter& writer, const ModelConfig& config) {
     // RoBERTa-style head: dense + tanh over the CLS state, then a projection to one relevance score.
     const int64_t embd = config.embd;
     writer.add_tensor(weight_tensor("cls.weight", {embd, embd}, config.type));
@@ -89,9 +89,9 @@ void add_classifier(GgufWriter & writer, const ModelConfig & config) {
 
 }  // namespace
 
-void write_bert_model(const ModelConfig & config, const SourceDirs & dirs, OutputFile & out) {
+void write_bert_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out) {
     GgufWriter writer;
-    gguf_context * meta = writer.meta();
+    gguf_context* meta = writer.meta();
     set_general_keys(meta, "bert", config);
     set_bert_keys(meta, config);
     const uint32_t n_vocab = copy_tokenizer(meta, dirs, config.vocab);

@@ -12,17 +12,17 @@ namespace {
 // llama_ftype values (llama.h); general.file_type only labels the file, llama.cpp reads each tensor's type.
 uint32_t llama_file_type(WeightType type) {
     switch (type) {
-        case WeightType::F32: return 0;   // LLAMA_FTYPE_ALL_F32
-        case WeightType::F16: return 1;   // LLAMA_FTYPE_MOSTLY_F16
-        case WeightType::Q4_0: return 2;  // LLAMA_FTYPE_MOSTLY_Q4_0
-        case WeightType::Q8_0: return 7;  // LLAMA_FTYPE_MOSTLY_Q8_0
-        case WeightType::Q4_K: return 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix q4_k where the shape allows
+        case WeightType::F32: return 0;    // LLAMA_FTYPE_ALL_F32
+        case WeightType::F16: return 1;    // LLAMA_FTYPE_MOSTLY_F16
+        case WeightType::Q4_0: return 2;   // LLAMA_FTYPE_MOSTLY_Q4_0
+        case WeightType::Q8_0: return 7;   // LLAMA_FTYPE_MOSTLY_Q8_0
+        case WeightType::Q4_K: return 14;  // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix q4_k where the shape allows
     }
     throw std::logic_error("unhandled weight type");
 }
 
 struct GgmlContextDeleter {
-    void operator()(ggml_context * ctx) const { ggml_free(ctx); }
+    void operator()(ggml_context* ctx) const { ggml_free(ctx); }
 };
 
 }  // namespace
@@ -52,15 +52,14 @@ void GgufWriter::register_tensors() {
     if (!ctx) {
         throw std::runtime_error("ggml_init failed");
     }
-    for (const TensorSpec & spec : tensors_) {
-        ggml_tensor * tensor =
-            ggml_new_tensor(ctx.get(), spec.type, static_cast<int>(spec.ne.size()), spec.ne.data());
+    for (const TensorSpec& spec : tensors_) {
+        ggml_tensor* tensor = ggml_new_tensor(ctx.get(), spec.type, static_cast<int>(spec.ne.size()), spec.ne.data());
         ggml_set_name(tensor, spec.name.c_str());
         gguf_add_tensor(meta_, tensor);
     }
 }
 
-void GgufWriter::write(OutputFile & out, uint64_t seed, int threads) {
+void GgufWriter::write(OutputFile& out, uint64_t seed, int threads) {
     register_tensors();
     std::vector<uint8_t> header(gguf_get_meta_size(meta_));
     gguf_get_meta_data(meta_, header.data());
@@ -74,12 +73,12 @@ void GgufWriter::write(OutputFile & out, uint64_t seed, int threads) {
         if (out.offset() - data_start != gguf_get_tensor_offset(meta_, id)) {
             throw std::logic_error("tensor data offset mismatch at " + tensors_[i].name);
         }
-        stream_tensor(tensors_[i], seed, threads, [&out](const void * data, size_t size) { out.write(data, size); });
+        stream_tensor(tensors_[i], seed, threads, [&out](const void* data, size_t size) { out.write(data, size); });
         out.pad_to(alignment);
     }
 }
 
-void set_general_keys(gguf_context * meta, const std::string & arch_name, const ModelConfig & config) {
+void set_general_keys(gguf_context* meta, const std::string& arch_name, const ModelConfig& config) {
     gguf_set_val_str(meta, "general.architecture", arch_name.c_str());
     gguf_set_val_str(meta, "general.type", "model");
     gguf_set_val_str(meta, "general.name", config.name.c_str());

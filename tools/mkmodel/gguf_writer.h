@@ -2,15 +2,15 @@
 // written one after another with GGUF alignment padding, so memory stays bounded for any model size.
 #pragma once
 
-#include "model_config.h"
-#include "output_file.h"
-#include "tensor_data.h"
-
 #include <gguf.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "model_config.h"
+#include "output_file.h"
+#include "tensor_data.h"
 
 namespace hearth::mkmodel {
 
@@ -19,25 +19,25 @@ public:
     GgufWriter();
     ~GgufWriter();
 
-    GgufWriter(const GgufWriter &) = delete;
-    GgufWriter & operator=(const GgufWriter &) = delete;
+    GgufWriter(const GgufWriter&) = delete;
+    GgufWriter& operator=(const GgufWriter&) = delete;
 
-    gguf_context * meta() { return meta_; }
+    gguf_context* meta() { return meta_; }
 
     void add_tensor(TensorSpec spec);
     size_t tensor_count() const { return tensors_.size(); }
 
     // Writes the metadata and then every tensor's data, in the order the tensors were added.
-    void write(OutputFile & out, uint64_t seed, int threads);
+    void write(OutputFile& out, uint64_t seed, int threads);
 
 private:
     void register_tensors();
 
-    gguf_context * meta_;
+    gguf_context* meta_;
     std::vector<TensorSpec> tensors_;
 };
 
 // general.* keys shared by every GGUF model this tool writes.
-void set_general_keys(gguf_context * meta, const std::string & arch_name, const ModelConfig & config);
+void set_general_keys(gguf_context* meta, const std::string& arch_name, const ModelConfig& config);
 
 }  // namespace hearth::mkmodel

@@ -1,9 +1,9 @@
 #include "llm_writer.h"
 
+#include <string>
+
 #include "gguf_writer.h"
 #include "tokenizer_source.h"
-
-#include <string>
 
 namespace hearth::mkmodel {
 namespace {
@@ -16,12 +16,12 @@ std::string gguf_arch_name(Arch arch) {
     }
 }
 
-std::string layer_name(int layer, const char * suffix) {
+std::string layer_name(int layer, const char* suffix) {
     return "blk." + std::to_string(layer) + "." + suffix;
 }
 
-void set_decoder_keys(gguf_context * meta, const ModelConfig & config, const std::string & arch) {
-    const auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
+void set_decoder_keys(gguf_context* meta, const ModelConfig& config, const std::string& arch) {
+    const auto key = [&arch](const char* suffix) { return arch + "." + suffix; };
     const auto head_dim = static_cast<uint32_t>(head_dim_of(config));
     gguf_set_val_u32(meta, key("context_length").c_str(), static_cast<uint32_t>(config.ctx));
     gguf_set_val_u32(meta, key("embedding_length").c_str(), static_cast<uint32_t>(config.embd));
@@ -39,7 +39,7 @@ void set_decoder_keys(gguf_context * meta, const ModelConfig & config, const std
     }
 }
 
-void add_attention(GgufWriter & writer, const ModelConfig & config, int layer) {
+void add_attention(GgufWriter& writer, const ModelConfig& config, int layer) {
     const int64_t embd = config.embd;
     const int64_t head_dim = head_dim_of(config);
     const int64_t q_width = head_dim * config.heads;
@@ -63,7 +63,7 @@ void add_attention(GgufWriter & writer, const ModelConfig & config, int layer) {
     writer.add_tensor(weight_tensor(layer_name(layer, "attn_output.weight"), {q_width, embd}, type));
 }
 
-void add_feed_forward(GgufWriter & writer, const ModelConfig & config, int layer) {
+void add_feed_forward(GgufWriter& writer, const ModelConfig& config, int layer) {
     const int64_t embd = config.embd;
     const int64_t ff = config.ff;
     writer.add_tensor(norm_tensor(layer_name(layer, "ffn_norm.weight"), embd));
@@ -74,15 +74,21 @@ void add_feed_forward(GgufWriter & writer, const ModelConfig & config, int layer
 
 }  // namespace
 
-void write_decoder_model(const ModelConfig & config, const SourceDirs & dirs, OutputFile & out) {
+void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out) {
     const std::string arch = gguf_arch_name(config.arch);
     GgufWriter writer;
-    gguf_context * meta = writer.meta();
+    gguf_context* meta = writer.meta();
     set_general_keys(meta, arch, config);
     set_decoder_keys(meta, config, arch);
     const uint32_t n_vocab = copy_tokenizer(meta, dirs, config.vocab);
     set_chat_template(meta, dirs, config.chat_template);
     gguf_set_val_u32(meta, (arch + ".vocab_size").c_str(), n_vocab);
+    if (config.eos_token_id >= 0) {
+        if (static_cast<uint32_t>(config.eos_token_id) >= n_vocab) {
+            throw UsageError("eos token id " + std::to_string(config.eos_token_id) + " is outside the vocabulary");
+        }
+        gguf_set_val_u32(meta, "tokenizer.ggml.eos_token_id", static_cast<uint32_t>(config.eos_token_id));
+    }
 
     writer.add_tensor(weight_tensor("token_embd.weight", {config.embd, n_vocab}, config.type));
     for (int layer = 0; layer < config.layers; ++layer) {

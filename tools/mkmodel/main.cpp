@@ -1,13 +1,6 @@
 // hearth-mkmodel: writes test models with deterministic random weights for real architectures.
 // Every failure the caller can cause ends in one "hearth-mkmodel: error: ..." line and exit code 2.
 
-#include "bert_writer.h"
-#include "llm_writer.h"
-#include "model_config.h"
-#include "output_file.h"
-#include "presets.h"
-#include "whisper_writer.h"
-
 #include <CLI/CLI.hpp>
 #include <ggml.h>
 
@@ -18,18 +11,35 @@
 #include <string>
 #include <thread>
 
+#include "bert_writer.h"
+#include "llm_writer.h"
+#include "model_config.h"
+#include "output_file.h"
+#include "presets.h"
+#include "whisper_writer.h"
+
 namespace hearth::mkmodel {
 namespace {
 
 constexpr int EXIT_USAGE = 2;
+constexpr int MAX_SHAPE = 1 << 24;
+
+constexpr const char* USAGE_FOOTER = R"(
+Examples:
+  hearth-mkmodel --preset tiny-qwen3 --type q8_0 --seed 42 -o tiny.gguf
+  hearth-mkmodel --arch llama --layers 2 --embd 128 --ff 256 --heads 4 --kv-heads 2 --type q4_k -o m.gguf
+  hearth-mkmodel --arch whisper --vocab base --type f16 -o ggml-base.bin
+  hearth-mkmodel --list-presets
+Environment: HEARTH_LLAMA_MODELS_DIR and HEARTH_WHISPER_VOCAB_DIR replace the built-in vocab directories.
+Exit codes: 0 written, 2 bad arguments or inputs (nothing written), 1 other failures.)";
 
 int default_threads() {
     const unsigned cores = std::thread::hardware_concurrency();
     return cores == 0 ? 1 : static_cast<int>(cores);
 }
 
-struct ShapeOptions {
-    CLI::Option * option = nullptr;
+struct ShapeOption {
+    CLI::Option* option = nullptr;
     int value = 0;
 };
 
@@ -47,16 +57,17 @@ struct CliOptions {
     int threads = default_threads();
     bool untied = false;
     bool list_presets = false;
-    ShapeOptions layers, embd, ff, heads, kv_heads, head_dim, ctx;
+    ShapeOption layers, embd, ff, heads, kv_heads, head_dim, ctx;
 };
 
-void add_shape_option(CLI::App & app, const char * flag, ShapeOptions & shape, const char * help) {
-    shape.option = app.add_option(flag, shape.value, help)->check(CLI::NonNegativeNumber);
+void add_shape_option(CLI::App& app, const char* flag, ShapeOption& shape, const char* help) {
+    // 0 is allowed so that Whisper can mean "as in the vocab file"; validation rejects it elsewhere.
+    shape.option = app.add_option(flag, shape.value, help)->check(CLI::Range(0, MAX_SHAPE));
 }
 
-void define_options(CLI::App & app, CliOptions & opts) {
-    auto * preset = app.add_option("--preset", opts.preset, "named model shape (see --list-presets)");
-    auto * arch = app.add_option("--arch", opts.arch, "llama, qwen2, qwen3, bert, rerank or whisper");
+void define_options(CLI::App& app, CliOptions& opts) {
+    auto* preset = app.add_option("--preset", opts.preset, "named model shape (see --list-presets)");
+    auto* arch = app.add_option("--arch", opts.arch, "llama, qwen2, qwen3, bert, rerank or whisper");
     preset->excludes(arch);
     add_shape_option(app, "--layers", opts.layers, "transformer blocks (Whisper: per encoder and decoder)");
     add_shape_option(app, "--embd", opts.embd, "hidden size");
@@ -80,22 +91,22 @@ void define_options(CLI::App & app, CliOptions & opts) {
     app.add_flag("--list-presets", opts.list_presets, "print the presets and exit");
 }
 
-std::string env_or(const char * name, const std::string & fallback) {
-    const char * value = std::getenv(name);
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* value = std::getenv(name);
     return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 
-SourceDirs resolve_dirs(const CliOptions & opts) {
+SourceDirs resolve_dirs(const CliOptions& opts) {
     SourceDirs dirs;
-    dirs.vocab_dir = !opts.vocab_dir.empty() ? opts.vocab_dir
-                                             : env_or("HEARTH_LLAMA_MODELS_DIR", HEARTH_MKMODEL_VOCAB_DIR);
+    dirs.vocab_dir =
+        !opts.vocab_dir.empty() ? opts.vocab_dir : env_or("HEARTH_LLAMA_MODELS_DIR", HEARTH_MKMODEL_VOCAB_DIR);
     dirs.whisper_vocab_dir = !opts.whisper_vocab_dir.empty()
                                  ? opts.whisper_vocab_dir
                                  : env_or("HEARTH_WHISPER_VOCAB_DIR", HEARTH_MKMODEL_WHISPER_VOCAB_DIR);
     return dirs;
 }
 
-ModelConfig base_config(const CliOptions & opts) {
+ModelConfig base_config(const CliOptions& opts) {
     if (!opts.preset.empty()) {
         const auto preset = find_preset(opts.preset);
         if (!preset) {
@@ -116,13 +127,13 @@ ModelConfig base_config(const CliOptions & opts) {
     return config;
 }
 
-void override_shape(int & field, const ShapeOptions & shape) {
+void override_shape(int& field, const ShapeOption& shape) {
     if (shape.option->count() > 0) {
         field = shape.value;
     }
 }
 
-ModelConfig build_config(const CliOptions & opts) {
+ModelConfig build_config(const CliOptions& opts) {
     ModelConfig config = base_config(opts);
     const bool kv_given = opts.kv_heads.option->count() > 0;
     override_shape(config.layers, opts.layers);
@@ -135,7 +146,11 @@ ModelConfig build_config(const CliOptions & opts) {
     if (opts.preset.empty() && !kv_given) {
         config.kv_heads = config.heads;
     }
-    config.vocab = opts.vocab.empty() ? config.vocab : opts.vocab;
+    if (!opts.vocab.empty() && opts.vocab != config.vocab) {
+        // A preset's end-of-turn token id belongs to its own vocabulary.
+        config.vocab = opts.vocab;
+        config.eos_token_id = -1;
+    }
     if (!opts.chat_template.empty()) {
         config.chat_template = opts.chat_template == "none" ? "" : opts.chat_template;
     }
@@ -149,33 +164,27 @@ ModelConfig build_config(const CliOptions & opts) {
     return config;
 }
 
-void write_model(const ModelConfig & config, const SourceDirs & dirs, const std::string & path) {
+void write_model(const ModelConfig& config, const SourceDirs& dirs, const std::string& path) {
     OutputFile out(path);
     switch (config.arch) {
         case Arch::LLAMA:
         case Arch::QWEN2:
-        case Arch::QWEN3:
-            write_decoder_model(config, dirs, out);
-            break;
+        case Arch::QWEN3: write_decoder_model(config, dirs, out); break;
         case Arch::BERT:
-        case Arch::RERANK:
-            write_bert_model(config, dirs, out);
-            break;
-        case Arch::WHISPER:
-            write_whisper_model(config, dirs, out);
-            break;
+        case Arch::RERANK: write_bert_model(config, dirs, out); break;
+        case Arch::WHISPER: write_whisper_model(config, dirs, out); break;
     }
     out.commit();
 }
 
 void print_presets() {
-    for (const Preset & preset : all_presets()) {
+    for (const Preset& preset : all_presets()) {
         std::cout << preset.name << std::string(preset.name.size() < 20 ? 20 - preset.name.size() : 1, ' ')
                   << arch_to_string(preset.config.arch) << "\t" << preset.summary << "\n";
     }
 }
 
-int run(const CliOptions & opts) {
+int run(const CliOptions& opts) {
     if (opts.list_presets) {
         print_presets();
         return 0;
@@ -196,31 +205,32 @@ int run(const CliOptions & opts) {
     return 0;
 }
 
-void quiet_ggml_log(ggml_log_level /*level*/, const char * /*text*/, void * /*user_data*/) {
+void quiet_ggml_log(ggml_log_level /*level*/, const char* /*text*/, void* /*user_data*/) {
     // ggml's own messages would add lines to the one-line error contract; failures are reported by us.
 }
 
 }  // namespace
 }  // namespace hearth::mkmodel
 
-int main(int argc, char ** argv) {
+int main(int argc, char** argv) {
     using namespace hearth::mkmodel;
     ggml_log_set(quiet_ggml_log, nullptr);
     CLI::App app{"hearth-mkmodel: generate test models with deterministic random weights", "hearth-mkmodel"};
+    app.footer(USAGE_FOOTER);
     CliOptions opts;
     define_options(app, opts);
     try {
         app.parse(argc, argv);
         return run(opts);
-    } catch (const CLI::CallForHelp & help) {
+    } catch (const CLI::CallForHelp& help) {
         return app.exit(help);
-    } catch (const CLI::ParseError & error) {
+    } catch (const CLI::ParseError& error) {
         std::cerr << "hearth-mkmodel: error: " << error.what() << "\n";
         return EXIT_USAGE;
-    } catch (const UsageError & error) {
+    } catch (const UsageError& error) {
         std::cerr << "hearth-mkmodel: error: " << error.what() << "\n";
         return EXIT_USAGE;
-    } catch (const std::exception & error) {
+    } catch (const std::exception& error) {
         std::cerr << "hearth-mkmodel: error: " << error.what() << "\n";
         return 1;
     }

@@ -24,7 +24,7 @@ constexpr std::array<std::pair<std::string_view, WeightType>, 5> TYPE_NAMES{{
     {"q4_k", WeightType::Q4_K},
 }};
 
-void require(bool condition, const std::string & message) {
+void require(bool condition, const std::string& message) {
     if (!condition) {
         throw UsageError(message);
     }
@@ -36,8 +36,8 @@ bool is_decoder(Arch arch) {
 
 }  // namespace
 
-Arch arch_from_string(const std::string & text) {
-    for (const auto & [name, arch] : ARCH_NAMES) {
+Arch arch_from_string(const std::string& text) {
+    for (const auto& [name, arch] : ARCH_NAMES) {
         if (name == text) {
             return arch;
         }
@@ -46,7 +46,7 @@ Arch arch_from_string(const std::string & text) {
 }
 
 std::string arch_to_string(Arch arch) {
-    for (const auto & [name, value] : ARCH_NAMES) {
+    for (const auto& [name, value] : ARCH_NAMES) {
         if (value == arch) {
             return std::string(name);
         }
@@ -54,8 +54,8 @@ std::string arch_to_string(Arch arch) {
     return "unknown";
 }
 
-WeightType weight_type_from_string(const std::string & text) {
-    for (const auto & [name, type] : TYPE_NAMES) {
+WeightType weight_type_from_string(const std::string& text) {
+    for (const auto& [name, type] : TYPE_NAMES) {
         if (name == text) {
             return type;
         }
@@ -64,7 +64,7 @@ WeightType weight_type_from_string(const std::string & text) {
 }
 
 std::string weight_type_to_string(WeightType type) {
-    for (const auto & [name, value] : TYPE_NAMES) {
+    for (const auto& [name, value] : TYPE_NAMES) {
         if (value == type) {
             return std::string(name);
         }
@@ -72,7 +72,7 @@ std::string weight_type_to_string(WeightType type) {
     return "unknown";
 }
 
-Pooling pooling_from_string(const std::string & text) {
+Pooling pooling_from_string(const std::string& text) {
     if (text == "mean") {
         return Pooling::MEAN;
     }
@@ -82,7 +82,7 @@ Pooling pooling_from_string(const std::string & text) {
     throw UsageError("unknown pooling '" + text + "' (expected mean or cls)");
 }
 
-void apply_arch_defaults(ModelConfig & config) {
+void apply_arch_defaults(ModelConfig& config) {
     const bool no_vocab = config.vocab.empty();
     const bool no_template = config.chat_template.empty();
     switch (config.arch) {
@@ -95,9 +95,9 @@ void apply_arch_defaults(ModelConfig & config) {
         case Arch::QWEN2:
         case Arch::QWEN3:
             config.vocab = no_vocab ? "qwen2" : config.vocab;
-            config.chat_template = !no_template         ? config.chat_template
-                                   : config.arch == Arch::QWEN2 ? "Qwen-Qwen2.5-7B-Instruct"
-                                                                : "Qwen-Qwen3-0.6B";
+            if (no_template) {
+                config.chat_template = config.arch == Arch::QWEN2 ? "Qwen-Qwen2.5-7B-Instruct" : "Qwen-Qwen3-0.6B";
+            }
             config.norm_eps = 1e-6F;
             config.rope_theta = 1000000.0F;
             break;
@@ -106,16 +106,14 @@ void apply_arch_defaults(ModelConfig & config) {
             config.vocab = no_vocab ? "bert-bge" : config.vocab;
             config.norm_eps = 1e-12F;
             break;
-        case Arch::WHISPER:
-            config.vocab = no_vocab ? "tiny" : config.vocab;
-            break;
+        case Arch::WHISPER: config.vocab = no_vocab ? "tiny" : config.vocab; break;
     }
     if (config.name.empty()) {
         config.name = arch_to_string(config.arch);
     }
 }
 
-void validate_config(const ModelConfig & config) {
+void validate_config(const ModelConfig& config) {
     require(config.layers >= 1 && config.layers <= 512, "--layers must be between 1 and 512");
     require(config.embd >= 1, "--embd must be positive");
     require(config.heads >= 1, "--heads must be positive");

@@ -34,6 +34,7 @@ struct ModelConfig {
     Pooling pooling = Pooling::MEAN;
     std::string vocab;          // ggml-vocab-<vocab>.gguf, or for-tests-ggml-<vocab>.bin for Whisper
     std::string chat_template;  // templates/<chat_template>.jinja; empty for none
+    int eos_token_id = -1;      // instruct models end turns with a chat token, not the vocab file's eos; -1 keeps it
     WeightType type = WeightType::F16;
     uint64_t seed = 42;
     int threads = 1;  // generation threads; the output bytes do not depend on it
@@ -45,19 +46,19 @@ struct SourceDirs {
     std::string whisper_vocab_dir;  // whisper.cpp's weightless for-tests-ggml-*.bin headers
 };
 
-Arch arch_from_string(const std::string & text);
+Arch arch_from_string(const std::string& text);
 std::string arch_to_string(Arch arch);
-WeightType weight_type_from_string(const std::string & text);
+WeightType weight_type_from_string(const std::string& text);
 std::string weight_type_to_string(WeightType type);
-Pooling pooling_from_string(const std::string & text);
+Pooling pooling_from_string(const std::string& text);
 
 // Per-architecture defaults for vocab, template and norm epsilon, used when the caller gave none.
-void apply_arch_defaults(ModelConfig & config);
+void apply_arch_defaults(ModelConfig& config);
 
 // Throws UsageError when the shapes cannot form a valid model of the architecture.
-void validate_config(const ModelConfig & config);
+void validate_config(const ModelConfig& config);
 
-inline int head_dim_of(const ModelConfig & config) {
+inline int head_dim_of(const ModelConfig& config) {
     return config.head_dim > 0 ? config.head_dim : config.embd / config.heads;
 }
 

@@ -1,13 +1,13 @@
 #include "output_file.h"
 
-#include "model_config.h"
-
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <utility>
+
+#include "model_config.h"
 
 namespace hearth::mkmodel {
 namespace {
@@ -41,7 +41,7 @@ OutputFile::~OutputFile() {
     }
 }
 
-void OutputFile::write(const void * data, size_t size) {
+void OutputFile::write(const void* data, size_t size) {
     if (size == 0) {
         return;
     }
@@ -62,7 +62,7 @@ void OutputFile::pad_to(size_t alignment) {
 }
 
 void OutputFile::commit() {
-    std::FILE * file = std::exchange(file_, nullptr);
+    std::FILE* file = std::exchange(file_, nullptr);
     const bool flushed = std::fflush(file) == 0;
     const bool closed = std::fclose(file) == 0;
     if (!flushed || !closed) {

@@ -15,10 +15,10 @@ public:
     explicit OutputFile(std::string path);
     ~OutputFile();
 
-    OutputFile(const OutputFile &) = delete;
-    OutputFile & operator=(const OutputFile &) = delete;
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
 
-    void write(const void * data, size_t size);
+    void write(const void* data, size_t size);
     // Zero bytes up to the next multiple of alignment, counted from the start of the file.
     void pad_to(size_t alignment);
     uint64_t offset() const { return offset_; }
@@ -29,7 +29,7 @@ public:
 private:
     std::string path_;
     std::string tmp_path_;
-    std::FILE * file_ = nullptr;
+    std::FILE* file_ = nullptr;
     uint64_t offset_ = 0;
     bool committed_ = false;
 };

@@ -13,7 +13,7 @@ struct Shape {
     int ctx;
 };
 
-ModelConfig make(const std::string & name, Arch arch, const Shape & shape, const std::string & chat_template) {
+ModelConfig make(const std::string& name, Arch arch, const Shape& shape, const std::string& chat_template) {
     ModelConfig config;
     config.name = name;
     config.arch = arch;
@@ -29,35 +29,47 @@ ModelConfig make(const std::string & name, Arch arch, const Shape & shape, const
     return config;
 }
 
-ModelConfig llama3(const std::string & name, const Shape & shape, const std::string & chat_template, bool tied) {
+// Token ids in the real vocabularies: Llama 3's <|eot_id|> and Qwen's <|im_end|>, which the instruct models
+// declare as eos so that generation stops at the end of a chat turn.
+constexpr int LLAMA3_EOT_ID = 128009;
+constexpr int QWEN_IM_END_ID = 151645;
+
+ModelConfig llama3(const std::string& name, const Shape& shape, const std::string& chat_template, bool tied) {
     ModelConfig config = make(name, Arch::LLAMA, shape, chat_template);
     config.tied_embeddings = tied;
+    config.eos_token_id = LLAMA3_EOT_ID;
     return config;
 }
 
-ModelConfig bert(const std::string & name, Arch arch, const Shape & shape, Pooling pooling) {
+ModelConfig qwen(const std::string& name, Arch arch, const Shape& shape, const std::string& chat_template) {
+    ModelConfig config = make(name, arch, shape, chat_template);
+    config.eos_token_id = QWEN_IM_END_ID;
+    return config;
+}
+
+ModelConfig bert(const std::string& name, Arch arch, const Shape& shape, Pooling pooling) {
     ModelConfig config = make(name, arch, shape, "");
     config.pooling = pooling;
     return config;
 }
 
-ModelConfig whisper(const std::string & name, const std::string & vocab, const Shape & shape) {
+ModelConfig whisper(const std::string& name, const std::string& vocab, const Shape& shape) {
     ModelConfig config = make(name, Arch::WHISPER, shape, "");
     config.vocab = vocab;
     return config;
 }
 
-constexpr const char * QWEN25_TEMPLATE = "Qwen-Qwen2.5-7B-Instruct";
-constexpr const char * QWEN3_TEMPLATE = "Qwen-Qwen3-0.6B";
-constexpr const char * LLAMA32_TEMPLATE = "meta-llama-Llama-3.2-3B-Instruct";
-constexpr const char * LLAMA31_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct";
+constexpr const char* QWEN25_TEMPLATE = "Qwen-Qwen2.5-7B-Instruct";
+constexpr const char* QWEN3_TEMPLATE = "Qwen-Qwen3-0.6B";
+constexpr const char* LLAMA32_TEMPLATE = "meta-llama-Llama-3.2-3B-Instruct";
+constexpr const char* LLAMA31_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct";
 
 std::vector<Preset> build_presets() {
     return {
         {"qwen2.5-0.5b", "Qwen2.5-0.5B-Instruct shapes: 24 layers, 896 dim, GQA 14/2, tied embeddings",
-         make("qwen2.5-0.5b", Arch::QWEN2, {24, 896, 4864, 14, 2, 0, 32768}, QWEN25_TEMPLATE)},
+         qwen("qwen2.5-0.5b", Arch::QWEN2, {24, 896, 4864, 14, 2, 0, 32768}, QWEN25_TEMPLATE)},
         {"qwen3-0.6b", "Qwen3-0.6B shapes: 28 layers, 1024 dim, 16/8 heads of 128, tied embeddings",
-         make("qwen3-0.6b", Arch::QWEN3, {28, 1024, 3072, 16, 8, 128, 40960}, QWEN3_TEMPLATE)},
+         qwen("qwen3-0.6b", Arch::QWEN3, {28, 1024, 3072, 16, 8, 128, 40960}, QWEN3_TEMPLATE)},
         {"llama-3.2-1b", "Llama-3.2-1B-Instruct shapes: 16 layers, 2048 dim, GQA 32/8, tied embeddings",
          llama3("llama-3.2-1b", {16, 2048, 8192, 32, 8, 0, 131072}, LLAMA32_TEMPLATE, true)},
         {"llama-3.1-8b", "Llama-3.1-8B-Instruct shapes: 32 layers, 4096 dim, GQA 32/8, separate output head",
@@ -73,9 +85,9 @@ std::vector<Preset> build_presets() {
         {"tiny-llama", "test size llama: 2 layers, 64 dim, GQA 4/2, Llama 3 vocab and template",
          llama3("tiny-llama", {2, 64, 256, 4, 2, 0, 4096}, LLAMA32_TEMPLATE, true)},
         {"tiny-qwen2", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab and template",
-         make("tiny-qwen2", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWEN25_TEMPLATE)},
+         qwen("tiny-qwen2", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWEN25_TEMPLATE)},
         {"tiny-qwen3", "test size qwen3: 2 layers, 64 dim, 4/2 heads of 32, Qwen3 vocab and template",
-         make("tiny-qwen3", Arch::QWEN3, {2, 64, 256, 4, 2, 32, 4096}, QWEN3_TEMPLATE)},
+         qwen("tiny-qwen3", Arch::QWEN3, {2, 64, 256, 4, 2, 32, 4096}, QWEN3_TEMPLATE)},
         {"tiny-bert", "test size BERT embedder: 2 layers, 64 dim, CLS pooling, bge vocab",
          bert("tiny-bert", Arch::BERT, {2, 64, 256, 4, 4, 0, 512}, Pooling::CLS)},
         {"tiny-rerank", "test size BERT reranker: 2 layers, 64 dim, rank pooling, bge vocab",
@@ -89,13 +101,13 @@ std::vector<Preset> build_presets() {
 
 }  // namespace
 
-const std::vector<Preset> & all_presets() {
-    static const std::vector<Preset> presets = build_presets();
-    return presets;
+const std::vector<Preset>& all_presets() {
+    static const std::vector<Preset> PRESETS = build_presets();
+    return PRESETS;
 }
 
-std::optional<ModelConfig> find_preset(const std::string & name) {
-    for (const Preset & preset : all_presets()) {
+std::optional<ModelConfig> find_preset(const std::string& name) {
+    for (const Preset& preset : all_presets()) {
         if (preset.name == name) {
             return preset.config;
         }

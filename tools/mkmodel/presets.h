@@ -1,11 +1,11 @@
 // Named model shapes: real architectures at their published sizes, and tiny variants for fast tests.
 #pragma once
 
-#include "model_config.h"
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "model_config.h"
 
 namespace hearth::mkmodel {
 
@@ -15,9 +15,9 @@ struct Preset {
     ModelConfig config;
 };
 
-const std::vector<Preset> & all_presets();
+const std::vector<Preset>& all_presets();
 
 // The preset's configuration (type and seed at their defaults), or nothing for an unknown name.
-std::optional<ModelConfig> find_preset(const std::string & name);
+std::optional<ModelConfig> find_preset(const std::string& name);
 
 }  // namespace hearth::mkmodel

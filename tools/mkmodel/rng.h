@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string_view>
 
-
 namespace hearth::mkmodel {
 
 // SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to fill weight matrices.

@@ -1,12 +1,12 @@
 #include "tensor_data.h"
 
-#include "rng.h"
-
 #include <algorithm>
 #include <functional>
 #include <future>
 #include <stdexcept>
 #include <utility>
+
+#include "rng.h"
 
 namespace hearth::mkmodel {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 // About 4 MiB of floats per chunk: small enough to bound memory, large enough to keep writes efficient.
 constexpr int64_t CHUNK_FLOATS = int64_t{1} << 20;
 
-int64_t row_count(const TensorSpec & spec) {
+int64_t row_count(const TensorSpec& spec) {
     int64_t rows = 1;
     for (size_t i = 1; i < spec.ne.size(); ++i) {
         rows *= spec.ne[i];
@@ -29,7 +29,7 @@ struct ChunkBuffers {
 
 // Each row draws from its own seeded sampler, so a row's values depend only on (seed, tensor, row):
 // chunks can then be generated on any number of threads and the file stays bit-identical.
-void fill_rows(const TensorSpec & spec, uint64_t base_seed, int64_t first_row, std::vector<float> & values) {
+void fill_rows(const TensorSpec& spec, uint64_t base_seed, int64_t first_row, std::vector<float>& values) {
     const int64_t row_length = spec.ne.at(0);
     switch (spec.init) {
         case TensorInit::NORMAL:
@@ -41,24 +41,20 @@ void fill_rows(const TensorSpec & spec, uint64_t base_seed, int64_t first_row, s
                 }
             }
             break;
-        case TensorInit::ONES:
-            std::fill(values.begin(), values.end(), 1.0F);
-            break;
-        case TensorInit::ZEROS:
-            std::fill(values.begin(), values.end(), 0.0F);
-            break;
+        case TensorInit::ONES: std::fill(values.begin(), values.end(), 1.0F); break;
+        case TensorInit::ZEROS: std::fill(values.begin(), values.end(), 0.0F); break;
     }
 }
 
-void encode_chunk(const TensorSpec & spec, uint64_t base_seed, int64_t first_row, int64_t n_rows,
-                  ChunkBuffers & buffers) {
+void encode_chunk(const TensorSpec& spec, uint64_t base_seed, int64_t first_row, int64_t n_rows,
+                  ChunkBuffers& buffers) {
     const int64_t row_length = spec.ne.at(0);
     buffers.values.resize(static_cast<size_t>(n_rows * row_length));
     fill_rows(spec, base_seed, first_row, buffers.values);
     buffers.encoded.resize(ggml_row_size(spec.type, row_length) * static_cast<size_t>(n_rows));
     // Rows quantize independently (no importance matrix), so a chunk gives the same bytes as the whole.
-    const size_t written = ggml_quantize_chunk(spec.type, buffers.values.data(), buffers.encoded.data(), 0, n_rows,
-                                               row_length, nullptr);
+    const size_t written =
+        ggml_quantize_chunk(spec.type, buffers.values.data(), buffers.encoded.data(), 0, n_rows, row_length, nullptr);
     if (written != buffers.encoded.size()) {
         throw std::runtime_error("ggml_quantize_chunk wrote an unexpected size for " + spec.name);
     }
@@ -106,11 +102,11 @@ TensorSpec bias_tensor(std::string name, int64_t length) {
     return TensorSpec{std::move(name), {length}, GGML_TYPE_F32, TensorInit::ZEROS};
 }
 
-size_t tensor_nbytes(const TensorSpec & spec) {
+size_t tensor_nbytes(const TensorSpec& spec) {
     return ggml_row_size(spec.type, spec.ne.at(0)) * static_cast<size_t>(row_count(spec));
 }
 
-void stream_tensor(const TensorSpec & spec, uint64_t model_seed, int threads, const ByteSink & sink) {
+void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink) {
     const int64_t row_length = spec.ne.at(0);
     const int64_t rows = row_count(spec);
     const int64_t rows_per_chunk = std::max<int64_t>(1, CHUNK_FLOATS / row_length);
@@ -129,7 +125,7 @@ void stream_tensor(const TensorSpec & spec, uint64_t model_seed, int threads, co
                                          std::ref(buffers[used])));
         }
         encode_chunk(spec, base_seed, batch_first, std::min(rows_per_chunk, batch_end - batch_first), buffers[0]);
-        for (auto & worker : workers) {
+        for (auto& worker : workers) {
             worker.get();
         }
         for (size_t i = 0; i < used; ++i) {

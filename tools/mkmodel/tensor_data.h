@@ -2,8 +2,6 @@
 // turns it into bytes in bounded memory (a few rows at a time), quantizing through ggml.
 #pragma once
 
-#include "model_config.h"
-
 #include <ggml.h>
 
 #include <cstddef>
@@ -11,6 +9,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "model_config.h"
 
 namespace hearth::mkmodel {
 
@@ -45,13 +45,13 @@ TensorSpec weight_tensor(std::string name, std::vector<int64_t> ne, WeightType t
 TensorSpec norm_tensor(std::string name, int64_t length);
 TensorSpec bias_tensor(std::string name, int64_t length);
 
-size_t tensor_nbytes(const TensorSpec & spec);
+size_t tensor_nbytes(const TensorSpec& spec);
 
-using ByteSink = std::function<void(const void * data, size_t size)>;
+using ByteSink = std::function<void(const void* data, size_t size)>;
 
 // Generates the tensor's values from the per-tensor seed and passes the encoded bytes to sink in order,
 // a chunk of rows at a time, so even an embedding table of an 8B model never sits in memory whole.
 // Up to `threads` chunks are generated and quantized at once; the bytes do not depend on the thread count.
-void stream_tensor(const TensorSpec & spec, uint64_t model_seed, int threads, const ByteSink & sink);
+void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink);
 
 }  // namespace hearth::mkmodel

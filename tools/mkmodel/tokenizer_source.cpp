@@ -11,11 +11,11 @@ namespace hearth::mkmodel {
 namespace {
 
 struct GgufDeleter {
-    void operator()(gguf_context * ctx) const { gguf_free(ctx); }
+    void operator()(gguf_context* ctx) const { gguf_free(ctx); }
 };
 using GgufPtr = std::unique_ptr<gguf_context, GgufDeleter>;
 
-GgufPtr open_vocab(const std::string & path) {
+GgufPtr open_vocab(const std::string& path) {
     if (!std::filesystem::is_regular_file(path)) {
         throw UsageError("vocab file not found: " + path);
     }
@@ -28,7 +28,7 @@ GgufPtr open_vocab(const std::string & path) {
     return vocab;
 }
 
-void keep_only_tokenizer_keys(gguf_context * vocab) {
+void keep_only_tokenizer_keys(gguf_context* vocab) {
     std::vector<std::string> foreign;
     for (int64_t i = 0; i < gguf_get_n_kv(vocab); ++i) {
         const std::string_view key = gguf_get_key(vocab, i);
@@ -36,22 +36,22 @@ void keep_only_tokenizer_keys(gguf_context * vocab) {
             foreign.emplace_back(key);
         }
     }
-    for (const std::string & key : foreign) {
+    for (const std::string& key : foreign) {
         gguf_remove_key(vocab, key.c_str());
     }
 }
 
 }  // namespace
 
-std::string vocab_file_path(const SourceDirs & dirs, const std::string & vocab_name) {
+std::string vocab_file_path(const SourceDirs& dirs, const std::string& vocab_name) {
     return (std::filesystem::path(dirs.vocab_dir) / ("ggml-vocab-" + vocab_name + ".gguf")).string();
 }
 
-std::string template_file_path(const SourceDirs & dirs, const std::string & template_name) {
+std::string template_file_path(const SourceDirs& dirs, const std::string& template_name) {
     return (std::filesystem::path(dirs.vocab_dir) / "templates" / (template_name + ".jinja")).string();
 }
 
-std::string read_file(const std::string & path, const std::string & what) {
+std::string read_file(const std::string& path, const std::string& what) {
     std::ifstream in(path, std::ios::binary);
     if (!std::filesystem::is_regular_file(path) || !in) {
         throw UsageError(what + " not found: " + path);
@@ -61,7 +61,7 @@ std::string read_file(const std::string & path, const std::string & what) {
     return text.str();
 }
 
-uint32_t copy_tokenizer(gguf_context * meta, const SourceDirs & dirs, const std::string & vocab_name) {
+uint32_t copy_tokenizer(gguf_context* meta, const SourceDirs& dirs, const std::string& vocab_name) {
     const std::string path = vocab_file_path(dirs, vocab_name);
     const GgufPtr vocab = open_vocab(path);
     const int64_t tokens_id = gguf_find_key(vocab.get(), "tokenizer.ggml.tokens");
@@ -74,7 +74,7 @@ uint32_t copy_tokenizer(gguf_context * meta, const SourceDirs & dirs, const std:
     return n_vocab;
 }
 
-void set_chat_template(gguf_context * meta, const SourceDirs & dirs, const std::string & template_name) {
+void set_chat_template(gguf_context* meta, const SourceDirs& dirs, const std::string& template_name) {
     if (template_name.empty()) {
         gguf_remove_key(meta, "tokenizer.chat_template");
         return;

@@ -2,27 +2,27 @@
 // templates/*.jinja, so the random-weight models tokenize and render chats exactly like the real ones.
 #pragma once
 
-#include "model_config.h"
-
 #include <gguf.h>
 
 #include <cstdint>
 #include <string>
 
+#include "model_config.h"
+
 namespace hearth::mkmodel {
 
-std::string vocab_file_path(const SourceDirs & dirs, const std::string & vocab_name);
-std::string template_file_path(const SourceDirs & dirs, const std::string & template_name);
+std::string vocab_file_path(const SourceDirs& dirs, const std::string& vocab_name);
+std::string template_file_path(const SourceDirs& dirs, const std::string& template_name);
 
 // Copies every tokenizer.* key of the vocab file into meta and returns the vocabulary size.
 // Throws UsageError when the file is missing or holds no token list.
-uint32_t copy_tokenizer(gguf_context * meta, const SourceDirs & dirs, const std::string & vocab_name);
+uint32_t copy_tokenizer(gguf_context* meta, const SourceDirs& dirs, const std::string& vocab_name);
 
 // Sets tokenizer.chat_template from templates/<name>.jinja; an empty name removes any template that came
 // with the vocab file, so "no template" really means none.
-void set_chat_template(gguf_context * meta, const SourceDirs & dirs, const std::string & template_name);
+void set_chat_template(gguf_context* meta, const SourceDirs& dirs, const std::string& template_name);
 
 // Reads a whole file; throws UsageError naming what it was for when it cannot.
-std::string read_file(const std::string & path, const std::string & what);
+std::string read_file(const std::string& path, const std::string& what);
 
 }  // namespace hearth::mkmodel

@@ -1,8 +1,5 @@
 #include "whisper_writer.h"
 
-#include "tensor_data.h"
-#include "tokenizer_source.h"
-
 #include <ggml.h>
 
 #include <array>
@@ -12,23 +9,34 @@
 #include <utility>
 #include <vector>
 
+#include "tensor_data.h"
+#include "tokenizer_source.h"
+
 namespace hearth::mkmodel {
 namespace {
 
 constexpr uint32_t GGML_FILE_MAGIC_VALUE = 0x67676d6c;  // "ggml", as whisper.cpp checks it
 
-// Order of the int32 hyperparameters after the magic (whisper_model_load).
-enum HparamIndex : size_t {
-    N_VOCAB, N_AUDIO_CTX, N_AUDIO_STATE, N_AUDIO_HEAD, N_AUDIO_LAYER,
-    N_TEXT_CTX, N_TEXT_STATE, N_TEXT_HEAD, N_TEXT_LAYER, N_MELS, FTYPE, HPARAM_COUNT
-};
+// Positions of the int32 hyperparameters after the magic, in whisper_model_load's reading order.
+constexpr size_t N_VOCAB = 0;
+constexpr size_t N_AUDIO_CTX = 1;
+constexpr size_t N_AUDIO_STATE = 2;
+constexpr size_t N_AUDIO_HEAD = 3;
+constexpr size_t N_AUDIO_LAYER = 4;
+constexpr size_t N_TEXT_CTX = 5;
+constexpr size_t N_TEXT_STATE = 6;
+constexpr size_t N_TEXT_HEAD = 7;
+constexpr size_t N_TEXT_LAYER = 8;
+constexpr size_t N_MELS = 9;
+constexpr size_t FTYPE = 10;
+constexpr size_t HPARAM_COUNT = 11;
 
 struct WhisperVocab {
     std::array<int32_t, HPARAM_COUNT> hparams{};
     std::string filters_and_vocab;  // the bytes between the hyperparameters and the first tensor
 };
 
-int32_t read_i32(const std::string & bytes, size_t & pos, const std::string & path) {
+int32_t read_i32(const std::string& bytes, size_t& pos, const std::string& path) {
     if (pos + sizeof(int32_t) > bytes.size()) {
         throw UsageError("truncated whisper vocab file: " + path);
     }
@@ -38,26 +46,30 @@ int32_t read_i32(const std::string & bytes, size_t & pos, const std::string & pa
     return value;
 }
 
-WhisperVocab load_whisper_vocab(const std::string & path) {
+WhisperVocab load_whisper_vocab(const std::string& path) {
     const std::string bytes = read_file(path, "whisper vocab file");
     size_t pos = 0;
     if (static_cast<uint32_t>(read_i32(bytes, pos, path)) != GGML_FILE_MAGIC_VALUE) {
         throw UsageError("not a whisper.cpp ggml file (bad magic): " + path);
     }
     WhisperVocab vocab;
-    for (int32_t & value : vocab.hparams) {
+    for (int32_t& value : vocab.hparams) {
         value = read_i32(bytes, pos, path);
     }
     const size_t body_start = pos;
     const int32_t n_mel = read_i32(bytes, pos, path);
     const int32_t n_fft = read_i32(bytes, pos, path);
+    if (n_mel <= 0 || n_fft <= 0 || n_mel > 1024 || n_fft > 4096) {
+        throw UsageError("malformed mel filters in whisper vocab file: " + path);
+    }
     pos += sizeof(float) * static_cast<size_t>(n_mel) * static_cast<size_t>(n_fft);
     const int32_t n_tokens = read_i32(bytes, pos, path);
+    // Each token is a uint32 length and its bytes; read_i32 throws once pos runs past the end.
     for (int32_t i = 0; i < n_tokens; ++i) {
         pos += static_cast<uint32_t>(read_i32(bytes, pos, path));
     }
-    if (n_mel <= 0 || n_fft <= 0 || n_tokens <= 0 || pos > bytes.size()) {
-        throw UsageError("malformed whisper vocab file: " + path);
+    if (n_tokens <= 0 || pos > bytes.size()) {
+        throw UsageError("malformed vocabulary in whisper vocab file: " + path);
     }
     vocab.filters_and_vocab = bytes.substr(body_start, pos - body_start);
     return vocab;
@@ -79,7 +91,7 @@ int32_t whisper_ftype(WeightType type) {
 // conv kernels are f16 unless the model is f32, and positional tables, norms and biases are always f32.
 class WhisperTensors {
 public:
-    explicit WhisperTensors(const ModelConfig & config, int32_t n_vocab, int32_t n_mels, int32_t n_audio_ctx)
+    explicit WhisperTensors(const ModelConfig& config, int32_t n_vocab, int32_t n_mels, int32_t n_audio_ctx)
         : config_(config), n_vocab_(n_vocab), n_mels_(n_mels), n_audio_ctx_(n_audio_ctx) {}
 
     std::vector<TensorSpec> build() {
@@ -89,29 +101,29 @@ public:
     }
 
 private:
-    void matrix(const std::string & name, int64_t cols, int64_t rows) {
+    void matrix(const std::string& name, int64_t cols, int64_t rows) {
         specs_.push_back(TensorSpec{name, {cols, rows}, exact_storage_type(config_.type), TensorInit::NORMAL});
     }
-    void f32_normal(const std::string & name, std::vector<int64_t> ne) {
+    void f32_normal(const std::string& name, std::vector<int64_t> ne) {
         specs_.push_back(TensorSpec{name, std::move(ne), GGML_TYPE_F32, TensorInit::NORMAL});
     }
-    void layer_norm(const std::string & prefix) {
+    void layer_norm(const std::string& prefix) {
         specs_.push_back(norm_tensor(prefix + ".weight", config_.embd));
         specs_.push_back(bias_tensor(prefix + ".bias", config_.embd));
     }
-    void attention(const std::string & prefix);
-    void block(const std::string & prefix, bool cross);
+    void attention(const std::string& prefix);
+    void block(const std::string& prefix, bool cross);
     void add_encoder();
     void add_decoder();
 
-    const ModelConfig & config_;
+    const ModelConfig& config_;
     int32_t n_vocab_;
     int32_t n_mels_;
     int32_t n_audio_ctx_;
     std::vector<TensorSpec> specs_;
 };
 
-void WhisperTensors::attention(const std::string & prefix) {
+void WhisperTensors::attention(const std::string& prefix) {
     const int64_t state = config_.embd;
     matrix(prefix + ".query.weight", state, state);
     specs_.push_back(bias_tensor(prefix + ".query.bias", state));
@@ -122,7 +134,7 @@ void WhisperTensors::attention(const std::string & prefix) {
     specs_.push_back(bias_tensor(prefix + ".out.bias", state));
 }
 
-void WhisperTensors::block(const std::string & prefix, bool cross) {
+void WhisperTensors::block(const std::string& prefix, bool cross) {
     const int64_t state = config_.embd;
     layer_norm(prefix + ".mlp_ln");
     matrix(prefix + ".mlp.0.weight", state, 4 * state);
@@ -160,11 +172,11 @@ void WhisperTensors::add_decoder() {
     layer_norm("decoder.ln");
 }
 
-void write_i32(OutputFile & out, int32_t value) {
+void write_i32(OutputFile& out, int32_t value) {
     out.write(&value, sizeof(value));
 }
 
-void write_tensor(OutputFile & out, const TensorSpec & spec, const ModelConfig & config) {
+void write_tensor(OutputFile& out, const TensorSpec& spec, const ModelConfig& config) {
     write_i32(out, static_cast<int32_t>(spec.ne.size()));
     write_i32(out, static_cast<int32_t>(spec.name.size()));
     write_i32(out, static_cast<int32_t>(spec.type));
@@ -172,18 +184,18 @@ void write_tensor(OutputFile & out, const TensorSpec & spec, const ModelConfig &
         write_i32(out, static_cast<int32_t>(dim));
     }
     out.write(spec.name.data(), spec.name.size());
-    stream_tensor(spec, config.seed, config.threads, [&out](const void * data, size_t size) { out.write(data, size); });
+    stream_tensor(spec, config.seed, config.threads, [&out](const void* data, size_t size) { out.write(data, size); });
 }
 
 }  // namespace
 
-std::string whisper_vocab_path(const SourceDirs & dirs, const std::string & vocab_name) {
+std::string whisper_vocab_path(const SourceDirs& dirs, const std::string& vocab_name) {
     return (std::filesystem::path(dirs.whisper_vocab_dir) / ("for-tests-ggml-" + vocab_name + ".bin")).string();
 }
 
-void resolve_whisper_shape(ModelConfig & config, const SourceDirs & dirs) {
+void resolve_whisper_shape(ModelConfig& config, const SourceDirs& dirs) {
     const WhisperVocab vocab = load_whisper_vocab(whisper_vocab_path(dirs, config.vocab));
-    const auto fill = [](int & field, int32_t value) { field = field == 0 ? value : field; };
+    const auto fill = [](int& field, int32_t value) { field = field == 0 ? value : field; };
     fill(config.layers, vocab.hparams[N_AUDIO_LAYER]);
     fill(config.embd, vocab.hparams[N_AUDIO_STATE]);
     fill(config.heads, vocab.hparams[N_AUDIO_HEAD]);
@@ -196,9 +208,9 @@ void resolve_whisper_shape(ModelConfig & config, const SourceDirs & dirs) {
     }
 }
 
-void write_whisper_model(const ModelConfig & config, const SourceDirs & dirs, OutputFile & out) {
+void write_whisper_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out) {
     WhisperVocab vocab = load_whisper_vocab(whisper_vocab_path(dirs, config.vocab));
-    auto & hp = vocab.hparams;
+    auto& hp = vocab.hparams;
     hp[N_AUDIO_STATE] = hp[N_TEXT_STATE] = config.embd;
     hp[N_AUDIO_HEAD] = hp[N_TEXT_HEAD] = config.heads;
     hp[N_AUDIO_LAYER] = hp[N_TEXT_LAYER] = config.layers;
@@ -211,7 +223,7 @@ void write_whisper_model(const ModelConfig & config, const SourceDirs & dirs, Ou
     }
     out.write(vocab.filters_and_vocab.data(), vocab.filters_and_vocab.size());
     WhisperTensors tensors(config, hp[N_VOCAB], hp[N_MELS], hp[N_AUDIO_CTX]);
-    for (const TensorSpec & spec : tensors.build()) {
+    for (const TensorSpec& spec : tensors.build()) {
         write_tensor(out, spec, config);
     }
 }

@@ -8,13 +8,13 @@
 
 namespace hearth::mkmodel {
 
-std::string whisper_vocab_path(const SourceDirs & dirs, const std::string & vocab_name);
+std::string whisper_vocab_path(const SourceDirs& dirs, const std::string& vocab_name);
 
 // Fills shape fields left at 0 (layers, embd, heads, ctx) from the vocab file's own hyperparameters,
 // so "--arch whisper --vocab base" gives a base-sized model.
-void resolve_whisper_shape(ModelConfig & config, const SourceDirs & dirs);
+void resolve_whisper_shape(ModelConfig& config, const SourceDirs& dirs);
 
 // Writes a Whisper model to out (not yet committed).
-void write_whisper_model(const ModelConfig & config, const SourceDirs & dirs, OutputFile & out);
+void write_whisper_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out);
 
 }  // namespace hearth::mkmodel

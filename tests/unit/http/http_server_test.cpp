@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <netinet/in.h>
@@ -51,6 +52,14 @@ public:
         buffer_.erase(0, response.size());
         return response;
     }
+    // Reads until `marker` has arrived (or the peer closed); returns everything read so far.
+    std::string read_until(const std::string& marker) {
+        while (buffer_.find(marker) == std::string::npos && fill()) {
+        }
+        std::string out;
+        out.swap(buffer_);
+        return out;
+    }
     // True when the server closed the connection (read returns 0).
     bool closed_by_peer() {
         char c;
@@ -72,7 +81,37 @@ private:
     std::string buffer_;
 };
 
+// Streams until the client goes away; counts how many chunks it managed to write after the client left.
+std::atomic<int> g_writes_after_disconnect{0};
+std::atomic<bool> g_stream_ended{false};
+
+HttpResponse stream_until_gone() {
+    HttpResponse r;
+    r.content_type = "text/event-stream";
+    r.stream = [](StreamWriter& out) {
+        for (int i = 0; i < 2000 && out.write("data: tick\n\n"); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        g_writes_after_disconnect = out.write("data: late\n\n") ? 1 : 0;
+        g_stream_ended = true;
+    };
+    return r;
+}
+
 HttpResponse echo(const HttpRequest& req) {
+    if (req.path == "/stream") {
+        HttpResponse r;
+        r.content_type = "text/event-stream";
+        r.stream = [](StreamWriter& out) {
+            for (const char* piece : {"data: one\n\n", "data: two\n\n", "data: [DONE]\n\n"}) {
+                EXPECT_TRUE(out.write(piece));
+            }
+        };
+        return r;
+    }
+    if (req.path == "/forever") {
+        return stream_until_gone();
+    }
     if (req.path == "/slow") {
         std::this_thread::sleep_for(std::chrono::milliseconds(800));
     }
@@ -83,8 +122,10 @@ HttpResponse echo(const HttpRequest& req) {
 }
 
 HttpResponse format_error(int status, const std::string& message) {
-    return HttpResponse{
-        status, "application/json", {}, "{\"error\":\"" + std::to_string(status) + " " + message + "\"}"};
+    HttpResponse r;
+    r.status = status;
+    r.body = "{\"error\":\"" + std::to_string(status) + " " + message + "\"}";
+    return r;
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -111,6 +152,50 @@ TEST_F(HttpServerTest, RoundTripAndKeepAlive) {
     c.send_raw("GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     EXPECT_NE(c.read_response().find("GET /c"), std::string::npos);
     EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, StreamedResponseIsChunkedAndKeepsTheConnection) {
+    start();
+    Client c(server_->port());
+    c.send_raw("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string streamed = c.read_until("0\r\n\r\n");
+    EXPECT_NE(streamed.find("Transfer-Encoding: chunked"), std::string::npos) << streamed;
+    EXPECT_NE(streamed.find("text/event-stream"), std::string::npos);
+    const size_t one = streamed.find("data: one");
+    const size_t done = streamed.find("data: [DONE]");
+    ASSERT_NE(one, std::string::npos);
+    ASSERT_NE(done, std::string::npos);
+    EXPECT_LT(one, done);
+    c.send_raw("GET /after HTTP/1.1\r\nHost: t\r\n\r\n");  // keep-alive continues after the stream
+    EXPECT_NE(c.read_response().find("GET /after"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StreamToAnHttp10ClientEndsWithClose) {
+    start();
+    Client c(server_->port());
+    c.send_raw("GET /stream HTTP/1.0\r\n\r\n");
+    const std::string streamed = c.read_until("[DONE]");
+    EXPECT_EQ(streamed.find("chunked"), std::string::npos) << streamed;
+    EXPECT_NE(streamed.find("data: one\n\ndata: two"), std::string::npos);
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, AClientThatLeavesStopsTheProducer) {
+    start();
+    g_stream_ended = false;
+    g_writes_after_disconnect = -1;
+    {
+        Client c(server_->port());
+        c.send_raw("GET /forever HTTP/1.1\r\nHost: t\r\n\r\n");
+        EXPECT_NE(c.read_until("data: tick").find("data: tick"), std::string::npos);
+    }  // the client closes its socket mid-stream
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!g_stream_ended && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(g_stream_ended) << "the producer kept writing after the client left";
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    EXPECT_EQ(g_writes_after_disconnect, 0);  // writes report the disconnect
 }
 
 TEST_F(HttpServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {

@@ -1,0 +1,236 @@
+#include "api/completions_request.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "api/json_body.h"
+#include "api/request_fields.h"
+
+namespace hearth::api {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 5> ROLES = {"system", "developer", "user", "assistant", "tool"};
+
+Error invalid(std::string message, std::string param) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, std::move(message), std::move(param));
+}
+
+Error unsupported(std::string message, std::string param) {
+    return make_error(ErrorCode::UNSUPPORTED, std::move(message), std::move(param));
+}
+
+// One content part of a message: its text, or why it cannot be used.
+Result<std::string> content_part_text(const json& part, const std::string& path, const std::string& role) {
+    if (!part.is_object()) {
+        return invalid("invalid type for '" + path + "': expected a content part object", path);
+    }
+    FieldReader reader(part, path);
+    const std::optional<std::string> type = reader.string("type");
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    const std::string kind = type.value_or("");
+    if (kind == "image_url" || kind == "input_audio" || kind == "file") {
+        return unsupported("content parts of type '" + kind + "' are not supported yet: send text", path);
+    }
+    // A refusal is what an earlier assistant turn said; it goes back into the conversation as text.
+    const bool is_refusal = kind == "refusal" && role == "assistant";
+    if (kind != "text" && !is_refusal) {
+        return invalid("invalid value for '" + reader.param("type") + "': '" + kind + "'", reader.param("type"));
+    }
+    const std::string field = is_refusal ? "refusal" : "text";
+    const std::optional<std::string> text = reader.string(field);
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    if (!text) {
+        return invalid("'" + reader.param(field) + "' is required", reader.param(field));
+    }
+    return *text;
+}
+
+// "content": a string, or an array of parts whose texts are concatenated as they are (the client chose the
+// spacing); only assistant messages may leave it out (they may carry tool calls instead).
+Result<std::string> message_content(FieldReader& reader, const std::string& role) {
+    const json* content = reader.find("content");
+    if (content == nullptr) {
+        if (role == "assistant") {
+            return std::string();
+        }
+        return invalid("'" + reader.param("content") + "' is required", reader.param("content"));
+    }
+    if (content->is_string()) {
+        return content->get<std::string>();
+    }
+    if (!content->is_array()) {
+        reader.fail_type("content", "a string or an array of content parts");
+        return reader.error();
+    }
+    std::string text;
+    for (size_t i = 0; i < content->size(); ++i) {
+        Result<std::string> part = content_part_text((*content)[i], element_param(reader.param("content"), i), role);
+        if (!part) {
+            return part.error();
+        }
+        text += *part;
+    }
+    return text;
+}
+
+Result<ChatMessage> parse_message(const json& value, const std::string& path) {
+    if (!value.is_object()) {
+        return invalid("invalid type for '" + path + "': expected a message object, got " + value.type_name(), path);
+    }
+    FieldReader reader(value, path);
+    ChatMessage message;
+    message.role = reader.string("role").value_or("");
+    message.name = reader.string("name").value_or("");
+    message.tool_call_id = reader.string("tool_call_id").value_or("");
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    if (message.role.empty()) {
+        return invalid("'" + reader.param("role") + "' is required", reader.param("role"));
+    }
+    if (std::find(ROLES.begin(), ROLES.end(), message.role) == ROLES.end()) {
+        return invalid("invalid value for '" + reader.param("role") + "': '" + message.role +
+                           "'; expected one of system, developer, user, assistant, tool",
+                       reader.param("role"));
+    }
+    Result<std::string> content = message_content(reader, message.role);
+    if (!content) {
+        return content.error();
+    }
+    message.content = std::move(*content);
+    return message;
+}
+
+Result<std::vector<ChatMessage>> parse_messages(const json& body) {
+    const FieldReader reader(body);
+    const json* messages = reader.find("messages");
+    if (messages == nullptr) {
+        return invalid("'messages' is required", "messages");
+    }
+    if (!messages->is_array()) {
+        return invalid(
+            std::string("invalid type for 'messages': expected an array of messages, got ") + messages->type_name(),
+            "messages");
+    }
+    if (messages->empty()) {
+        return invalid("'messages' must contain at least one message", "messages");
+    }
+    std::vector<ChatMessage> out;
+    for (size_t i = 0; i < messages->size(); ++i) {
+        Result<ChatMessage> message = parse_message((*messages)[i], element_param("messages", i));
+        if (!message) {
+            return message.error();
+        }
+        out.push_back(std::move(*message));
+    }
+    return out;
+}
+
+// Keyword arguments for the chat template, kept as JSON text so the server layer can hand them to the
+// template engine without this module knowing it.
+void read_chat_template_kwargs(FieldReader& reader, std::map<std::string, std::string>& out) {
+    const json* value = reader.find("chat_template_kwargs");
+    if (value == nullptr) {
+        return;
+    }
+    if (!value->is_object()) {
+        reader.fail_type("chat_template_kwargs", "an object");
+        return;
+    }
+    for (const auto& [key, item] : value->items()) {
+        out[key] = item.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+}
+
+// Fields that would change what the client gets back and that hearth cannot honour yet: refused, never
+// silently ignored, so that a client relying on them learns it at once.
+void reject_unsupported_chat_fields(FieldReader& reader) {
+    for (const char* key : {"tools", "functions"}) {
+        const json* value = reader.find(key);
+        if (value != nullptr && !(value->is_array() && value->empty())) {
+            reader.fail(unsupported(std::string("'") + key + "' (tool calling) is not supported yet", key));
+        }
+    }
+    if (const json* format = reader.find("response_format"); format != nullptr) {
+        const bool is_text = format->is_object() && format->value("type", json()) == "text";
+        if (!is_text) {
+            reader.fail(unsupported("'response_format' other than {\"type\": \"text\"} is not supported yet",
+                                    "response_format"));
+        }
+    }
+}
+
+}  // namespace
+
+Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view body) {
+    Result<json> parsed = parse_json_object(body);
+    if (!parsed) {
+        return parsed.error();
+    }
+    FieldReader reader(*parsed);
+    ChatCompletionRequest request;
+    read_common_fields(reader, request.common);
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    Result<std::vector<ChatMessage>> messages = parse_messages(*parsed);
+    if (!messages) {
+        return messages.error();
+    }
+    request.messages = std::move(*messages);
+    request.max_completion_tokens = reader.integer("max_completion_tokens");
+    request.logprobs = reader.boolean("logprobs");
+    request.top_logprobs = reader.integer("top_logprobs");
+    read_chat_template_kwargs(reader, request.chat_template_kwargs);
+    reject_unsupported_chat_fields(reader);
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    return request;
+}
+
+Result<ChatParams> resolve_chat_params(const ChatCompletionRequest& request, const RequestLimits& limits) {
+    Result<GenerationOptions> options = resolve_common_fields(request.common, limits);
+    if (!options) {
+        return options.error();
+    }
+    // max_completion_tokens replaced max_tokens in OpenAI's chat API; when both are sent the newer one wins.
+    Result<std::optional<int32_t>> max_tokens =
+        request.max_completion_tokens ? resolve_max_tokens(request.max_completion_tokens, "max_completion_tokens")
+                                      : resolve_max_tokens(request.common.max_tokens, "max_tokens");
+    if (!max_tokens) {
+        return max_tokens.error();
+    }
+    options->max_tokens = *max_tokens;
+    options->logprobs = request.logprobs.value_or(false);
+    if (request.top_logprobs) {
+        if (*request.top_logprobs < 0 || *request.top_logprobs > MAX_TOP_LOGPROBS) {
+            return invalid("'top_logprobs' must be between 0 and 20, got " + std::to_string(*request.top_logprobs),
+                           "top_logprobs");
+        }
+        // 0 asks for nothing, so it is accepted without logprobs (some clients always send it).
+        if (*request.top_logprobs > 0 && !options->logprobs) {
+            return invalid("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
+        }
+        options->top_logprobs = static_cast<int32_t>(*request.top_logprobs);
+    }
+    return ChatParams{std::move(*options), request.messages, request.chat_template_kwargs};
+}
+
+Result<ChatParams> chat_params_from_body(std::string_view body, const RequestLimits& limits) {
+    Result<ChatCompletionRequest> request = parse_chat_completion_request(body);
+    if (!request) {
+        return request.error();
+    }
+    return resolve_chat_params(*request, limits);
+}
+
+}  // namespace hearth::api

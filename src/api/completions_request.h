@@ -1,0 +1,116 @@
+#pragma once
+// POST /v1/chat/completions and POST /v1/completions bodies → typed requests → what the server layer needs
+// to render, tokenize and submit core::GenerationRequests. Two stages: parse_* checks JSON shapes and types
+// and keeps every optional field as sent (nullopt = absent or null); resolve_* applies OpenAI's defaults and
+// hearth's limits. Every client mistake is INVALID_ARGUMENT (or UNSUPPORTED) with `param` naming the field.
+// Unknown fields are ignored: OpenAI clients send many we have no use for.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/sampling_params.h"
+#include "util/result.h"
+
+namespace hearth::api {
+
+inline constexpr uint32_t DEFAULT_MAX_N = 8;
+inline constexpr size_t MAX_STOP_SEQUENCES = 4;
+inline constexpr int64_t MAX_TOP_LOGPROBS = 20;
+inline constexpr int32_t DEFAULT_COMPLETION_MAX_TOKENS = 16;  // OpenAI's default for /v1/completions
+
+struct RequestLimits {
+    uint32_t max_n = DEFAULT_MAX_N;  // choices per request
+};
+
+struct ChatMessage {
+    std::string role;          // system, developer, user, assistant or tool
+    std::string content;       // text parts concatenated; "" for an assistant message without content
+    std::string name;          // optional participant name
+    std::string tool_call_id;  // tool messages: the call this answers, when given
+};
+
+// Fields both endpoints share, as sent.
+struct CommonRequestFields {
+    std::string model;
+    std::optional<int64_t> max_tokens;
+    std::optional<double> temperature;
+    std::optional<double> top_p;
+    std::optional<int64_t> top_k;  // extension
+    std::optional<double> min_p;   // extension
+    std::optional<int64_t> seed;
+    std::optional<std::vector<std::string>> stop;  // a lone string becomes one element
+    std::optional<double> presence_penalty;
+    std::optional<double> frequency_penalty;
+    std::optional<double> repeat_penalty;               // extension
+    std::vector<std::pair<int32_t, float>> logit_bias;  // keys and values already checked
+    std::optional<int64_t> n;
+    std::optional<bool> stream;
+    std::optional<bool> include_usage;  // stream_options.include_usage
+    std::optional<bool> ignore_eos;     // extension
+    std::optional<std::string> user;    // accepted and ignored
+};
+
+struct ChatCompletionRequest {
+    CommonRequestFields common;
+    std::vector<ChatMessage> messages;  // never empty
+    std::optional<int64_t> max_completion_tokens;
+    std::optional<bool> logprobs;
+    std::optional<int64_t> top_logprobs;
+    std::map<std::string, std::string> chat_template_kwargs;  // values JSON-encoded: "true", "\"high\""
+};
+
+// A completions prompt: text, or token ids the client tokenized itself (checked against the vocabulary by
+// the server layer, which knows it).
+using CompletionPrompt = std::variant<std::string, std::vector<int32_t>>;
+
+struct CompletionRequest {
+    CommonRequestFields common;
+    CompletionPrompt prompt;
+    std::optional<bool> echo;
+    std::optional<std::string> suffix;
+    std::optional<int64_t> logprobs;  // top alternatives per token, 0..20
+    std::optional<int64_t> best_of;
+};
+
+// Everything a core::GenerationRequest needs besides the prompt, after defaults and limits.
+struct GenerationOptions {
+    std::string model;
+    core::SamplingParams sampling;
+    std::optional<int32_t> max_tokens;  // nullopt: until the context is full; the server bounds it either way
+    std::vector<std::string> stop;
+    bool logprobs = false;
+    int32_t top_logprobs = 0;
+    uint32_t n = 1;
+    bool stream = false;
+    bool include_usage = false;  // only ever true when streaming
+};
+
+struct ChatParams {
+    GenerationOptions options;
+    std::vector<ChatMessage> messages;
+    std::map<std::string, std::string> chat_template_kwargs;
+};
+
+struct CompletionParams {
+    GenerationOptions options;
+    CompletionPrompt prompt;
+    bool echo = false;
+};
+
+Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view body);
+Result<CompletionRequest> parse_completion_request(std::string_view body);
+
+Result<ChatParams> resolve_chat_params(const ChatCompletionRequest& request, const RequestLimits& limits = {});
+Result<CompletionParams> resolve_completion_params(const CompletionRequest& request, const RequestLimits& limits = {});
+
+// Both stages in one call: what the route handlers use.
+Result<ChatParams> chat_params_from_body(std::string_view body, const RequestLimits& limits = {});
+Result<CompletionParams> completion_params_from_body(std::string_view body, const RequestLimits& limits = {});
+
+}  // namespace hearth::api

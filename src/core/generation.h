@@ -1,0 +1,80 @@
+#pragma once
+// A text-generation request as the scheduler sees it, and the events it sends back. The api layer fills the
+// request (prompt already rendered and tokenized); the scheduler thread owns it while it runs; events travel
+// back through the request's channel to the handler that formats them. No JSON, no engine types.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/sampling_params.h"
+#include "util/cancel_token.h"
+#include "util/channel.h"
+#include "util/result.h"
+
+namespace hearth::core {
+
+enum class FinishReason { STOP, LENGTH, CANCELLED };
+
+struct TokenLogprob {
+    int32_t token = 0;
+    std::string text;
+    float logprob = 0.0f;
+};
+
+// One generated token (or several, when stop-string matching held text back) for one choice.
+struct TokenEvent {
+    uint32_t choice = 0;
+    std::string text;                                     // UTF-8 complete; may be empty while bytes are held back
+    std::vector<int32_t> tokens;                          // the token ids this text came from
+    std::vector<TokenLogprob> logprobs;                   // chosen token, when asked for
+    std::vector<std::vector<TokenLogprob>> top_logprobs;  // per token, when asked for
+};
+
+struct Usage {
+    int32_t prompt_tokens = 0;
+    int32_t completion_tokens = 0;
+    int32_t cached_prompt_tokens = 0;  // prompt tokens whose KV was reused from an earlier request
+};
+
+struct Timings {
+    double queue_ms = 0;   // waiting for a slot
+    double ttft_ms = 0;    // arrival to first token
+    double prompt_ms = 0;  // prefill time
+    double decode_ms = 0;  // first token to last
+    int32_t prompt_tokens_evaluated = 0;
+};
+
+struct FinishEvent {
+    uint32_t choice = 0;
+    FinishReason reason = FinishReason::STOP;
+    Usage usage;
+    Timings timings;
+};
+
+struct ErrorEvent {
+    Error error;
+};
+
+using GenerationEvent = std::variant<TokenEvent, FinishEvent, ErrorEvent>;
+using EventChannel = Channel<GenerationEvent>;
+
+struct GenerationRequest {
+    std::vector<int32_t> prompt_tokens;
+    int32_t max_tokens = 16;        // already bounded by the context: prompt + max_tokens <= n_ctx per slot
+    std::vector<std::string> stop;  // never emitted; matched across token boundaries
+    SamplingParams sampling;
+    int32_t top_logprobs = 0;  // alternatives per token; 0 with logprobs=true gives the chosen token only
+    bool logprobs = false;
+    uint32_t choice = 0;                   // n > 1 is n requests with choice 0..n-1 sharing one channel
+    CancelToken cancel;                    // set by the handler when its client goes away
+    std::shared_ptr<EventChannel> events;  // scheduler -> handler
+    std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
+};
+
+std::string_view to_string(FinishReason reason);
+
+}  // namespace hearth::core

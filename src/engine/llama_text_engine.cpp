@@ -1,0 +1,380 @@
+#include "engine/llama_text_engine.h"
+
+#include <llama.h>
+
+#include <algorithm>
+#include <cassert>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include "engine/model_probe.h"
+#include "engine/token_logprobs.h"
+#include "util/log.h"
+
+namespace hearth::engine {
+
+namespace {
+
+Error invalid(std::string message) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, std::move(message));
+}
+
+Result<void> validate_options(const TextEngineOptions& options) {
+    const auto max_seqs = static_cast<int32_t>(llama_max_parallel_sequences());
+    if (options.n_slots < 1 || options.n_slots > max_seqs) {
+        return invalid("n_slots must be in [1, " + std::to_string(max_seqs) + "], got " +
+                       std::to_string(options.n_slots));
+    }
+    if (options.n_ctx_per_slot < 0) {
+        return invalid("n_ctx_per_slot must be >= 0 (0: the model's training context)");
+    }
+    if (options.n_batch < 1 || options.n_ubatch < 1) {
+        return invalid("n_batch and n_ubatch must be >= 1");
+    }
+    return {};
+}
+
+// llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a
+// malformed file can surface as an exception from deep inside; neither may cross this module's boundary.
+llama_model_ptr load_model(const std::string& path, int32_t n_gpu_layers) {
+    llama_model_params params = llama_model_default_params();
+    params.n_gpu_layers = n_gpu_layers;
+    try {
+        return llama_model_ptr(llama_model_load_from_file(path.c_str(), params));
+    } catch (const std::exception& e) {
+        log::error("llama.cpp threw while loading {}: {}", path, e.what());
+    } catch (...) {
+        log::error("llama.cpp threw while loading {}", path);
+    }
+    return nullptr;
+}
+
+// llama.cpp reads the flag through this pointer while it decodes.
+bool abort_requested(void* flag) {
+    return static_cast<std::atomic<bool>*>(flag)->load();
+}
+
+llama_flash_attn_type to_llama(FlashAttn mode) {
+    switch (mode) {
+        case FlashAttn::ON: return LLAMA_FLASH_ATTN_TYPE_ENABLED;
+        case FlashAttn::OFF: return LLAMA_FLASH_ATTN_TYPE_DISABLED;
+        case FlashAttn::AUTO: break;
+    }
+    return LLAMA_FLASH_ATTN_TYPE_AUTO;
+}
+
+Error decode_error(int32_t rc) {
+    switch (rc) {
+        case 1: return make_error(DECODE_NO_KV_SLOT, "no free KV cache cells for the batch (try fewer tokens)");
+        case 2: return make_error(ErrorCode::CANCELLED, "decode aborted");
+        case -1: return invalid("llama.cpp rejected the batch (see the engine log)");
+        default: return make_error(ErrorCode::INTERNAL, "llama_decode failed with code " + std::to_string(rc));
+    }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineOptions& options) {
+    if (auto valid = validate_options(options); !valid) {
+        return valid.error();
+    }
+    // The probe names what is wrong with a file (missing, truncated, not a model, an embedding model) in
+    // words; llama.cpp would only log it.
+    auto info = probe_model_file(options.path);
+    if (!info) {
+        return info.error();
+    }
+    if (info->kind != core::ModelKind::LLM) {
+        return invalid(options.path + " is a " + std::string(core::to_string(info->kind)) +
+                       " model, not a text-generation model");
+    }
+    auto engine = std::make_unique<LlamaTextEngine>(Passkey{});
+    engine->model_ = load_model(options.path, options.n_gpu_layers);
+    if (!engine->model_) {
+        return invalid("llama.cpp cannot load " + options.path + " (the engine log has its reason)");
+    }
+    engine->vocab_ = llama_model_get_vocab(engine->model_.get());
+    engine->n_ctx_train_ = llama_model_n_ctx_train(engine->model_.get());
+    if (auto context = engine->create_context(options); !context) {
+        return context.error();
+    }
+    engine->init_vocab_info();
+    engine->chat_template_ = ChatTemplate::from_model(engine->model_.get());
+    // Until the scheduler sets a sequence's parameters, it samples greedily.
+    core::SamplingParams greedy;
+    greedy.temperature = 0.0f;
+    engine->samplers_.resize(static_cast<size_t>(engine->n_slots_));
+    for (auto& chain : engine->samplers_) {
+        chain = make_sampler_chain(greedy, engine->sampler_vocab_);
+    }
+    log::info("loaded {}: {} slots x {} tokens, batch {}, vocab {}", options.path, engine->n_slots_,
+              engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab);
+    return engine;
+}
+
+Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {
+    const int64_t per_slot = options.n_ctx_per_slot > 0 ? options.n_ctx_per_slot : n_ctx_train_;
+    const int64_t total = per_slot * options.n_slots;
+    if (per_slot <= 0 || total > std::numeric_limits<int32_t>::max()) {
+        return invalid("n_ctx_per_slot x n_slots is out of range");
+    }
+    llama_context_params params = llama_context_default_params();
+    params.n_ctx = static_cast<uint32_t>(total);
+    params.n_seq_max = static_cast<uint32_t>(options.n_slots);
+    params.n_batch = static_cast<uint32_t>(options.n_batch);
+    params.n_ubatch = static_cast<uint32_t>(std::min(options.n_ubatch, options.n_batch));
+    // Each sequence gets its own KV stream: no sequence can take another's cells, and attention never
+    // scans other sequences' cells.
+    params.kv_unified = false;
+    params.flash_attn_type = to_llama(options.flash_attn);
+    if (options.n_threads > 0) {
+        params.n_threads = options.n_threads;
+        params.n_threads_batch = options.n_threads;
+    }
+    params.abort_callback = abort_requested;
+    params.abort_callback_data = &abort_;
+    params.no_perf = true;
+    try {
+        ctx_.reset(llama_init_from_model(model_.get(), params));
+    } catch (const std::exception& e) {
+        log::error("llama.cpp threw while creating a context: {}", e.what());
+    } catch (...) {
+        log::error("llama.cpp threw while creating a context");
+    }
+    if (!ctx_) {
+        return make_error(ErrorCode::OUT_OF_MEMORY, "llama.cpp cannot create a context of " + std::to_string(total) +
+                                                        " tokens for " + options.path +
+                                                        " (usually not enough memory; the engine log has details)");
+    }
+    // llama.cpp may round the sizes: what it actually made is what the scheduler gets.
+    n_slots_ = static_cast<int32_t>(llama_n_seq_max(ctx_.get()));
+    n_ctx_per_slot_ = static_cast<int32_t>(llama_n_ctx_seq(ctx_.get()));
+    batch_ = LlamaBatch(static_cast<int32_t>(llama_n_batch(ctx_.get())));
+    return {};
+}
+
+void LlamaTextEngine::init_vocab_info() {
+    sampler_vocab_.n_vocab = llama_vocab_n_tokens(vocab_);
+    sampler_vocab_.n_ctx_per_slot = n_ctx_per_slot_;
+    for (int32_t token = 0; token < sampler_vocab_.n_vocab; ++token) {
+        if (llama_vocab_is_eog(vocab_, token)) {
+            sampler_vocab_.eog_tokens.push_back(token);
+        }
+    }
+    int32_t n_suppress = 0;
+    const llama_token* suppress = llama_vocab_get_suppress_tokens(vocab_, &n_suppress);
+    for (int32_t i = 0; suppress != nullptr && i < n_suppress; ++i) {
+        if (valid_token(suppress[i])) {
+            sampler_vocab_.suppress_tokens.push_back(suppress[i]);
+        }
+    }
+}
+
+// --- thread-safe queries ---
+
+int32_t LlamaTextEngine::bos() const {
+    return llama_vocab_bos(vocab_);
+}
+
+int32_t LlamaTextEngine::eos() const {
+    return llama_vocab_eos(vocab_);
+}
+
+bool LlamaTextEngine::is_eog(int32_t token) const {
+    return valid_token(token) && llama_vocab_is_eog(vocab_, token);
+}
+
+std::string LlamaTextEngine::token_to_piece(int32_t token, bool special) const {
+    if (!valid_token(token)) {
+        return {};
+    }
+    std::string piece(32, '\0');
+    try {
+        int32_t n = llama_token_to_piece(vocab_, token, piece.data(), static_cast<int32_t>(piece.size()), 0, special);
+        if (n < 0) {  // the piece is longer than the buffer: -n is its length
+            piece.resize(static_cast<size_t>(-n));
+            n = llama_token_to_piece(vocab_, token, piece.data(), static_cast<int32_t>(piece.size()), 0, special);
+        }
+        piece.resize(static_cast<size_t>(std::max(n, 0)));
+    } catch (const std::exception& e) {
+        log::error("token_to_piece({}): {}", token, e.what());
+        piece.clear();
+    }
+    return piece;
+}
+
+Result<std::vector<int32_t>> LlamaTextEngine::tokenize(std::string_view text, bool add_special,
+                                                       bool parse_special) const {
+    // A token covers at least one byte, plus BOS and EOS.
+    if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 2) {
+        return invalid("text too long to tokenize");
+    }
+    const auto text_len = static_cast<int32_t>(text.size());
+    std::vector<int32_t> tokens(text.size() + 2);
+    try {
+        int32_t n = llama_tokenize(vocab_, text.data(), text_len, tokens.data(), static_cast<int32_t>(tokens.size()),
+                                   add_special, parse_special);
+        if (n < 0 && n != std::numeric_limits<int32_t>::min()) {
+            tokens.resize(static_cast<size_t>(-n));
+            n = llama_tokenize(vocab_, text.data(), text_len, tokens.data(), static_cast<int32_t>(tokens.size()),
+                               add_special, parse_special);
+        }
+        if (n < 0) {
+            return make_error(ErrorCode::INTERNAL, "tokenization failed (code " + std::to_string(n) + ")");
+        }
+        tokens.resize(static_cast<size_t>(n));
+    } catch (const std::exception& e) {
+        return invalid(std::string("cannot tokenize: ") + e.what());
+    }
+    return tokens;
+}
+
+// --- engine thread ---
+
+void LlamaTextEngine::check_engine_thread() {
+#ifndef NDEBUG
+    std::thread::id expected{};
+    const std::thread::id self = std::this_thread::get_id();
+    if (!engine_thread_.compare_exchange_strong(expected, self)) {
+        assert(expected == self && "LlamaTextEngine step API called from a second thread");
+    }
+#endif
+}
+
+void LlamaTextEngine::note_refused(std::string reason) {
+    if (!refused_) {
+        refused_ = std::move(reason);
+    }
+}
+
+void LlamaTextEngine::batch_clear() {
+    check_engine_thread();
+    batch_.clear();
+    refused_.reset();
+}
+
+bool LlamaTextEngine::batch_add(int32_t token, int32_t pos, int32_t seq, bool want_logits) {
+    check_engine_thread();
+    if (valid_token(token) && valid_seq(seq) && pos >= 0 && pos < n_ctx_per_slot_) {
+        return batch_.add(token, pos, seq, want_logits);
+    }
+    const std::string where = " at batch index " + std::to_string(batch_.size());
+    if (!valid_token(token)) {
+        note_refused("token id " + std::to_string(token) + where + " is outside the vocabulary [0, " +
+                     std::to_string(sampler_vocab_.n_vocab) + ")");
+    } else if (!valid_seq(seq)) {
+        note_refused("sequence " + std::to_string(seq) + where + " is outside [0, " + std::to_string(n_slots_) + ")");
+    } else {
+        note_refused("position " + std::to_string(pos) + where + " is outside the context [0, " +
+                     std::to_string(n_ctx_per_slot_) + ")");
+    }
+    return true;
+}
+
+Result<void> LlamaTextEngine::decode() {
+    check_engine_thread();
+    output_seqs_.clear();  // whatever happens, the previous outputs are no longer the current ones
+    if (refused_) {
+        return invalid(*refused_);
+    }
+    if (batch_.empty()) {
+        return invalid("decode of an empty batch");
+    }
+    int32_t rc = 0;
+    try {
+        rc = llama_decode(ctx_.get(), batch_.view());
+    } catch (const std::exception& e) {
+        abort_.store(false);
+        return make_error(ErrorCode::INTERNAL, std::string("llama_decode threw: ") + e.what());
+    }
+    abort_.store(false);  // an abort request covers one decode
+    if (rc != 0) {
+        return decode_error(rc);
+    }
+    output_seqs_.resize(static_cast<size_t>(batch_.size()));
+    for (int32_t i = 0; i < batch_.size(); ++i) {
+        output_seqs_[static_cast<size_t>(i)] = batch_.wants_logits(i) ? batch_.seq(i) : -1;
+    }
+    return {};
+}
+
+int32_t LlamaTextEngine::output_seq(int32_t batch_index) const {
+    if (batch_index < 0 || static_cast<size_t>(batch_index) >= output_seqs_.size()) {
+        return -1;
+    }
+    return output_seqs_[static_cast<size_t>(batch_index)];
+}
+
+void LlamaTextEngine::reset_sampler(int32_t seq, const core::SamplingParams& params) {
+    check_engine_thread();
+    if (!valid_seq(seq)) {
+        log::warn("reset_sampler: sequence {} is outside [0, {})", seq, n_slots_);
+        return;
+    }
+    samplers_[static_cast<size_t>(seq)] = make_sampler_chain(params, sampler_vocab_);
+}
+
+Result<int32_t> LlamaTextEngine::sample(int32_t seq, int32_t batch_index) {
+    check_engine_thread();
+    if (!valid_seq(seq)) {
+        return invalid("sample: sequence " + std::to_string(seq) + " is outside [0, " + std::to_string(n_slots_) + ")");
+    }
+    if (output_seq(batch_index) != seq) {
+        return invalid("sample: batch index " + std::to_string(batch_index) + " is not an output of sequence " +
+                       std::to_string(seq) + " in the last decode");
+    }
+    try {
+        return llama_sampler_sample(samplers_[static_cast<size_t>(seq)].get(), ctx_.get(), batch_index);
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::INTERNAL, std::string("sampling failed: ") + e.what());
+    }
+}
+
+Result<void> LlamaTextEngine::accept(int32_t seq, int32_t token) {
+    check_engine_thread();
+    if (!valid_seq(seq) || !valid_token(token)) {
+        return invalid("accept: sequence " + std::to_string(seq) + " or token " + std::to_string(token) +
+                       " out of range");
+    }
+    llama_sampler_accept(samplers_[static_cast<size_t>(seq)].get(), token);
+    return {};
+}
+
+std::vector<core::TokenLogprob> LlamaTextEngine::logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) {
+    check_engine_thread();
+    if (output_seq(batch_index) < 0 || !valid_token(chosen)) {
+        return {};
+    }
+    const float* logits = llama_get_logits_ith(ctx_.get(), batch_index);
+    std::vector<core::TokenLogprob> out = logprobs_from_logits(logits, sampler_vocab_.n_vocab, chosen, top_n);
+    for (core::TokenLogprob& entry : out) {
+        entry.text = token_to_piece(entry.token);
+    }
+    return out;
+}
+
+void LlamaTextEngine::seq_clear(int32_t seq) {
+    check_engine_thread();
+    if (valid_seq(seq)) {
+        llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, -1, -1);
+    }
+}
+
+bool LlamaTextEngine::seq_truncate(int32_t seq, int32_t from_pos) {
+    check_engine_thread();
+    if (!valid_seq(seq)) {
+        return false;
+    }
+    // Recurrent and hybrid memories cannot drop a tail; they answer false and keep everything.
+    return llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, std::max(from_pos, 0), -1);
+}
+
+int32_t LlamaTextEngine::seq_pos_max(int32_t seq) const {
+    if (!valid_seq(seq)) {
+        return -1;
+    }
+    return llama_memory_seq_pos_max(llama_get_memory(ctx_.get()), seq);
+}
+
+}  // namespace hearth::engine

@@ -1,0 +1,151 @@
+#pragma once
+// TextEngine over llama.cpp: one model and one context holding n_slots sequences (seq ids 0..n_slots-1),
+// each with its own KV cache of n_ctx_per_slot() positions (kv_unified off) and its own sampler chain.
+//
+// Threads:
+// - load() from any thread; BackendGuard must exist first and outlive the engine.
+// - Vocabulary and template queries (tokenize, token_to_piece, is_eog, apply_chat_template, the sizes) are
+//   thread-safe: they read state fixed at load.
+// - The step API (batch_*, decode, sample, accept, reset_sampler, logprobs, seq_*) belongs to one thread,
+//   the model's scheduler. The first step call binds that thread; debug builds assert every later call
+//   comes from it. request_abort() is the one step-related call allowed from any thread.
+//
+// Inputs are checked here, never left to llama.cpp's asserts: token ids outside [0, n_vocab), seq ids
+// outside [0, n_slots) and positions outside [0, n_ctx_per_slot) are refused.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/sampling_params.h"
+#include "engine/c_handles.h"
+#include "engine/chat_template.h"
+#include "engine/llama_batch.h"
+#include "engine/llama_sampler_chain.h"
+#include "engine/text_engine.h"
+#include "util/result.h"
+
+namespace hearth::engine {
+
+enum class FlashAttn { AUTO, ON, OFF };
+
+struct TextEngineOptions {
+    std::string path;
+    int32_t n_slots = 1;         // parallel sequences (llama n_seq_max)
+    int32_t n_ctx_per_slot = 0;  // 0: the model's training context; llama.cpp rounds up to a multiple of 256
+    int32_t n_batch = 2048;      // most tokens one decode() takes (logical batch)
+    int32_t n_ubatch = 512;      // tokens per compute pass (physical batch); at most n_batch
+    int32_t n_threads = 0;       // 0: llama.cpp's default
+    int32_t n_gpu_layers = -1;   // -1: every layer on the GPU when there is one
+    FlashAttn flash_attn = FlashAttn::AUTO;
+};
+
+// decode() failed because no KV cells were free for the batch: nothing was decoded and the memory is as it
+// was, so it is safe to retry with fewer tokens or after freeing sequences.
+constexpr ErrorCode DECODE_NO_KV_SLOT = ErrorCode::OVERLOADED;
+
+class LlamaTextEngine final : public TextEngine {
+    struct Passkey {
+        explicit Passkey() = default;
+    };
+
+public:
+    // Errors: NOT_FOUND (no file), INVALID_ARGUMENT (bad options, not a servable LLM, llama.cpp cannot
+    // load it; the reason is in the message), OUT_OF_MEMORY (the context cannot be created).
+    static Result<std::unique_ptr<LlamaTextEngine>> load(const TextEngineOptions& options);
+
+    explicit LlamaTextEngine(Passkey /*only load() constructs*/) {}
+    ~LlamaTextEngine() override = default;
+    LlamaTextEngine(const LlamaTextEngine&) = delete;
+    LlamaTextEngine& operator=(const LlamaTextEngine&) = delete;
+
+    // --- thread-safe ---
+    int32_t n_slots() const override { return n_slots_; }
+    int32_t n_ctx_per_slot() const override { return n_ctx_per_slot_; }
+    int32_t n_batch() const override { return batch_.capacity(); }
+    int32_t n_vocab() const override { return sampler_vocab_.n_vocab; }
+    int32_t n_ctx_train() const { return n_ctx_train_; }
+    int32_t bos() const;  // -1 when the vocabulary has none
+    int32_t eos() const;  // -1 when the vocabulary has none
+    bool is_eog(int32_t token) const override;
+    // Raw bytes of the token (may be a partial UTF-8 sequence); control tokens render empty unless
+    // special. Empty for an id outside the vocabulary.
+    std::string token_to_piece(int32_t token) const override { return token_to_piece(token, false); }
+    std::string token_to_piece(int32_t token, bool special) const;
+    // add_special: BOS/EOS as the model's tokenizer config asks; parse_special: "<|im_start|>" etc. become
+    // their control tokens instead of text.
+    Result<std::vector<int32_t>> tokenize(std::string_view text, bool add_special, bool parse_special) const;
+    bool has_chat_template() const { return chat_template_.available(); }
+    // See ChatTemplate::apply (UNSUPPORTED without a template; INVALID_ARGUMENT when rendering fails).
+    Result<std::string> apply_chat_template(const std::vector<ChatMessage>& messages, bool add_generation_prompt,
+                                            const std::map<std::string, std::string>& kwargs) const {
+        return chat_template_.apply(messages, add_generation_prompt, kwargs);
+    }
+    // Makes the decode in progress (or the next one) stop early with CANCELLED. CPU backends only.
+    void request_abort() { abort_.store(true); }
+
+    // --- engine thread ---
+    void batch_clear() override;
+    // False (nothing added) when the batch holds n_batch() tokens. An entry with an id or position out of
+    // range is not added either, but returns true: the next decode() reports it as INVALID_ARGUMENT
+    // without running anything (batch_clear() drops the report).
+    bool batch_add(int32_t token, int32_t pos, int32_t seq, bool want_logits) override;
+    // Errors: INVALID_ARGUMENT (a refused entry, an empty batch, or llama.cpp rejected the batch, e.g.
+    // positions not following the sequence's last one), DECODE_NO_KV_SLOT, CANCELLED (aborted: the
+    // micro-batches already computed stay in the KV cache; read seq_pos_max to see how far each got),
+    // INTERNAL (fatal; same caveat). Never throws.
+    Result<void> decode() override;
+
+    // Replaces the sequence's chain (its penalty history with it). Out-of-range seq: ignored.
+    void reset_sampler(int32_t seq, const core::SamplingParams& params) override;
+    // Samples from the output at batch_index of the last successful decode(), which must belong to seq;
+    // the chain records the token (penalties). Errors: INVALID_ARGUMENT.
+    Result<int32_t> sample(int32_t seq, int32_t batch_index) override;
+    // Feeds a token into the sequence's penalty history without sampling (e.g. prompt tokens, as
+    // llama-server does). Errors: INVALID_ARGUMENT.
+    Result<void> accept(int32_t seq, int32_t token);
+    // The chosen token first, then the top_n most likely, from the raw logits of the last successful
+    // decode (log-softmax over the whole vocabulary, before any sampler). Empty when batch_index was not
+    // an output or chosen is not a token.
+    std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) override;
+
+    // KV cache. Out-of-range seq: seq_clear does nothing, seq_truncate returns false, seq_pos_max -1.
+    void seq_clear(int32_t seq) override;
+    bool seq_truncate(int32_t seq, int32_t from_pos) override;
+    int32_t seq_pos_max(int32_t seq) const;  // -1 when the sequence is empty
+
+private:
+    Result<void> create_context(const TextEngineOptions& options);
+    void init_vocab_info();
+    void check_engine_thread();
+    bool valid_seq(int32_t seq) const { return seq >= 0 && seq < n_slots_; }
+    bool valid_token(int32_t token) const { return token >= 0 && token < sampler_vocab_.n_vocab; }
+    // The sequence whose logits sit at batch_index after the last successful decode, or -1.
+    int32_t output_seq(int32_t batch_index) const;
+    void note_refused(std::string reason);
+
+    // Declared model-first so that the context is destroyed before the model it was made from.
+    llama_model_ptr model_;
+    llama_context_ptr ctx_;
+    const llama_vocab* vocab_ = nullptr;  // owned by model_
+    ChatTemplate chat_template_;
+    SamplerVocab sampler_vocab_;
+    int32_t n_slots_ = 0;
+    int32_t n_ctx_per_slot_ = 0;
+    int32_t n_ctx_train_ = 0;
+
+    LlamaBatch batch_{1};
+    std::optional<std::string> refused_;       // the first entry batch_add refused since batch_clear
+    std::vector<int32_t> output_seqs_;         // per index of the last decoded batch: seq with logits, or -1
+    std::vector<llama_sampler_ptr> samplers_;  // one chain per seq
+    std::atomic<bool> abort_{false};
+    std::atomic<std::thread::id> engine_thread_{};
+};
+
+}  // namespace hearth::engine

@@ -1,0 +1,47 @@
+#pragma once
+// The capability a text-generation scheduler drives: one context holding n_slots sequences, stepped one
+// batch at a time. Implemented by LlamaTextEngine over llama.cpp, and by fakes in tests.
+// Thread contract: the const queries are thread-safe; everything else is called only from the one thread
+// that owns the engine (the model's scheduler thread).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/generation.h"
+#include "core/sampling_params.h"
+#include "util/result.h"
+
+namespace hearth::engine {
+
+class TextEngine {
+public:
+    virtual ~TextEngine() = default;
+
+    virtual int32_t n_slots() const = 0;
+    virtual int32_t n_ctx_per_slot() const = 0;
+    virtual int32_t n_batch() const = 0;  // most tokens one decode() takes
+    virtual int32_t n_vocab() const = 0;
+    virtual bool is_eog(int32_t token) const = 0;
+    // The token's bytes; may be an incomplete UTF-8 sequence.
+    virtual std::string token_to_piece(int32_t token) const = 0;
+
+    // Batch building: false when the batch is full.
+    virtual void batch_clear() = 0;
+    virtual bool batch_add(int32_t token, int32_t pos, int32_t seq, bool want_logits) = 0;
+    // Runs the batch. MUST map engine return codes to errors and never throw.
+    virtual Result<void> decode() = 0;
+
+    // Sampling with the sequence's own chain (set by reset_sampler before its first token).
+    virtual void reset_sampler(int32_t seq, const core::SamplingParams& params) = 0;
+    virtual Result<int32_t> sample(int32_t seq, int32_t batch_index) = 0;
+    // The chosen token's log-probability and the top_n alternatives, from the raw logits at batch_index.
+    virtual std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) = 0;
+
+    // KV cache per sequence.
+    virtual void seq_clear(int32_t seq) = 0;
+    // Drops positions >= from_pos; false when the engine cannot (then the caller clears the sequence).
+    virtual bool seq_truncate(int32_t seq, int32_t from_pos) = 0;
+};
+
+}  // namespace hearth::engine

@@ -1,0 +1,154 @@
+// Streamed responses (server-sent events) of HttpSession. The producer runs on a handler thread and hands
+// each chunk to the connection's strand, waiting until it is written; meanwhile a read armed on the socket
+// notices a client that goes away, so generation can stop within one step.
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <future>
+
+#include "http/http_session.h"
+#include "util/log.h"
+
+namespace hearth::http::detail {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+// The StreamWriter a producer sees. Holds the session alive for as long as the producer runs.
+class SessionStreamWriter final : public StreamWriter {
+public:
+    explicit SessionStreamWriter(std::shared_ptr<HttpSession> session) : session_(std::move(session)) {}
+    bool write(std::string_view data) override { return !data.empty() ? session_->write_chunk(data) : !disconnected(); }
+    bool disconnected() const override { return session_->disconnected_.load(); }
+
+private:
+    std::shared_ptr<HttpSession> session_;
+};
+
+void HttpSession::run_stream(HttpResponse response) {
+    StreamProducer producer = std::move(response.stream);
+    if (!start_stream(response)) {
+        net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+        return;
+    }
+    SessionStreamWriter writer(shared_from_this());
+    try {
+        producer(writer);
+    } catch (const std::exception& e) {
+        // The status line is already sent: all that is left is to end the stream.
+        log::error("http: stream producer threw: {}", e.what());
+    } catch (...) {
+        log::error("http: stream producer threw a non-standard exception");
+    }
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->finish_stream(); });
+}
+
+// Sends the status line and headers; blocks the handler thread until they are written.
+bool HttpSession::start_stream(HttpResponse& response) {
+    std::promise<bool> sent;
+    net::post(stream_.get_executor(), [this, &response, &sent] {
+        chunked_ = http_version_ >= 11;
+        keep_alive_ = keep_alive_ && chunked_;
+        auto& header = stream_header_.emplace();
+        header.version(http_version_);
+        header.result(static_cast<unsigned>(response.status));
+        header.set(bhttp::field::server, "hearth");
+        header.set(bhttp::field::content_type, response.content_type);
+        for (const Header& h : response.headers) {
+            header.insert(h.name, h.value);
+        }
+        header.keep_alive(keep_alive_);
+        header.chunked(chunked_);
+        auto& serializer = stream_serializer_.emplace(header);
+        stream_.expires_after(shared_.config.write_timeout);
+        bhttp::async_write_header(stream_, serializer,
+                                  [self = shared_from_this(), &sent](beast::error_code ec, std::size_t) {
+                                      self->stream_.expires_never();
+                                      if (!ec) {
+                                          self->watch_for_disconnect();
+                                      }
+                                      sent.set_value(!ec);
+                                  });
+    });
+    return sent.get_future().get();
+}
+
+bool HttpSession::write_chunk(std::string_view data) {
+    if (disconnected_.load()) {
+        return false;
+    }
+    std::promise<bool> written;
+    net::post(stream_.get_executor(), [this, data, &written] {
+        chunk_.assign(data);
+        auto done = [self = shared_from_this(), &written](beast::error_code ec, std::size_t) {
+            self->stream_.expires_never();
+            if (ec) {
+                self->disconnected_ = true;
+            }
+            written.set_value(!ec);
+        };
+        // A client that stops reading must not hold the producer forever.
+        stream_.expires_after(shared_.config.write_timeout);
+        if (chunked_) {
+            net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk_)), done);
+        } else {
+            net::async_write(stream_, net::buffer(chunk_), done);
+        }
+    });
+    return written.get_future().get();
+}
+
+void HttpSession::finish_stream() {
+    const auto resume = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->stream_.expires_never();
+        if (ec || !self->keep_alive_ || self->disconnected_.load()) {
+            return self->close();
+        }
+        if (self->probe_pending_) {
+            self->resume_after_probe_ = true;  // on_probe continues once the cancelled read completes
+            beast::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+            return;
+        }
+        self->wait_for_request();
+    };
+    if (disconnected_.load()) {
+        return close();
+    }
+    stream_.expires_after(shared_.config.write_timeout);
+    if (chunked_) {
+        net::async_write(stream_, bhttp::make_chunk_last(), resume);
+    } else {
+        resume(beast::error_code{}, 0);
+    }
+}
+
+void HttpSession::watch_for_disconnect() {
+    probe_pending_ = true;
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&HttpSession::on_probe, shared_from_this()));
+}
+
+void HttpSession::on_probe(beast::error_code ec, std::size_t bytes) {
+    probe_pending_ = false;
+    if (!ec) {
+        buffer_.commit(bytes);      // a pipelined next request: keep it for after the stream
+        if (resume_after_probe_) {  // the stream ended while these bytes were arriving
+            resume_after_probe_ = false;
+            wait_for_request();
+        }
+        return;
+    }
+    if (ec == net::error::operation_aborted && resume_after_probe_) {
+        resume_after_probe_ = false;
+        return wait_for_request();
+    }
+    disconnected_ = true;
+    if (resume_after_probe_) {
+        close();
+    }
+}
+
+}  // namespace hearth::http::detail

@@ -1,0 +1,32 @@
+#pragma once
+// One sequence of the model's context and the request it is serving. Owned by TextScheduler; touched only
+// on the scheduler thread.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/generation.h"
+#include "sched/text_output.h"
+
+namespace hearth::sched {
+
+enum class SlotState { IDLE, PREFILL, GENERATE };
+
+struct Slot {
+    int32_t seq = 0;
+    SlotState state = SlotState::IDLE;
+    std::optional<core::GenerationRequest> request;
+    std::vector<int32_t> cache_tokens;  // tokens whose KV is in this sequence, in position order
+    size_t n_prompt_done = 0;           // prompt tokens whose KV is in the cache
+    int32_t last_token = -1;            // sampled, not yet decoded
+    int32_t n_generated = 0;
+    int32_t batch_index = -1;  // row of this step's logits to sample from; -1 when none
+    TextOutput output;
+    core::Usage usage;
+    std::chrono::steady_clock::time_point t_admitted;
+    std::chrono::steady_clock::time_point t_first_token;
+};
+
+}  // namespace hearth::sched

@@ -1,0 +1,325 @@
+#include "sched/text_scheduler.h"
+
+#include <algorithm>
+
+#include "util/log.h"
+
+namespace hearth::sched {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) {
+        ++i;
+    }
+    return i;
+}
+
+void send(core::GenerationRequest& request, core::GenerationEvent event) {
+    // Channels are sized by the request's creator for every event it can get; a full one means the
+    // handler is gone, and dropping is right.
+    (void)request.events->push(std::move(event));
+}
+
+}  // namespace
+
+TextScheduler::TextScheduler(engine::TextEngine& engine, SchedulerConfig config)
+    : engine_(engine), config_(config), queue_(config.queue_capacity) {
+    slots_.resize(static_cast<size_t>(engine_.n_slots()));
+    for (size_t i = 0; i < slots_.size(); ++i) {
+        slots_[i].seq = static_cast<int32_t>(i);
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+TextScheduler::~TextScheduler() {
+    stop();
+}
+
+Result<void> TextScheduler::submit(core::GenerationRequest request) {
+    if (stopping_.load()) {
+        return make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading");
+    }
+    switch (queue_.push(std::move(request))) {
+        case PushResult::OK: return {};
+        case PushResult::FULL:
+            return make_error(ErrorCode::OVERLOADED,
+                              "the model's queue is full (" + std::to_string(queue_.capacity()) + " waiting requests)");
+        case PushResult::CLOSED: break;
+    }
+    return make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading");
+}
+
+SchedulerStats TextScheduler::stats() const {
+    return SchedulerStats{static_cast<int32_t>(slots_.size()),
+                          busy_.load(),
+                          queue_.size(),
+                          finished_.load(),
+                          cancelled_.load(),
+                          failed_.load()};
+}
+
+void TextScheduler::stop() {
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    queue_.close();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void TextScheduler::run() {
+    while (!stopping_.load()) {
+        if (!any_busy()) {
+            std::optional<core::GenerationRequest> next;
+            if (queue_.pop(next, std::chrono::milliseconds(100)) != PopStatus::OK) {
+                continue;
+            }
+            Slot* slot = pick_slot(next->prompt_tokens);
+            start_slot(*slot, std::move(*next));
+        }
+        if (!step()) {
+            continue;
+        }
+    }
+    fail_all(make_error(ErrorCode::MODEL_NOT_READY, "the model was unloaded"));
+    while (auto left = queue_.try_pop()) {
+        send(*left, core::ErrorEvent{make_error(ErrorCode::MODEL_NOT_READY, "the model was unloaded")});
+    }
+}
+
+// One step: admit -> drop cancelled -> plan -> decode -> sample/emit. False when there was nothing to do.
+bool TextScheduler::step() {
+    admit();
+    drop_cancelled();
+    if (plan_batch() == 0) {
+        return false;
+    }
+    if (auto decoded = engine_.decode(); !decoded) {
+        fail_batch(decoded.error());
+        return true;
+    }
+    sample_and_emit();
+    return true;
+}
+
+bool TextScheduler::any_busy() const {
+    return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state != SlotState::IDLE; });
+}
+
+void TextScheduler::admit() {
+    while (std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == SlotState::IDLE; })) {
+        std::optional<core::GenerationRequest> next = queue_.try_pop();
+        if (!next) {
+            return;
+        }
+        if (next->cancel.is_cancelled()) {
+            cancelled_++;
+            continue;
+        }
+        start_slot(*pick_slot(next->prompt_tokens), std::move(*next));
+    }
+}
+
+// The idle slot whose cached tokens share the longest prefix with the prompt (llama-server's cache_prompt).
+Slot* TextScheduler::pick_slot(const std::vector<int32_t>& prompt) {
+    Slot* best = nullptr;
+    size_t best_len = 0;
+    for (Slot& s : slots_) {
+        if (s.state != SlotState::IDLE) {
+            continue;
+        }
+        const size_t len = common_prefix(s.cache_tokens, prompt);
+        if (best == nullptr || len > best_len) {
+            best = &s;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
+    // Keep the shared prefix, but always evaluate at least the last prompt token: its logits start generation.
+    size_t keep = common_prefix(slot.cache_tokens, request.prompt_tokens);
+    keep = std::min(keep, request.prompt_tokens.empty() ? 0 : request.prompt_tokens.size() - 1);
+    if (!engine_.seq_truncate(slot.seq, static_cast<int32_t>(keep))) {
+        engine_.seq_clear(slot.seq);
+        keep = 0;
+    }
+    slot.cache_tokens.resize(keep);
+    slot.n_prompt_done = keep;
+    slot.n_generated = 0;
+    slot.last_token = -1;
+    slot.batch_index = -1;
+    slot.output = TextOutput(request.stop);
+    slot.usage = core::Usage{static_cast<int32_t>(request.prompt_tokens.size()), 0, static_cast<int32_t>(keep)};
+    slot.t_admitted = Clock::now();
+    engine_.reset_sampler(slot.seq, request.sampling);
+    slot.request = std::move(request);
+    slot.state = SlotState::PREFILL;
+    busy_++;
+}
+
+void TextScheduler::drop_cancelled() {
+    for (Slot& slot : slots_) {
+        if (slot.state != SlotState::IDLE && slot.request->cancel.is_cancelled()) {
+            cancelled_++;
+            finish(slot, core::FinishReason::CANCELLED);
+        }
+    }
+}
+
+// Generating sequences first (one token each: a new prompt never stalls them), then prompt chunks in slot
+// order under the remaining budget. Returns the number of tokens in the batch.
+int32_t TextScheduler::plan_batch() {
+    engine_.batch_clear();
+    int32_t budget = std::min(config_.step_token_budget, engine_.n_batch());
+    int32_t n = 0;
+    for (Slot& slot : slots_) {
+        slot.batch_index = -1;
+        if (slot.state == SlotState::GENERATE && budget > 0) {
+            engine_.batch_add(slot.last_token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, true);
+            slot.cache_tokens.push_back(slot.last_token);
+            slot.batch_index = n++;
+            --budget;
+        }
+    }
+    for (Slot& slot : slots_) {
+        if (slot.state != SlotState::PREFILL || budget <= 0) {
+            continue;
+        }
+        const auto& prompt = slot.request->prompt_tokens;
+        while (slot.n_prompt_done < prompt.size() && budget > 0) {
+            const bool last = slot.n_prompt_done + 1 == prompt.size();
+            const int32_t token = prompt[slot.n_prompt_done];
+            engine_.batch_add(token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, last);
+            slot.cache_tokens.push_back(token);
+            slot.n_prompt_done++;
+            if (last) {
+                slot.batch_index = n;
+            }
+            ++n;
+            --budget;
+        }
+    }
+    return n;
+}
+
+void TextScheduler::sample_and_emit() {
+    for (Slot& slot : slots_) {
+        if (slot.batch_index < 0 || slot.state == SlotState::IDLE) {
+            continue;
+        }
+        auto token = engine_.sample(slot.seq, slot.batch_index);
+        if (!token) {
+            fail(slot, token.error());
+            continue;
+        }
+        if (slot.state == SlotState::PREFILL) {
+            slot.state = SlotState::GENERATE;
+            slot.t_first_token = Clock::now();
+        }
+        emit_token(slot, *token);
+    }
+}
+
+void TextScheduler::emit_token(Slot& slot, int32_t token) {
+    core::GenerationRequest& request = *slot.request;
+    slot.n_generated++;
+    slot.last_token = token;
+    if (engine_.is_eog(token) && !request.sampling.ignore_eos) {
+        return finish(slot, core::FinishReason::STOP);
+    }
+    core::TokenEvent event;
+    event.choice = request.choice;
+    event.tokens.push_back(token);
+    if (request.logprobs) {
+        auto probs = engine_.logprobs(slot.batch_index, token, request.top_logprobs);
+        if (!probs.empty()) {
+            event.logprobs.push_back(probs.front());
+            event.top_logprobs.emplace_back(probs.begin() + 1, probs.end());
+        }
+    }
+    const TextOutput::Step out = slot.output.push(engine_.token_to_piece(token));
+    event.text = out.text;
+    send(request, std::move(event));
+    if (out.stopped) {
+        return finish(slot, core::FinishReason::STOP);
+    }
+    const bool context_full = static_cast<int32_t>(slot.cache_tokens.size()) + 1 >= engine_.n_ctx_per_slot();
+    if (slot.n_generated >= request.max_tokens || context_full) {
+        finish(slot, core::FinishReason::LENGTH);
+    }
+}
+
+void TextScheduler::finish(Slot& slot, core::FinishReason reason) {
+    core::GenerationRequest& request = *slot.request;
+    if (reason != core::FinishReason::CANCELLED) {
+        if (std::string rest = slot.output.flush(); !rest.empty()) {
+            core::TokenEvent tail;
+            tail.choice = request.choice;
+            tail.text = std::move(rest);
+            send(request, std::move(tail));
+        }
+        finished_++;
+    }
+    const auto now = Clock::now();
+    core::FinishEvent done;
+    done.choice = request.choice;
+    done.reason = reason;
+    done.usage = slot.usage;
+    done.usage.completion_tokens = slot.n_generated;
+    const bool started = slot.state == SlotState::GENERATE;
+    done.timings.queue_ms = ms_between(request.arrival, slot.t_admitted);
+    done.timings.ttft_ms = started ? ms_between(request.arrival, slot.t_first_token) : 0;
+    done.timings.prompt_ms = started ? ms_between(slot.t_admitted, slot.t_first_token) : 0;
+    done.timings.decode_ms = started ? ms_between(slot.t_first_token, now) : 0;
+    done.timings.prompt_tokens_evaluated = done.usage.prompt_tokens - done.usage.cached_prompt_tokens;
+    send(request, std::move(done));
+    release(slot);
+}
+
+void TextScheduler::release(Slot& slot) {
+    slot.request.reset();
+    slot.state = SlotState::IDLE;
+    slot.batch_index = -1;
+    busy_--;
+}
+
+void TextScheduler::fail(Slot& slot, const Error& error) {
+    send(*slot.request, core::ErrorEvent{error});
+    failed_++;
+    release(slot);
+}
+
+// A failed decode leaves the batch's sequences in an unknown state: fail their requests, clear their KV.
+void TextScheduler::fail_batch(const Error& error) {
+    log::error("decode failed: {}", error.message);
+    for (Slot& slot : slots_) {
+        if (slot.state == SlotState::IDLE) {
+            continue;
+        }
+        engine_.seq_clear(slot.seq);
+        slot.cache_tokens.clear();
+        fail(slot, error);
+    }
+}
+
+void TextScheduler::fail_all(const Error& error) {
+    for (Slot& slot : slots_) {
+        if (slot.state != SlotState::IDLE) {
+            fail(slot, error);
+        }
+    }
+}
+
+}  // namespace hearth::sched

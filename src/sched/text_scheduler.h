@@ -1,0 +1,78 @@
+#pragma once
+// Continuous batching for one loaded text model. One thread owns the engine and runs steps: admit queued
+// requests into free slots (reusing the longest cached prefix), build one batch holding the next token of
+// every generating sequence plus prefill chunks of new prompts under a token budget, decode, sample, emit
+// events, retire finished or cancelled sequences. Requests wait in a bounded queue.
+// Thread contract: submit(), stats() and stop() from any thread; everything else runs on the scheduler thread.
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "core/generation.h"
+#include "engine/text_engine.h"
+#include "sched/slot.h"
+#include "util/channel.h"
+
+namespace hearth::sched {
+
+struct SchedulerConfig {
+    size_t queue_capacity = 64;
+    int32_t step_token_budget = 512;  // tokens per decode: generating sequences first, then prefill chunks
+};
+
+struct SchedulerStats {
+    int32_t slots_total = 0;
+    int32_t slots_busy = 0;
+    size_t queued = 0;
+    uint64_t finished = 0;
+    uint64_t cancelled = 0;
+    uint64_t failed = 0;
+};
+
+class TextScheduler {
+public:
+    // Borrows the engine, which must outlive the scheduler. Starts the thread.
+    TextScheduler(engine::TextEngine& engine, SchedulerConfig config);
+    ~TextScheduler();
+    TextScheduler(const TextScheduler&) = delete;
+    TextScheduler& operator=(const TextScheduler&) = delete;
+
+    // Queues a request; OVERLOADED when the queue is full, MODEL_NOT_READY once stopped. The request's
+    // events channel receives TokenEvents, then exactly one FinishEvent or ErrorEvent.
+    Result<void> submit(core::GenerationRequest request);
+    SchedulerStats stats() const;
+    // Ends every request (ErrorEvent MODEL_NOT_READY) and joins the thread. Idempotent.
+    void stop();
+
+private:
+    void run();
+    bool step();
+    void admit();
+    Slot* pick_slot(const std::vector<int32_t>& prompt);
+    void start_slot(Slot& slot, core::GenerationRequest request);
+    void drop_cancelled();
+    int32_t plan_batch();
+    void sample_and_emit();
+    void emit_token(Slot& slot, int32_t token);
+    void finish(Slot& slot, core::FinishReason reason);
+    void release(Slot& slot);
+    void fail(Slot& slot, const Error& error);
+    void fail_batch(const Error& error);
+    void fail_all(const Error& error);
+    bool any_busy() const;
+
+    engine::TextEngine& engine_;
+    const SchedulerConfig config_;
+    Channel<core::GenerationRequest> queue_;
+    std::vector<Slot> slots_;  // scheduler thread only
+    std::atomic<bool> stopping_{false};
+    std::atomic<int32_t> busy_{0};
+    std::atomic<uint64_t> finished_{0};
+    std::atomic<uint64_t> cancelled_{0};
+    std::atomic<uint64_t> failed_{0};
+    std::thread thread_;  // last: started after every member above is ready
+};
+
+}  // namespace hearth::sched

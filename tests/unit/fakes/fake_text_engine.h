@@ -1,0 +1,100 @@
+#pragma once
+// A scripted TextEngine: the next token is always (previous token + 1) mod n_vocab, token 99 is
+// end-of-generation, and token t reads "w<t> ". Records every batch so tests can check how the scheduler
+// batches. A decode can be made to fail. Like the real engine, only the scheduler thread calls the
+// non-const methods; tests read the records after the scheduler is quiet (guarded by a mutex anyway).
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/text_engine.h"
+
+namespace hearth::testing {
+
+class FakeTextEngine final : public engine::TextEngine {
+public:
+    struct Entry {
+        int32_t token, pos, seq;
+        bool logits;
+    };
+    static constexpr int32_t EOG = 99;
+
+    FakeTextEngine(int32_t n_slots, int32_t n_ctx_per_slot, int32_t n_batch)
+        : n_slots_(n_slots), n_ctx_(n_ctx_per_slot), n_batch_(n_batch), kv_(static_cast<size_t>(n_slots)) {}
+
+    int32_t n_slots() const override { return n_slots_; }
+    int32_t n_ctx_per_slot() const override { return n_ctx_; }
+    int32_t n_batch() const override { return n_batch_; }
+    int32_t n_vocab() const override { return 100; }
+    bool is_eog(int32_t token) const override { return token == EOG; }
+    std::string token_to_piece(int32_t token) const override { return "w" + std::to_string(token) + " "; }
+
+    void batch_clear() override { batch_.clear(); }
+    bool batch_add(int32_t token, int32_t pos, int32_t seq, bool want_logits) override {
+        if (static_cast<int32_t>(batch_.size()) >= n_batch_) {
+            return false;
+        }
+        batch_.push_back({token, pos, seq, want_logits});
+        return true;
+    }
+    Result<void> decode() override {
+        if (decode_delay_.count() > 0) {
+            std::this_thread::sleep_for(decode_delay_);  // a step that takes time, like a real one
+        }
+        std::lock_guard lock(mutex_);
+        if (fail_next_decode_) {
+            fail_next_decode_ = false;
+            return make_error(ErrorCode::INTERNAL, "llama_decode failed (fake)");
+        }
+        for (const Entry& e : batch_) {
+            auto& kv = kv_[static_cast<size_t>(e.seq)];
+            if (e.pos != static_cast<int32_t>(kv.size())) {
+                return make_error(ErrorCode::INTERNAL, "position gap in sequence " + std::to_string(e.seq));
+            }
+            kv.push_back(e.token);
+        }
+        batches_.push_back(batch_);
+        return {};
+    }
+    void reset_sampler(int32_t, const core::SamplingParams&) override {}
+    Result<int32_t> sample(int32_t, int32_t batch_index) override {
+        return (batch_[static_cast<size_t>(batch_index)].token + 1) % 100;
+    }
+    std::vector<core::TokenLogprob> logprobs(int32_t, int32_t chosen, int32_t top_n) override {
+        std::vector<core::TokenLogprob> out{{chosen, token_to_piece(chosen), -0.5f}};
+        for (int32_t i = 0; i < top_n; ++i) {
+            out.push_back({i, token_to_piece(i), -1.0f - static_cast<float>(i)});
+        }
+        return out;
+    }
+    void seq_clear(int32_t seq) override { kv_[static_cast<size_t>(seq)].clear(); }
+    bool seq_truncate(int32_t seq, int32_t from_pos) override {
+        auto& kv = kv_[static_cast<size_t>(seq)];
+        kv.resize(std::min(kv.size(), static_cast<size_t>(from_pos)));
+        return true;
+    }
+
+    void set_decode_delay(std::chrono::microseconds delay) { decode_delay_ = delay; }
+    void fail_next_decode() {
+        std::lock_guard lock(mutex_);
+        fail_next_decode_ = true;
+    }
+    std::vector<std::vector<Entry>> batches() const {
+        std::lock_guard lock(mutex_);
+        return batches_;
+    }
+
+private:
+    const int32_t n_slots_, n_ctx_, n_batch_;
+    std::vector<Entry> batch_;
+    std::vector<std::vector<int32_t>> kv_;
+    mutable std::mutex mutex_;
+    std::vector<std::vector<Entry>> batches_;
+    bool fail_next_decode_ = false;
+    std::chrono::microseconds decode_delay_{0};  // set before the scheduler starts
+};
+
+}  // namespace hearth::testing

@@ -1,0 +1,229 @@
+// The continuous-batching scheduler over a scripted engine: outputs, stops, batching shape, prefix reuse,
+// cancellation, backpressure and failures.
+
+#include "sched/text_scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "fakes/fake_text_engine.h"
+
+namespace hearth::sched {
+namespace {
+
+using hearth::testing::FakeTextEngine;
+using namespace std::chrono_literals;
+
+struct Outcome {
+    std::string text;
+    std::vector<int32_t> tokens;
+    std::optional<core::FinishEvent> finish;
+    std::optional<Error> error;
+};
+
+core::GenerationRequest make_request(std::vector<int32_t> prompt, int32_t max_tokens) {
+    core::GenerationRequest r;
+    r.prompt_tokens = std::move(prompt);
+    r.max_tokens = max_tokens;
+    r.events = std::make_shared<core::EventChannel>(static_cast<size_t>(max_tokens) + 8);
+    return r;
+}
+
+Outcome collect(core::EventChannel& events) {
+    Outcome out;
+    std::optional<core::GenerationEvent> ev;
+    while (events.pop(ev, 5s) == PopStatus::OK) {
+        if (auto* tok = std::get_if<core::TokenEvent>(&*ev)) {
+            out.text += tok->text;
+            out.tokens.insert(out.tokens.end(), tok->tokens.begin(), tok->tokens.end());
+        } else if (auto* fin = std::get_if<core::FinishEvent>(&*ev)) {
+            out.finish = *fin;
+            return out;
+        } else {
+            out.error = std::get<core::ErrorEvent>(*ev).error;
+            return out;
+        }
+    }
+    ADD_FAILURE() << "no finish event within 5 s";
+    return out;
+}
+
+Outcome run_one(TextScheduler& s, core::GenerationRequest r) {
+    auto events = r.events;
+    EXPECT_TRUE(s.submit(std::move(r)).has_value());
+    return collect(*events);
+}
+
+TEST(TextScheduler, GeneratesUntilMaxTokens) {
+    FakeTextEngine engine(2, 128, 64);
+    TextScheduler s(engine, {});
+    Outcome out = run_one(s, make_request({5, 6, 7}, 4));
+    EXPECT_EQ(out.text, "w8 w9 w10 w11 ");
+    ASSERT_TRUE(out.finish.has_value());
+    EXPECT_EQ(out.finish->reason, core::FinishReason::LENGTH);
+    EXPECT_EQ(out.finish->usage.prompt_tokens, 3);
+    EXPECT_EQ(out.finish->usage.completion_tokens, 4);
+    EXPECT_GE(out.finish->timings.ttft_ms, 0.0);
+}
+
+TEST(TextScheduler, EndOfGenerationStopsUnlessIgnored) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    Outcome eog = run_one(s, make_request({96}, 10));
+    EXPECT_EQ(eog.text, "w97 w98 ");  // 99 is end-of-generation: not emitted
+    EXPECT_EQ(eog.finish->reason, core::FinishReason::STOP);
+    auto r = make_request({96}, 5);
+    r.sampling.ignore_eos = true;
+    Outcome ignored = run_one(s, std::move(r));
+    EXPECT_EQ(ignored.finish->reason, core::FinishReason::LENGTH);
+    EXPECT_EQ(ignored.finish->usage.completion_tokens, 5);
+}
+
+TEST(TextScheduler, StopStringAcrossTokensIsNeverEmitted) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    auto r = make_request({9}, 20);
+    r.stop = {"1 w12"};  // spans the pieces "w11 " and "w12 "
+    Outcome out = run_one(s, std::move(r));
+    EXPECT_EQ(out.text, "w10 w1");
+    EXPECT_EQ(out.finish->reason, core::FinishReason::STOP);
+}
+
+TEST(TextScheduler, ConcurrentRequestsGetTheSameOutputAsAlone) {
+    FakeTextEngine engine(4, 256, 64);
+    TextScheduler s(engine, {});
+    const std::string alone = run_one(s, make_request({20, 21}, 12)).text;
+    std::vector<std::shared_ptr<core::EventChannel>> channels;
+    for (int i = 0; i < 8; ++i) {  // more requests than slots: the rest wait in the queue
+        auto r = make_request({20, 21}, 12);
+        channels.push_back(r.events);
+        ASSERT_TRUE(s.submit(std::move(r)).has_value());
+    }
+    for (auto& ch : channels) {
+        EXPECT_EQ(collect(*ch).text, alone);
+    }
+    EXPECT_EQ(s.stats().slots_busy, 0);
+}
+
+TEST(TextScheduler, LongPromptIsChunkedAndNeverStallsARunningStream) {
+    FakeTextEngine engine(2, 100000, 512);
+    TextScheduler s(engine, SchedulerConfig{8, 64});
+    auto first = make_request({1}, 90000);  // a long-running stream on seq 0
+    first.sampling.ignore_eos = true;
+    auto first_events = first.events;
+    auto first_cancel = first.cancel;
+    ASSERT_TRUE(s.submit(std::move(first)).has_value());
+    std::optional<core::GenerationEvent> ev;
+    ASSERT_EQ(first_events->pop(ev, 5s), PopStatus::OK);  // it is generating
+    std::vector<int32_t> long_prompt(1000);
+    std::iota(long_prompt.begin(), long_prompt.end(), 0);
+    for (int32_t& t : long_prompt) {
+        t %= 90;
+    }
+    Outcome second = run_one(s, make_request(long_prompt, 3));
+    ASSERT_TRUE(second.finish.has_value());
+    first_cancel.cancel();
+    // Every batch that carries prompt tokens of the second request (seq 1) also carries the stream's next
+    // token (seq 0), and no batch exceeds the step budget.
+    int prompt_batches = 0;
+    for (const auto& batch : engine.batches()) {
+        EXPECT_LE(batch.size(), 64u);
+        bool has_prompt = false, has_stream = false;
+        for (const auto& e : batch) {
+            has_prompt = has_prompt || (e.seq == 1 && !e.logits);
+            has_stream = has_stream || e.seq == 0;
+        }
+        if (has_prompt) {
+            ++prompt_batches;
+            EXPECT_TRUE(has_stream) << "a prefill chunk stalled the running stream";
+        }
+    }
+    EXPECT_GE(prompt_batches, 1000 / 63);  // 63 prompt tokens fit beside the stream's one token
+}
+
+TEST(TextScheduler, ReusesTheLongestCachedPrefix) {
+    FakeTextEngine engine(2, 256, 64);
+    TextScheduler s(engine, {});
+    std::vector<int32_t> prompt = {3, 4, 5, 6, 7, 8};
+    Outcome cold = run_one(s, make_request(prompt, 2));
+    EXPECT_EQ(cold.finish->usage.cached_prompt_tokens, 0);
+    prompt.push_back(50);
+    Outcome warm = run_one(s, make_request(prompt, 2));
+    EXPECT_EQ(warm.finish->usage.cached_prompt_tokens, 6);
+    EXPECT_EQ(warm.finish->timings.prompt_tokens_evaluated, 1);
+    EXPECT_EQ(warm.text, "w51 w52 ");
+}
+
+TEST(TextScheduler, CancelledRequestFreesItsSlot) {
+    FakeTextEngine engine(1, 100000, 64);
+    engine.set_decode_delay(std::chrono::microseconds(500));
+    TextScheduler s(engine, {});
+    auto r = make_request({1}, 50000);
+    r.sampling.ignore_eos = true;
+    auto events = r.events;
+    auto cancel = r.cancel;
+    ASSERT_TRUE(s.submit(std::move(r)).has_value());
+    std::this_thread::sleep_for(20ms);
+    cancel.cancel();
+    Outcome out = collect(*events);
+    ASSERT_TRUE(out.finish.has_value());
+    EXPECT_EQ(out.finish->reason, core::FinishReason::CANCELLED);
+    EXPECT_LT(out.finish->usage.completion_tokens, 50000);
+    EXPECT_EQ(s.stats().slots_busy, 0);
+    EXPECT_EQ(s.stats().cancelled, 1u);
+    EXPECT_EQ(run_one(s, make_request({10}, 1)).text, "w11 ");  // the slot serves again
+}
+
+TEST(TextScheduler, FullQueueIsOverloaded) {
+    FakeTextEngine engine(1, 100000, 64);
+    engine.set_decode_delay(std::chrono::microseconds(500));
+    TextScheduler s(engine, SchedulerConfig{2, 64});
+    std::vector<CancelToken> tokens;
+    int overloaded = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto r = make_request({1}, 100000);
+        r.sampling.ignore_eos = true;
+        tokens.push_back(r.cancel);
+        auto submitted = s.submit(std::move(r));
+        if (!submitted) {
+            EXPECT_EQ(submitted.error().code, ErrorCode::OVERLOADED);
+            ++overloaded;
+        }
+    }
+    EXPECT_GE(overloaded, 3);  // one running, two queued at most
+    for (auto& t : tokens) {
+        t.cancel();
+    }
+}
+
+TEST(TextScheduler, DecodeFailureFailsTheBatchAndServingGoesOn) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    engine.fail_next_decode();
+    Outcome failed = run_one(s, make_request({1, 2}, 4));
+    ASSERT_TRUE(failed.error.has_value());
+    EXPECT_EQ(failed.error->code, ErrorCode::INTERNAL);
+    EXPECT_FALSE(failed.finish.has_value());
+    EXPECT_EQ(run_one(s, make_request({1, 2}, 2)).text, "w3 w4 ");
+    EXPECT_EQ(s.stats().failed, 1u);
+}
+
+TEST(TextScheduler, StopEndsEveryRequestWithAnError) {
+    FakeTextEngine engine(1, 100000, 64);
+    engine.set_decode_delay(std::chrono::microseconds(500));
+    auto s = std::make_unique<TextScheduler>(engine, SchedulerConfig{});
+    auto running = make_request({1}, 100000);
+    running.sampling.ignore_eos = true;
+    auto events = running.events;
+    ASSERT_TRUE(s->submit(std::move(running)).has_value());
+    std::this_thread::sleep_for(10ms);
+    s->stop();
+    Outcome out = collect(*events);
+    ASSERT_TRUE(out.error.has_value());
+    EXPECT_EQ(out.error->code, ErrorCode::MODEL_NOT_READY);
+    EXPECT_EQ(s->submit(make_request({1}, 1)).error().code, ErrorCode::MODEL_NOT_READY);
+}
+
+}  // namespace
+}  // namespace hearth::sched
