@@ -18,10 +18,12 @@ all: build
 deps:
 	@scripts/deps.sh >/dev/null
 
-# Reconfigures when the engines' prefix changes (a new deps key) or the build folder is new.
+# Reconfigures from scratch when the engines' prefix changes (a new deps key: no package path of the old
+# prefix may survive in the cache) or the build folder is new.
 build: deps
 	@prefix=$$(scripts/deps.sh --prefix); \
 	if ! grep -qs "HEARTH_DEPS_PREFIX:PATH=$$prefix$$" $(BUILD)/CMakeCache.txt; then \
+	    rm -f $(BUILD)/CMakeCache.txt; \
 	    launcher=""; command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; \
 	    cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEARTH_DEPS_PREFIX=$$prefix \
 	        -DHEARTH_SHARED_MODELS=$(HEARTH_MODELS) $$launcher >/dev/null || exit 1; \

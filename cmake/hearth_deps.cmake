@@ -1,8 +1,18 @@
 # Engines from the deps cache (scripts/deps.sh). Everything is imported as SYSTEM so that warnings inside
 # third-party headers never fail hearth's build.
-find_package(ggml REQUIRED CONFIG)
-find_package(llama REQUIRED CONFIG)
-find_package(whisper REQUIRED CONFIG)
+# Only from this prefix: anything cached from another (an older deps key) would mix two builds of ggml.
+if(DEFINED HEARTH_DEPS_PREFIX_USED AND NOT HEARTH_DEPS_PREFIX_USED STREQUAL HEARTH_DEPS_PREFIX)
+    get_cmake_property(cached CACHE_VARIABLES)
+    foreach(var IN LISTS cached)
+        if("${${var}}" MATCHES "^${HEARTH_DEPS_PREFIX_USED}/")
+            unset(${var} CACHE)
+        endif()
+    endforeach()
+endif()
+set(HEARTH_DEPS_PREFIX_USED "${HEARTH_DEPS_PREFIX}" CACHE INTERNAL "the prefix the cached engine paths come from")
+foreach(pkg ggml llama whisper)
+    find_package(${pkg} REQUIRED CONFIG PATHS "${HEARTH_DEPS_PREFIX}" NO_DEFAULT_PATH)
+endforeach()
 find_package(Threads REQUIRED)
 
 # llama-common and mtmd install no CMake package: import them by hand.

@@ -33,6 +33,11 @@ json model_object(const registry::ModelStatus& model) {
     if (!model.last_error.empty()) {
         out["last_error"] = model.last_error;
     }
+    if (model.slots) {
+        const sched::SchedulerStats& s = *model.slots;
+        out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
+                        {"finished", s.finished}, {"cancelled", s.cancelled}, {"failed", s.failed}};
+    }
     return out;
 }
 

@@ -6,8 +6,13 @@
 
 namespace hearth::registry {
 
-ModelRegistry::ModelRegistry(const std::string& models_dir) : models_dir_(models_dir) {
+ModelRegistry::ModelRegistry(const std::string& models_dir, TextModelOptions text_options)
+    : models_dir_(models_dir), text_options_(text_options) {
     rescan();
+}
+
+ModelRegistry::~ModelRegistry() {
+    unload_all();
 }
 
 void ModelRegistry::rescan() {
@@ -23,16 +28,28 @@ void ModelRegistry::rescan() {
     for (CatalogEntry& entry : scan.models) {
         log::info("model {} ({}, {}, {}) from {}", entry.id, core::to_string(entry.info.kind), entry.info.architecture,
                   entry.info.quantization, entry.info.path);
-        models.push_back({std::move(entry), ModelState::UNLOADED, {}});
+        models.push_back({std::move(entry), ModelState::UNLOADED, {}, std::nullopt});
     }
     std::lock_guard lock(mutex_);
+    for (ModelStatus& fresh : models) {  // a model that stays keeps its lifecycle state
+        if (const ModelStatus* old = find_locked(fresh.entry.id);
+            old != nullptr && old->entry.info.path == fresh.entry.info.path) {
+            fresh.state = old->state;
+            fresh.last_error = old->last_error;
+        }
+    }
     models_ = std::move(models);
     rejected_ = std::move(scan.rejected);
 }
 
 std::vector<ModelStatus> ModelRegistry::list() const {
     std::lock_guard lock(mutex_);
-    return models_;
+    std::vector<ModelStatus> out;
+    out.reserve(models_.size());
+    for (const ModelStatus& m : models_) {
+        out.push_back(snapshot_locked(m));
+    }
+    return out;
 }
 
 std::optional<ModelStatus> ModelRegistry::find(const std::string& id) const {
@@ -41,12 +58,101 @@ std::optional<ModelStatus> ModelRegistry::find(const std::string& id) const {
     if (it == models_.end()) {
         return std::nullopt;
     }
-    return *it;
+    return snapshot_locked(*it);
+}
+
+ModelStatus ModelRegistry::snapshot_locked(const ModelStatus& model) const {
+    ModelStatus out = model;
+    if (auto it = loaded_.find(model.entry.id); it != loaded_.end()) {
+        out.slots = it->second->scheduler().stats();
+    }
+    return out;
 }
 
 std::vector<RejectedFile> ModelRegistry::rejected() const {
     std::lock_guard lock(mutex_);
     return rejected_;
+}
+
+}  // namespace hearth::registry
+
+namespace hearth::registry {
+
+ModelStatus* ModelRegistry::find_locked(const std::string& id) {
+    auto it = std::find_if(models_.begin(), models_.end(), [&](const ModelStatus& m) { return m.entry.id == id; });
+    return it == models_.end() ? nullptr : &*it;
+}
+
+Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string& id) {
+    std::unique_lock lock(mutex_);
+    ModelStatus* model = find_locked(id);
+    if (model == nullptr) {
+        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
+    }
+    if (model->entry.info.kind != core::ModelKind::LLM) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "The model '" + id + "' is a " + std::string(core::to_string(model->entry.info.kind)) +
+                              " model, not a text-generation model",
+                          "model");
+    }
+    // Another request is loading it: wait for that load rather than starting a second one.
+    state_changed_.wait(lock, [&] {
+        model = find_locked(id);
+        return model == nullptr || model->state != ModelState::LOADING;
+    });
+    if (model == nullptr) {
+        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
+    }
+    if (model->state == ModelState::READY) {
+        return loaded_.at(id);
+    }
+    if (model->state == ModelState::FAILED) {
+        return make_error(ErrorCode::MODEL_NOT_READY, "The model '" + id + "' failed to load: " + model->last_error);
+    }
+    return load_text(lock, *model);
+}
+
+// Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
+Result<std::shared_ptr<TextModel>> ModelRegistry::load_text(std::unique_lock<std::mutex>& lock, ModelStatus& model) {
+    const std::string id = model.entry.id;
+    const std::string path = model.entry.info.path;
+    model.state = ModelState::LOADING;
+    lock.unlock();
+    log::info("loading model {} from {}", id, path);
+    auto loaded = TextModel::load(path, text_options_);
+    lock.lock();
+    ModelStatus* now = find_locked(id);
+    if (now != nullptr) {
+        now->state = loaded ? ModelState::READY : ModelState::FAILED;
+        now->last_error = loaded ? "" : loaded.error().message;
+    }
+    if (loaded) {
+        loaded_[id] = *loaded;
+    } else {
+        log::error("model {} failed to load: {}", id, loaded.error().message);
+    }
+    state_changed_.notify_all();
+    if (!loaded) {
+        return make_error(ErrorCode::MODEL_NOT_READY,
+                          "The model '" + id + "' failed to load: " + loaded.error().message);
+    }
+    return loaded;
+}
+
+void ModelRegistry::unload_all() {
+    std::map<std::string, std::shared_ptr<TextModel>> models;
+    {
+        std::lock_guard lock(mutex_);
+        models.swap(loaded_);
+        for (ModelStatus& m : models_) {
+            if (m.state == ModelState::READY) {
+                m.state = ModelState::UNLOADED;
+            }
+        }
+    }
+    for (auto& [id, model] : models) {
+        model->scheduler().stop();
+    }
 }
 
 }  // namespace hearth::registry

@@ -2,6 +2,9 @@
 // The set of models this server knows, with their lifecycle state. Built from a models-directory scan.
 // Thread-safe: every method may be called from any thread; snapshots are returned by value.
 
+#include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -9,6 +12,7 @@
 
 #include "registry/model_catalog.h"
 #include "registry/model_state.h"
+#include "registry/text_model.h"
 
 namespace hearth::registry {
 
@@ -16,11 +20,13 @@ struct ModelStatus {
     CatalogEntry entry;
     ModelState state = ModelState::UNLOADED;
     std::string last_error;
+    std::optional<sched::SchedulerStats> slots;  // a loaded text model's scheduler, at the time of the snapshot
 };
 
 class ModelRegistry {
 public:
-    explicit ModelRegistry(const std::string& models_dir);
+    explicit ModelRegistry(const std::string& models_dir, TextModelOptions text_options = {});
+    ~ModelRegistry();
 
     // Re-reads the models directory; models that vanished are dropped, new files are added.
     void rescan();
@@ -30,12 +36,25 @@ public:
     std::vector<RejectedFile> rejected() const;
     const std::string& models_dir() const { return models_dir_; }
 
+    // The loaded text model `id`, loaded on first use; concurrent callers wait for the one load. Errors:
+    // MODEL_NOT_FOUND, UNSUPPORTED (not a text model), MODEL_NOT_READY (the load failed, with its reason).
+    Result<std::shared_ptr<TextModel>> acquire_text(const std::string& id);
+    // Stops every loaded model's scheduler (their requests end with an error) and lets them go.
+    void unload_all();
+
 private:
+    ModelStatus* find_locked(const std::string& id);
+    ModelStatus snapshot_locked(const ModelStatus& model) const;
+    Result<std::shared_ptr<TextModel>> load_text(std::unique_lock<std::mutex>& lock, ModelStatus& model);
+
     const std::string models_dir_;
+    const TextModelOptions text_options_;
     mutable std::mutex mutex_;
+    std::condition_variable state_changed_;
     // guarded by mutex_
     std::vector<ModelStatus> models_;
     std::vector<RejectedFile> rejected_;
+    std::map<std::string, std::shared_ptr<TextModel>> loaded_;
 };
 
 }  // namespace hearth::registry

@@ -48,6 +48,9 @@ uint16_t App::port() const {
 }
 
 void App::stop() {
+    // Loaded models stop first: their running requests end with an error event, so streaming handlers
+    // return and the HTTP server's handler pool can drain. (A graceful drain with a timeout is issue 7.)
+    impl_->registry.unload_all();
     impl_->http.stop();
 }
 

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "api/models_api.h"
+#include "server/completion_routes.h"
 #include "server/reply.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -59,6 +60,8 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("GET", "/v1/health",       bind(get_health));
     router.add("GET", "/v1/models",       bind(get_models));
     router.add("GET", "/v1/models/{id*}", bind(get_model));
+    router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
+    router.add("POST", "/v1/completions",      bind(post_completions));
     // clang-format on
 }
 

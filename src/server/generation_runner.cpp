@@ -1,0 +1,168 @@
+#include "server/generation_runner.h"
+
+#include <chrono>
+
+#include "api/completions_response.h"
+#include "api/sse.h"
+#include "server/reply.h"
+
+namespace hearth::server {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Everything one running generation shares between the handler and its stream producer.
+struct RunState {
+    std::shared_ptr<registry::TextModel> model;  // held for as long as events may come
+    std::shared_ptr<core::EventChannel> events;
+    CancelToken cancel;
+};
+
+Result<RunState> submit_choices(PreparedGeneration& g) {
+    const uint32_t n = std::max<uint32_t>(1, g.options.n);
+    const int32_t max_tokens = g.options.max_tokens.value_or(1);
+    RunState state{g.model, std::make_shared<core::EventChannel>(n * (static_cast<size_t>(max_tokens) + 8)), {}};
+    for (uint32_t choice = 0; choice < n; ++choice) {
+        core::GenerationRequest request;
+        request.prompt_tokens = g.prompt;
+        request.max_tokens = max_tokens;
+        request.stop = g.options.stop;
+        request.sampling = g.options.sampling;
+        if (request.sampling.seed && choice > 0) {
+            *request.sampling.seed += choice;  // n seeded choices must not all be the same text
+        }
+        request.logprobs = g.options.logprobs;
+        request.top_logprobs = g.options.top_logprobs;
+        request.choice = choice;
+        request.cancel = state.cancel;
+        request.events = state.events;
+        if (auto submitted = g.model->scheduler().submit(std::move(request)); !submitted) {
+            state.cancel.cancel();  // choices already queued stop at their next step
+            return submitted.error();
+        }
+    }
+    return state;
+}
+
+// Feeds one event to the formatter; returns the text to send (streaming) and sets `error` on an ErrorEvent.
+template <typename Formatter>
+std::string feed(Formatter& formatter, const core::GenerationEvent& event, std::optional<Error>& error) {
+    if (const auto* token = std::get_if<core::TokenEvent>(&event)) {
+        return formatter.on_token(*token);
+    }
+    if (const auto* finish = std::get_if<core::FinishEvent>(&event)) {
+        return formatter.on_finish(*finish);
+    }
+    error = std::get<core::ErrorEvent>(event).error;
+    return {};
+}
+
+template <typename Formatter>
+http::HttpResponse run_whole(RunState state, Formatter& formatter) {
+    std::optional<Error> error;
+    std::optional<core::GenerationEvent> event;
+    while (!formatter.all_finished() && !error) {
+        if (state.events->pop(event, 1s) == PopStatus::OK) {
+            feed(formatter, *event, error);
+        }
+    }
+    if (error) {
+        state.cancel.cancel();
+        return error_response(*error);
+    }
+    http::HttpResponse response;
+    response.body = formatter.body();
+    return response;
+}
+
+template <typename Formatter>
+void produce_stream(const RunState& state, Formatter& formatter, http::StreamWriter& out) {
+    std::optional<Error> error;
+    std::optional<core::GenerationEvent> event;
+    while (!formatter.all_finished()) {
+        if (out.disconnected()) {
+            state.cancel.cancel();  // the client left: free its slots within one step
+            return;
+        }
+        if (state.events->pop(event, 100ms) != PopStatus::OK) {
+            continue;
+        }
+        const std::string text = feed(formatter, *event, error);
+        if (error) {
+            state.cancel.cancel();
+            out.write(api::sse_error(*error));
+            return;
+        }
+        if (!text.empty() && !out.write(text)) {
+            state.cancel.cancel();
+            return;
+        }
+    }
+    out.write(formatter.stream_end());
+}
+
+}  // namespace
+
+Result<void> bound_by_context(PreparedGeneration& g) {
+    const auto& engine = g.model->engine();
+    const int32_t n_ctx = engine.n_ctx_per_slot();
+    const auto n_prompt = static_cast<int32_t>(g.prompt.size());
+    if (n_prompt == 0) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "The prompt is empty", "prompt");
+    }
+    if (n_prompt >= n_ctx) {
+        return make_error(ErrorCode::CONTEXT_LENGTH_EXCEEDED,
+                          "This model's maximum context length is " + std::to_string(n_ctx) +
+                              " tokens. However, your prompt has " + std::to_string(n_prompt) + " tokens.",
+                          "messages");
+    }
+    if (g.options.max_tokens && n_prompt + *g.options.max_tokens > n_ctx) {
+        return make_error(ErrorCode::CONTEXT_LENGTH_EXCEEDED,
+                          "This model's maximum context length is " + std::to_string(n_ctx) +
+                              " tokens. However, you requested " + std::to_string(n_prompt + *g.options.max_tokens) +
+                              " tokens (" + std::to_string(n_prompt) + " in the prompt, " +
+                              std::to_string(*g.options.max_tokens) + " for the completion).",
+                          "max_tokens");
+    }
+    if (!g.options.max_tokens) {
+        g.options.max_tokens = n_ctx - n_prompt;
+    }
+    for (const auto& [token, bias] : g.options.sampling.logit_bias) {
+        if (token < 0 || token >= engine.n_vocab()) {
+            return make_error(ErrorCode::INVALID_ARGUMENT,
+                              "logit_bias token " + std::to_string(token) + " is outside the vocabulary (" +
+                                  std::to_string(engine.n_vocab()) + " tokens)",
+                              "logit_bias");
+        }
+    }
+    return {};
+}
+
+template <typename Formatter>
+http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr<Formatter> formatter) {
+    auto submitted = submit_choices(generation);
+    if (!submitted) {
+        http::HttpResponse response = error_response(submitted.error());
+        if (submitted.error().code == ErrorCode::OVERLOADED) {
+            response.headers.push_back({"Retry-After", "1"});
+        }
+        return response;
+    }
+    RunState state = std::move(submitted).value();
+    if (!generation.options.stream) {
+        return run_whole(std::move(state), *formatter);
+    }
+    http::HttpResponse response;
+    response.content_type = std::string(api::SSE_CONTENT_TYPE);
+    response.headers.push_back({"Cache-Control", "no-cache"});
+    response.stream = [state = std::move(state), formatter](http::StreamWriter& out) {
+        produce_stream(state, *formatter, out);
+    };
+    return response;
+}
+
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::ChatCompletionFormatter>);
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::TextCompletionFormatter>);
+
+}  // namespace hearth::server

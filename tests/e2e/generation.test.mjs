@@ -1,0 +1,173 @@
+// Text generation through the official OpenAI SDK on the real stories260K model: completions and chat,
+// streaming, concurrency, cancellation and the error cases, with the server healthy afterwards.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { APIError, BadRequestError, NotFoundError } from 'openai';
+
+import { assertAlive, openaiClient, request, sleep } from './lib/http.mjs';
+import { copyFileIn, makeTempDir, removeTempDirs, sharedModel, startServer, stopAllServers } from './lib/server.mjs';
+
+// llama.cpp's own greedy output for this model and prompt (shared/models/MODELS.md).
+const GOLDEN = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, ' +
+    "red ball. She wanted to play with it, but it was too high.\nLily's mom said";
+
+describe('text generation', () => {
+    let base;
+    let client;
+
+    before(async () => {
+        const dir = await makeTempDir('gen');
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
+        await copyFileIn(dir, 'chat.gguf', sharedModel('stories260K/stories260K-q8_0-chatml.gguf'));
+        const server = await startServer({ modelsDir: dir });
+        base = server.baseURL;
+        client = openaiClient(base);
+    });
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('greedy completion equals llama.cpp', async () => {
+        const res = await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 64,
+            temperature: 0 });
+        assert.equal(res.object, 'text_completion');
+        assert.equal(res.choices[0].text, GOLDEN);
+        assert.equal(res.choices[0].finish_reason, 'length');
+        assert.equal(res.usage.prompt_tokens, 5);
+        assert.equal(res.usage.completion_tokens, 64);
+        assert.equal(res.usage.total_tokens, 69);
+        assert.ok(res.timings.ttft_ms > 0 && res.timings.predicted_per_second > 0, JSON.stringify(res.timings));
+    });
+
+    test('streamed deltas concatenate to the non-streamed text', async () => {
+        const stream = await client.completions.create({ model: 'stories', prompt: 'Once upon a time',
+            max_tokens: 64, temperature: 0, stream: true, stream_options: { include_usage: true } });
+        let text = '';
+        let usage;
+        let finish;
+        for await (const chunk of stream) {
+            if (chunk.usage) {
+                usage = chunk.usage;
+            }
+            for (const c of chunk.choices) {
+                text += c.text;
+                finish = c.finish_reason ?? finish;
+            }
+        }
+        assert.equal(text, GOLDEN);
+        assert.equal(finish, 'length');
+        assert.equal(usage.completion_tokens, 64);
+    });
+
+    test('chat renders the model template; stream equals non-stream', async () => {
+        const messages = [{ role: 'system', content: 'sys' }, { role: 'user', content: 'Hi' }];
+        const whole = await client.chat.completions.create({ model: 'chat', messages, max_tokens: 24,
+            temperature: 0 });
+        assert.equal(whole.object, 'chat.completion');
+        assert.equal(whole.choices[0].message.role, 'assistant');
+        assert.ok(whole.choices[0].message.content.length > 0);
+        const stream = await client.chat.completions.create({ model: 'chat', messages, max_tokens: 24,
+            temperature: 0, stream: true });
+        let text = '';
+        let roleSeen = false;
+        for await (const chunk of stream) {
+            assert.equal(chunk.object, 'chat.completion.chunk');
+            roleSeen = roleSeen || chunk.choices[0]?.delta?.role === 'assistant';
+            text += chunk.choices[0]?.delta?.content ?? '';
+        }
+        assert.ok(roleSeen);
+        assert.equal(text, whole.choices[0].message.content);
+    });
+
+    test('stop strings end the text and are never emitted', async () => {
+        const res = await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 64,
+            temperature: 0, stop: ['Lily.'] });
+        assert.equal(res.choices[0].text, ', there was a little girl named ');
+        assert.equal(res.choices[0].finish_reason, 'stop');
+    });
+
+    test('8 concurrent greedy requests give the same text as one alone', async () => {
+        const ask = () => client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 48,
+            temperature: 0 });
+        const alone = (await ask()).choices[0].text;
+        const all = await Promise.all(Array.from({ length: 8 }, ask));
+        for (const r of all) {
+            assert.equal(r.choices[0].text, alone);
+        }
+    });
+
+    test('a repeated prompt reuses the cached prefix', async () => {
+        const prompt = 'Once upon a time there was a dog named Max who';
+        await client.completions.create({ model: 'stories', prompt, max_tokens: 4, temperature: 0 });
+        const again = await client.completions.create({ model: 'stories', prompt: prompt + ' liked', max_tokens: 4,
+            temperature: 0 });
+        assert.ok(again.usage.prompt_tokens_details.cached_tokens > 5, JSON.stringify(again.usage));
+    });
+
+    test('aborting a stream frees its slot within a step and the server keeps serving', async () => {
+        const controller = new AbortController();
+        const stream = await client.completions.create({ model: 'stories', prompt: 'Once', max_tokens: 400,
+            temperature: 0.8, ignore_eos: true, stream: true }, { signal: controller.signal });
+        let chunks = 0;
+        try {
+            for await (const chunk of stream) {
+                chunks += chunk.choices.length;
+                if (chunks === 3) {
+                    controller.abort();
+                }
+            }
+        } catch {
+            // the SDK may end the iteration or throw an abort error: either way the client is gone
+        }
+        assert.ok(chunks >= 3 && chunks < 400, `${chunks} chunks`);
+        let slots;
+        for (let i = 0; i < 50; i++) {
+            slots = (await client.models.retrieve('stories')).slots;
+            if (slots.busy === 0 && slots.cancelled >= 1) {
+                break;
+            }
+            await sleep(50);
+        }
+        assert.equal(slots.busy, 0, JSON.stringify(slots));
+        assert.ok(slots.cancelled >= 1, JSON.stringify(slots));
+        const res = await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 64,
+            temperature: 0 });
+        assert.equal(res.choices[0].text, GOLDEN);
+    });
+
+    test('bad requests are 4xx OpenAI errors and the server stays healthy', async () => {
+        const cases = [
+            [{ model: 'nope', prompt: 'x' }, NotFoundError, 'completions'],
+            [{ model: 'chat' }, BadRequestError, 'chat'],
+            [{ model: 'chat', messages: {} }, BadRequestError, 'chat'],
+            [{ model: 'stories', messages: [{ role: 'user', content: 'x' }] }, BadRequestError, 'chat'],
+            [{ model: 'stories', prompt: 'x', max_tokens: -1 }, BadRequestError, 'completions'],
+            [{ model: 'stories', prompt: 'x', max_tokens: 100000 }, BadRequestError, 'completions'],
+            [{ model: 'stories', prompt: 'x', n: 1000 }, BadRequestError, 'completions'],
+            [{ model: 'stories', prompt: 'x', top_k: -3 }, BadRequestError, 'completions'],
+            [{ model: 'stories', prompt: 'x', temperature: 'hot' }, BadRequestError, 'completions'],
+            [{ model: 'stories', prompt: [1, 2, 999999] }, BadRequestError, 'completions'],
+            [{ model: 'stories', prompt: 'once '.repeat(600) }, BadRequestError, 'completions'],
+        ];
+        for (const [body, errorClass, endpoint] of cases) {
+            const call = endpoint === 'chat' ? client.chat.completions.create(body) : client.completions.create(body);
+            await assert.rejects(call, (err) => {
+                assert.ok(err instanceof errorClass, `${JSON.stringify(body).slice(0, 80)}: ${err}`);
+                assert.ok(err instanceof APIError);
+                assert.equal(typeof err.error?.message ?? err.message, 'string');
+                return true;
+            });
+            await assertAlive(base, JSON.stringify(body).slice(0, 60));
+        }
+    });
+
+    test('context overflow names the token counts', async () => {
+        const res = await request(base, '/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'x', max_tokens: 5000 }) });
+        assert.equal(res.status, 400);
+        assert.equal(res.json.error.code, 'context_length_exceeded');
+        assert.match(res.json.error.message, /maximum context length is 512 tokens/);
+    });
+});
