@@ -39,6 +39,25 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     serve->add_option("--idle-timeout", options.idle_timeout_s, "Seconds a keep-alive connection may idle")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
+    add_text_model_options(*serve, options);
+}
+
+void add_text_model_options(CLI::App& serve, ServeOptions& options) {
+    serve.add_option("--parallel,--np", options.parallel, "Sequences each LLM generates at once (slots)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    serve.add_option("-c,--ctx-size", options.ctx_size, "Context tokens per slot (capped at the model's own)")
+        ->check(CLI::Range(64, 1 << 20))
+        ->capture_default_str();
+    serve.add_option("-b,--batch-size", options.batch_size, "Tokens per scheduler step (decode + prefill chunks)")
+        ->check(CLI::Range(8, 1 << 16))
+        ->capture_default_str();
+    serve.add_option("-t,--threads", options.threads, "CPU threads per model (0: one per core)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
+    serve.add_option("--queue-size", options.queue_size, "Requests that may wait for a slot; beyond, 429")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
 }
 
 int run_serve(const ServeOptions& options) {
@@ -50,6 +69,11 @@ int run_serve(const ServeOptions& options) {
     config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
     config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
     config.models_dir = options.models_dir.empty() ? default_models_dir() : options.models_dir;
+    config.text_models.n_slots = options.parallel;
+    config.text_models.n_ctx_per_slot = options.ctx_size;
+    config.text_models.n_batch = options.batch_size;
+    config.text_models.n_threads = options.threads;
+    config.text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

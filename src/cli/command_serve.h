@@ -14,9 +14,16 @@ struct ServeOptions {
     int handler_threads = 8;
     int read_timeout_s = 30;
     int idle_timeout_s = 60;
+    int parallel = 4;
+    int ctx_size = 4096;
+    int batch_size = 512;
+    int threads = 0;
+    int queue_size = 64;
 };
 
 void add_serve_command(CLI::App& app, ServeOptions& options);
+// LLM load options (slots, context, batch, threads, queue), shared by the commands that load models.
+void add_text_model_options(CLI::App& command, ServeOptions& options);
 int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.

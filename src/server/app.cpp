@@ -15,7 +15,7 @@ namespace hearth::server {
 struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
-          registry(config.models_dir),
+          registry(config.models_dir, config.text_models),
           context{registry},
           http(
               config.http, [this](const http::HttpRequest& req) { return dispatch_request(router, req); },

@@ -171,3 +171,33 @@ describe('text generation', () => {
         assert.match(res.json.error.message, /maximum context length is 512 tokens/);
     });
 });
+
+describe('generation backpressure', () => {
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('with 1 slot and a queue of 2, extra concurrent requests get 429 with Retry-After', async () => {
+        const dir = await makeTempDir('bp');
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
+        const server = await startServer({ modelsDir: dir, args: ['--parallel', '1', '--queue-size', '2'] });
+        const body = JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 300, ignore_eos: true });
+        const send = () => request(server.baseURL, '/v1/completions', { method: 'POST', body,
+            headers: { 'content-type': 'application/json' } });
+        await send(); // loads the model, so that all ten below meet a ready model
+        const results = await Promise.all(Array.from({ length: 10 }, send));
+        const ok = results.filter((r) => r.status === 200);
+        const busy = results.filter((r) => r.status === 429);
+        assert.equal(ok.length + busy.length, 10, results.map((r) => r.status).join(','));
+        assert.ok(ok.length >= 1 && ok.length <= 3, `${ok.length} served`);
+        for (const r of busy) {
+            assert.equal(r.json.error.type, 'rate_limit_error');
+            assert.equal(r.headers.get('retry-after'), '1');
+        }
+        for (const r of ok) {
+            assert.equal(r.json.usage.completion_tokens, 300);
+        }
+        await assertAlive(server.baseURL, 'the 429s');
+    });
+});
