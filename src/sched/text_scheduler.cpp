@@ -284,8 +284,10 @@ void TextScheduler::finish(Slot& slot, core::FinishReason reason) {
     done.timings.prompt_ms = started ? ms_between(slot.t_admitted, slot.t_first_token) : 0;
     done.timings.decode_ms = started ? ms_between(slot.t_first_token, now) : 0;
     done.timings.prompt_tokens_evaluated = done.usage.prompt_tokens - done.usage.cached_prompt_tokens;
-    send(request, std::move(done));
+    // The slot is free before the last event goes out: whoever sees the end also sees the slot released.
+    core::GenerationRequest ended = std::move(request);
     release(slot);
+    send(ended, std::move(done));
 }
 
 void TextScheduler::release(Slot& slot) {
@@ -296,9 +298,10 @@ void TextScheduler::release(Slot& slot) {
 }
 
 void TextScheduler::fail(Slot& slot, const Error& error) {
-    send(*slot.request, core::ErrorEvent{error});
+    core::GenerationRequest ended = std::move(*slot.request);
     failed_++;
     release(slot);
+    send(ended, core::ErrorEvent{error});
 }
 
 // A failed decode leaves the batch's sequences in an unknown state: fail their requests, clear their KV.

@@ -20,7 +20,9 @@ describe('text generation', () => {
         const dir = await makeTempDir('gen');
         await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
         await copyFileIn(dir, 'chat.gguf', sharedModel('stories260K/stories260K-q8_0-chatml.gguf'));
-        const server = await startServer({ modelsDir: dir });
+        // One compute thread: llama.cpp's workers spin while waiting, and on a 2-core machine shared with
+        // the other test suites two spinning threads slow every step by orders of magnitude.
+        const server = await startServer({ modelsDir: dir, args: ['--threads', '1'] });
         base = server.baseURL;
         client = openaiClient(base);
     });
@@ -181,7 +183,7 @@ describe('generation backpressure', () => {
     test('with 1 slot and a queue of 2, extra concurrent requests get 429 with Retry-After', async () => {
         const dir = await makeTempDir('bp');
         await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
-        const server = await startServer({ modelsDir: dir, args: ['--parallel', '1', '--queue-size', '2'] });
+        const server = await startServer({ modelsDir: dir, args: ['--parallel', '1', '--queue-size', '2', '--threads', '1'] });
         const body = JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 300, ignore_eos: true });
         const send = () => request(server.baseURL, '/v1/completions', { method: 'POST', body,
             headers: { 'content-type': 'application/json' } });
