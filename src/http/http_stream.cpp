@@ -48,6 +48,7 @@ void HttpSession::run_stream(HttpResponse response) {
 // Sends the status line and headers; blocks the handler thread until they are written.
 bool HttpSession::start_stream(HttpResponse& response) {
     std::promise<bool> sent;
+    std::future<bool> header_sent = sent.get_future();  // taken before the strand can set it
     net::post(stream_.get_executor(), [this, &response, &sent] {
         chunked_ = http_version_ >= 11;
         keep_alive_ = keep_alive_ && chunked_;
@@ -72,7 +73,7 @@ bool HttpSession::start_stream(HttpResponse& response) {
                                       sent.set_value(!ec);
                                   });
     });
-    return sent.get_future().get();
+    return header_sent.get();
 }
 
 bool HttpSession::write_chunk(std::string_view data) {
@@ -80,6 +81,7 @@ bool HttpSession::write_chunk(std::string_view data) {
         return false;
     }
     std::promise<bool> written;
+    std::future<bool> chunk_written = written.get_future();  // taken before the strand can set it
     net::post(stream_.get_executor(), [this, data, &written] {
         chunk_.assign(data);
         auto done = [self = shared_from_this(), &written](beast::error_code ec, std::size_t) {
@@ -97,7 +99,7 @@ bool HttpSession::write_chunk(std::string_view data) {
             net::async_write(stream_, net::buffer(chunk_), done);
         }
     });
-    return written.get_future().get();
+    return chunk_written.get();
 }
 
 void HttpSession::finish_stream() {
