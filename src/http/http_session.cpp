@@ -109,15 +109,8 @@ void HttpSession::dispatch(HttpRequest request) {
 
 void HttpSession::write(HttpResponse response) {
     response_ = {};
-    response_.version(http_version_);
-    response_.result(static_cast<unsigned>(response.status));
-    response_.set(bhttp::field::server, "hearth");
-    response_.set(bhttp::field::content_type, response.content_type);
-    for (const Header& h : response.headers) {
-        response_.insert(h.name, h.value);
-    }
+    set_head(response_, response, http_version_, keep_alive_);
     response_.body() = std::move(response.body);
-    response_.keep_alive(keep_alive_);
     response_.prepare_payload();
     stream_.expires_after(shared_.config.write_timeout);
     bhttp::async_write(stream_, response_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));

@@ -25,6 +25,20 @@ struct SessionShared {
     boost::asio::thread_pool* handler_pool = nullptr;  // owned by HttpServer::Impl, outlives sessions
 };
 
+// Status line and headers of `response` onto a Beast message, for whole and streamed responses alike.
+template <typename Body>
+void set_head(boost::beast::http::response<Body>& message, const HttpResponse& response, unsigned version,
+              bool keep_alive) {
+    message.version(version);
+    message.result(static_cast<unsigned>(response.status));
+    message.set(boost::beast::http::field::server, "hearth");
+    message.set(boost::beast::http::field::content_type, response.content_type);
+    for (const Header& h : response.headers) {
+        message.insert(h.name, h.value);
+    }
+    message.keep_alive(keep_alive);
+}
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(boost::asio::ip::tcp::socket&& socket, const SessionShared& shared);

@@ -53,14 +53,7 @@ bool HttpSession::start_stream(HttpResponse& response) {
         chunked_ = http_version_ >= 11;
         keep_alive_ = keep_alive_ && chunked_;
         auto& header = stream_header_.emplace();
-        header.version(http_version_);
-        header.result(static_cast<unsigned>(response.status));
-        header.set(bhttp::field::server, "hearth");
-        header.set(bhttp::field::content_type, response.content_type);
-        for (const Header& h : response.headers) {
-            header.insert(h.name, h.value);
-        }
-        header.keep_alive(keep_alive_);
+        set_head(header, response, http_version_, keep_alive_);
         header.chunked(chunked_);
         auto& serializer = stream_serializer_.emplace(header);
         stream_.expires_after(shared_.config.write_timeout);
