@@ -136,13 +136,8 @@ std::string ChatCompletionFormatter::on_token(const core::TokenEvent& event) {
 }
 
 std::string ChatCompletionFormatter::on_finish(const core::FinishEvent& event) {
-    ChoiceState* choice = choices_.find(event.choice);
-    if (choice == nullptr || choice->finished) {
-        return {};
-    }
-    choice->finished = true;
-    choice->finish = event;
-    if (!options_.stream) {
+    ChoiceState* choice = choices_.finish(event);
+    if (choice == nullptr || !options_.stream) {
         return {};
     }
     std::string out = open_choice(*choice, event.choice);
@@ -220,13 +215,8 @@ std::string TextCompletionFormatter::on_token(const core::TokenEvent& event) {
 }
 
 std::string TextCompletionFormatter::on_finish(const core::FinishEvent& event) {
-    ChoiceState* choice = choices_.find(event.choice);
-    if (choice == nullptr || choice->finished) {
-        return {};
-    }
-    choice->finished = true;
-    choice->finish = event;
-    if (!options_.stream) {
+    ChoiceState* choice = choices_.finish(event);
+    if (choice == nullptr || !options_.stream) {
         return {};
     }
     std::string out = open_choice(*choice, event.choice);

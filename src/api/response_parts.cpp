@@ -59,6 +59,16 @@ ChoiceState* ChoiceTracker::find(uint32_t index) {
     return index < choices_.size() ? &choices_[index] : nullptr;
 }
 
+ChoiceState* ChoiceTracker::finish(const core::FinishEvent& event) {
+    ChoiceState* choice = find(event.choice);
+    if (choice == nullptr || choice->finished) {
+        return nullptr;
+    }
+    choice->finished = true;
+    choice->finish = event;
+    return choice;
+}
+
 bool ChoiceTracker::all_finished() const {
     for (const ChoiceState& choice : choices_) {
         if (!choice.finished) {

@@ -34,6 +34,8 @@ public:
 
     // nullptr for an index beyond n: a scheduler bug must not crash or corrupt the response.
     ChoiceState* find(uint32_t index);
+    // Records the choice's end; nullptr when the index is unknown or the choice already ended (ignored).
+    ChoiceState* finish(const core::FinishEvent& event);
     const std::vector<ChoiceState>& all() const { return choices_; }
     bool all_finished() const;
     // The prompt counts once (it is the same for every choice; the first finished choice reports it),

@@ -44,25 +44,36 @@ std::string detokenize(const engine::LlamaTextEngine& engine, const std::vector<
     return text;
 }
 
-}  // namespace
-
-http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
-    auto params = api::chat_params_from_body(req.body);
+// Parses the body and acquires its model (loading it on first use); an error response on failure.
+template <typename Params>
+Result<std::pair<Params, std::shared_ptr<registry::TextModel>>> parse_and_acquire(RouteContext& ctx,
+                                                                                  Result<Params> params) {
     if (!params) {
-        return error_response(params.error());
+        return params.error();
     }
     auto model = ctx.registry.acquire_text(params->options.model);
     if (!model) {
-        return error_response(model.error());
+        return model.error();
     }
-    auto& engine = (*model)->engine();
+    return std::make_pair(std::move(params).value(), std::move(model).value());
+}
+
+}  // namespace
+
+http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
+    auto request = parse_and_acquire(ctx, api::chat_params_from_body(req.body));
+    if (!request) {
+        return error_response(request.error());
+    }
+    auto& [params, model] = *request;
+    auto& engine = model->engine();
     if (!engine.has_chat_template()) {
         return error_response(make_error(
             ErrorCode::INVALID_ARGUMENT,
-            "The model '" + params->options.model + "' has no chat template: use /v1/completions with a plain prompt",
+            "The model '" + params.options.model + "' has no chat template: use /v1/completions with a plain prompt",
             "model"));
     }
-    auto text = render_chat(engine, *params);
+    auto text = render_chat(engine, params);
     if (!text) {
         return error_response(text.error());
     }
@@ -70,7 +81,7 @@ http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequ
     if (!prompt) {
         return error_response(prompt.error());
     }
-    PreparedGeneration generation{*model, std::move(prompt).value(), params->options};
+    PreparedGeneration generation{model, std::move(prompt).value(), params.options};
     if (auto bounded = bound_by_context(generation); !bounded) {
         return error_response(bounded.error());
     }
@@ -80,33 +91,30 @@ http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequ
 }
 
 http::HttpResponse post_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
-    auto params = api::completion_params_from_body(req.body);
-    if (!params) {
-        return error_response(params.error());
+    auto request = parse_and_acquire(ctx, api::completion_params_from_body(req.body));
+    if (!request) {
+        return error_response(request.error());
     }
-    auto model = ctx.registry.acquire_text(params->options.model);
-    if (!model) {
-        return error_response(model.error());
-    }
-    auto& engine = (*model)->engine();
+    auto& [params, model] = *request;
+    auto& engine = model->engine();
     std::string prompt_text;
     Result<std::vector<int32_t>> prompt = std::vector<int32_t>{};
-    if (const auto* text = std::get_if<std::string>(&params->prompt)) {
+    if (const auto* text = std::get_if<std::string>(&params.prompt)) {
         prompt_text = *text;
         prompt = engine.tokenize(*text, true, true);
     } else {
-        prompt = check_token_ids(engine, std::get<std::vector<int32_t>>(params->prompt));
+        prompt = check_token_ids(engine, std::get<std::vector<int32_t>>(params.prompt));
         prompt_text = prompt ? detokenize(engine, *prompt) : "";
     }
     if (!prompt) {
         return error_response(prompt.error());
     }
-    PreparedGeneration generation{*model, std::move(prompt).value(), params->options};
+    PreparedGeneration generation{model, std::move(prompt).value(), params.options};
     if (auto bounded = bound_by_context(generation); !bounded) {
         return error_response(bounded.error());
     }
     api::ResponseOptions options = api::make_response_options(generation.options, "cmpl");
-    options.echo = params->echo;
+    options.echo = params.echo;
     options.prompt_text = prompt_text;
     auto formatter = std::make_shared<api::TextCompletionFormatter>(std::move(options));
     return run_generation(std::move(generation), formatter);
