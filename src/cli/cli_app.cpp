@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/command_bench.h"
 #include "cli/command_serve.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -20,6 +21,8 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str();
     ServeOptions serve;
     add_serve_command(app, serve);
+    BenchOptions bench;
+    add_bench_command(app, bench);
     // CLI11 would only say "a subcommand is required" for a misspelt command: name it instead.
     const std::string first = argc > 1 ? argv[1] : "";
     const auto named_first = [&first](const CLI::App* sub) { return sub->check_name(first); };
@@ -37,6 +40,9 @@ int run_cli(int argc, char** argv) {
     log::init(level);
     if (app.got_subcommand("serve")) {
         return run_serve(serve);
+    }
+    if (app.got_subcommand("bench")) {
+        return run_bench(app, bench);
     }
     return 2;
 }

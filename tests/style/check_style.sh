@@ -3,7 +3,7 @@
 #   format   clang-format finds nothing to change in our C++ files
 #   sizes    files <= 600 lines (tests <= 800)
 #   layers   module boundaries: which folder may include which library
-#   tidy     clang-tidy naming rules and functions <= 60 lines (.clang-tidy), over src/ and tools/
+#   tidy     clang-tidy naming rules and functions <= 60 lines (.clang-tidy), over src/, tools/ and bench/
 set -uo pipefail
 cd "$(git rev-parse --show-toplevel 2>/dev/null || pwd)"
 
@@ -47,9 +47,11 @@ check_layers() {
         "HTTP never sees a model or OpenAI JSON"
     forbid 'src/server' 'boost' "only src/http includes Boost.Beast"
     forbid 'src/cli' 'boost' "only src/http includes Boost.Beast"
+    forbid 'bench' '(boost|llama|whisper|ggml|gguf|mtmd|core/|engine/|sched/|registry/|api/|server/)' \
+        "bench/ measures servers over HTTP only (src/http's client): no engine, no server internals"
     forbid 'src/api' 'engine/' "api does not call engines"
     local naked
-    naked=$(git ls-files src tools | xargs -r grep -nE '(^|[^_[:alnum:]])(new [A-Za-z_:]+[({]|delete [a-z_]+;|malloc\(|free\()' |
+    naked=$(git ls-files src tools bench | xargs -r grep -nE '(^|[^_[:alnum:]])(new [A-Za-z_:]+[({]|delete [a-z_]+;|malloc\(|free\()' |
         grep -v '^src/engine/c_handles.h' | grep -vE '//.*(new|delete)' | head -5)
     [ -z "$naked" ] || bad "naked new/delete/malloc/free outside engine/c_handles.h:"$'\n'"$naked"
 }
@@ -58,7 +60,7 @@ check_tidy() {
     local build=${1:?build dir}
     [ -f "$build/compile_commands.json" ] || { bad "no $build/compile_commands.json"; return; }
     local files
-    mapfile -t files < <(cpp_files src tools | grep -E '\.cpp$' | sed "s|^|$PWD/|")
+    mapfile -t files < <(cpp_files src tools bench | grep -E '\.cpp$' | sed "s|^|$PWD/|")
     local out
     # The compile commands are GCC's: clang must not trip over GCC-only warning flags.
     out=$(run-clang-tidy -quiet -p "$build" -j "$(nproc)" -extra-arg=-Wno-unknown-warning-option "${files[@]}" 2>&1)

@@ -1,0 +1,66 @@
+#include "bench/bench_report.h"
+
+#include <cstdio>
+#include <string>
+
+namespace hearth::bench {
+
+namespace {
+
+nlohmann::json to_json(const Distribution& d) {
+    return {{"count", d.count}, {"mean", d.mean}, {"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}, {"max", d.max}};
+}
+
+std::string format(const char* pattern, double a, double b, double c) {
+    char text[64];
+    std::snprintf(text, sizeof text, pattern, a, b, c);
+    return text;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const LevelResult& level) {
+    nlohmann::json out = {
+        {"concurrency", level.concurrency},
+        {"requests", level.requests},
+        {"ok", level.ok},
+        {"errors", level.errors},
+        {"error_samples", level.error_samples},
+        {"duration_s", level.duration_s},
+        {"request_throughput", level.request_throughput},
+        {"output_tokens_per_s", level.output_tokens_per_s},
+        {"mean_input_tokens", level.mean_input_tokens},
+        {"mean_output_tokens", level.mean_output_tokens},
+        {"ttft_ms", to_json(level.ttft_ms)},
+        {"tpot_ms", to_json(level.tpot_ms)},
+        {"itl_ms", to_json(level.itl_ms)},
+        {"e2e_ms", to_json(level.e2e_ms)},
+    };
+    out["server_cpu_s"] = level.server_cpu_s >= 0 ? nlohmann::json(level.server_cpu_s) : nlohmann::json();
+    return out;
+}
+
+void print_serve_table(std::ostream& out, const ServeBenchConfig& config, const std::vector<LevelResult>& levels) {
+    out << "serve benchmark: " << config.base_url << "  model " << config.model << "  endpoint "
+        << to_string(config.endpoint) << "  ~" << config.input_tokens << " in / " << config.output_tokens
+        << " out tokens\n";
+    out << "  conc  ok/sent  err   req/s   out tok/s   TTFT ms p50/p90/p99     TPOT ms p50/p90/p99"
+           "      ITL ms p50/p90/p99      E2E ms p50/p90/p99   server CPU s\n";
+    char line[128];
+    for (const auto& l : levels) {
+        std::snprintf(line, sizeof line, "  %4d  %3d/%-4d %3d  %6.2f  %10.1f", l.concurrency, l.ok, l.requests,
+                      l.errors, l.request_throughput, l.output_tokens_per_s);
+        out << line;
+        for (const auto* d : {&l.ttft_ms, &l.tpot_ms, &l.itl_ms, &l.e2e_ms}) {
+            std::snprintf(line, sizeof line, "  %22s", format("%.0f/%.0f/%.0f", d->p50, d->p90, d->p99).c_str());
+            out << line;
+        }
+        std::snprintf(line, sizeof line, "  %8.1f\n", l.server_cpu_s);
+        out << (l.server_cpu_s >= 0 ? line : "         -\n");
+        for (const auto& error : l.error_samples) {
+            out << "        error: " << error << "\n";
+        }
+    }
+}
+
+}  // namespace hearth::bench

@@ -1,0 +1,17 @@
+#pragma once
+// How serve-benchmark results are shown: a table for people, JSON for scripts (bench/compare).
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <vector>
+
+#include "bench/serve_bench.h"
+
+namespace hearth::bench {
+
+nlohmann::json to_json(const LevelResult& level);
+// Header and one line per level; the first error messages of a level follow its line.
+void print_serve_table(std::ostream& out, const ServeBenchConfig& config, const std::vector<LevelResult>& levels);
+
+}  // namespace hearth::bench

@@ -1,0 +1,21 @@
+#pragma once
+// Prompts for the serving benchmark: synthetic text of a given length, or prompts read from a JSONL file.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace hearth::bench {
+
+// About `words` tokens of English-looking text (common words, each one token in the usual BPE vocabularies),
+// different for every seed and the same for the same seed, so that two servers get the same prompts and
+// prefix caches cannot answer one request from another's prompt.
+std::string synthetic_prompt(int words, uint64_t seed);
+
+// One prompt per line: a JSON string, or an object with a "prompt" or "text" string. Blank lines skipped.
+// INVALID_ARGUMENT (with the line number) for anything else; NOT_FOUND when the file cannot be read.
+Result<std::vector<std::string>> read_prompts_jsonl(const std::string& path);
+
+}  // namespace hearth::bench

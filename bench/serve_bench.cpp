@@ -1,0 +1,178 @@
+#include "bench/serve_bench.h"
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "bench/prompt_source.h"
+#include "bench/request_driver.h"
+
+namespace hearth::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t MAX_ERROR_SAMPLES = 5;
+
+// User + system CPU seconds of a process so far (Linux /proc); -1 when it cannot be read.
+double process_cpu_seconds(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (pid <= 0 || !std::getline(in, line)) {
+        return -1;
+    }
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3,
+    // utime and stime are fields 14 and 15.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    double utime = 0;
+    double stime = 0;
+    for (int index = 3; index <= 15 && rest >> field; ++index) {
+        if (index == 14) {
+            utime = std::stod(field);
+        } else if (index == 15) {
+            stime = std::stod(field);
+        }
+    }
+    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int requests_for(const ServeBenchConfig& config, int concurrency) {
+    return config.requests > 0 ? config.requests : std::max(8, 4 * concurrency);
+}
+
+// What the clients of one level share.
+struct LevelRun {
+    const ServeBenchConfig& config;
+    http::BaseUrl url;
+    int total = 0;
+    Clock::time_point deadline;
+    std::atomic<int> next{0};
+    std::mutex mutex;
+    std::vector<RequestSample> samples;  // under mutex
+
+    http::ClientRequest make_request(int index) const {
+        http::ClientRequest request;
+        request.target = url.path + endpoint_path(config.endpoint);
+        request.headers.push_back({"Content-Type", "application/json"});
+        if (!config.api_key.empty()) {
+            request.headers.push_back({"Authorization", "Bearer " + config.api_key});
+        }
+        const std::string prompt = config.prompts.empty()
+                                       ? synthetic_prompt(config.input_tokens, static_cast<uint64_t>(index))
+                                       : config.prompts[static_cast<size_t>(index) % config.prompts.size()];
+        request.body = request_body(config, prompt);
+        return request;
+    }
+
+    void client_loop() {
+        http::HttpClient client(url.host, url.port, config.request_timeout);
+        for (int index = next++; index < total && Clock::now() < deadline; index = next++) {
+            RequestSample sample = run_request(client, make_request(index), config.endpoint);
+            const std::lock_guard lock(mutex);
+            samples.push_back(std::move(sample));
+        }
+    }
+};
+
+void fill_result(LevelResult& result, const std::vector<RequestSample>& samples) {
+    std::vector<double> ttft;
+    std::vector<double> tpot;
+    std::vector<double> itl;
+    std::vector<double> e2e;
+    double input_sum = 0;
+    int input_count = 0;
+    long output_sum = 0;
+    for (const auto& sample : samples) {
+        ++result.requests;
+        if (!sample.ok) {
+            ++result.errors;
+            if (result.error_samples.size() < MAX_ERROR_SAMPLES) {
+                result.error_samples.push_back(sample.error);
+            }
+            continue;
+        }
+        ++result.ok;
+        ttft.push_back(sample.ttft_ms);
+        e2e.push_back(sample.e2e_ms);
+        itl.insert(itl.end(), sample.itl_ms.begin(), sample.itl_ms.end());
+        if (sample.output_tokens > 1) {
+            tpot.push_back((sample.e2e_ms - sample.ttft_ms) / (sample.output_tokens - 1));
+        }
+        output_sum += sample.output_tokens;
+        if (sample.input_tokens >= 0) {
+            input_sum += sample.input_tokens;
+            ++input_count;
+        }
+    }
+    result.ttft_ms = summarize(ttft);
+    result.tpot_ms = summarize(tpot);
+    result.itl_ms = summarize(itl);
+    result.e2e_ms = summarize(e2e);
+    result.mean_input_tokens = input_count > 0 ? input_sum / input_count : 0;
+    result.mean_output_tokens = result.ok > 0 ? static_cast<double>(output_sum) / result.ok : 0;
+    if (result.duration_s > 0) {
+        result.request_throughput = result.ok / result.duration_s;
+        result.output_tokens_per_s = static_cast<double>(output_sum) / result.duration_s;
+    }
+}
+
+}  // namespace
+
+std::string to_string(Endpoint endpoint) {
+    switch (endpoint) {
+        case Endpoint::CHAT: return "chat";
+        case Endpoint::COMPLETIONS: return "completions";
+        case Endpoint::EMBEDDINGS: return "embeddings";
+    }
+    return "chat";
+}
+
+Result<void> validate(const ServeBenchConfig& config) {
+    if (auto url = http::parse_base_url(config.base_url); !url) {
+        return url.error();
+    }
+    if (config.model.empty()) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "no model: pass --model");
+    }
+    if (config.concurrency.empty()) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "no concurrency level");
+    }
+    for (const int level : config.concurrency) {
+        if (level < 1 || level > 1024) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, "concurrency must be in 1..1024");
+        }
+    }
+    if (config.requests < 0 || config.input_tokens < 1 || config.output_tokens < 1) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "requests must be >= 0, input and output tokens >= 1");
+    }
+    return {};
+}
+
+LevelResult run_serve_level(const ServeBenchConfig& config, int concurrency) {
+    LevelRun run{config, *http::parse_base_url(config.base_url), requests_for(config, concurrency), {}, {}, {}, {}};
+    LevelResult result;
+    result.concurrency = concurrency;
+    const double cpu_before = process_cpu_seconds(config.server_pid);
+    const auto start = Clock::now();
+    run.deadline = start + config.level_time_limit;
+    std::vector<std::thread> clients;
+    for (int i = 0; i < std::min(concurrency, run.total); ++i) {
+        clients.emplace_back([&run] { run.client_loop(); });
+    }
+    for (auto& client : clients) {
+        client.join();
+    }
+    result.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu_after = process_cpu_seconds(config.server_pid);
+    if (cpu_before >= 0 && cpu_after >= 0) {
+        result.server_cpu_s = cpu_after - cpu_before;
+    }
+    fill_result(result, run.samples);
+    return result;
+}
+
+}  // namespace hearth::bench

@@ -1,0 +1,60 @@
+#pragma once
+// The serving benchmark behind `hearth bench serve`: closed-loop clients against any OpenAI-compatible server
+// (hearth, llama-server, ...). At each concurrency level C, C clients each send their next request as soon as
+// the previous one ends, until the level's request count or time bound is reached. Generation requests
+// stream, so that the time to the first token and the gaps between tokens are measured as a client sees them.
+// Thread contract: run_serve_level() blocks its caller and runs the clients on threads of its own.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/distribution.h"
+#include "util/result.h"
+
+namespace hearth::bench {
+
+enum class Endpoint { CHAT, COMPLETIONS, EMBEDDINGS };
+
+struct ServeBenchConfig {
+    std::string base_url = "http://127.0.0.1:8080";  // the server root; requests go to BASE/v1/...
+    std::string model;
+    std::string api_key;  // sent as a bearer token when set
+    Endpoint endpoint = Endpoint::CHAT;
+    std::vector<int> concurrency{1, 4, 16};
+    int requests = 0;        // per level; 0: 4 x concurrency (at least 8)
+    int input_tokens = 256;  // synthetic prompts: about this many tokens (one common word each)
+    int output_tokens = 128;
+    std::vector<std::string> prompts;            // from a JSONL file; when set, used in turn instead of synthetic ones
+    std::chrono::seconds level_time_limit{600};  // no new request starts after this
+    std::chrono::seconds request_timeout{300};   // per network operation
+    int server_pid = 0;                          // when set, the server process's CPU seconds are measured per level
+};
+
+struct LevelResult {
+    int concurrency = 0;
+    int requests = 0;  // sent
+    int ok = 0;
+    int errors = 0;
+    std::vector<std::string> error_samples;  // the first few, for the report
+    double duration_s = 0;
+    double request_throughput = 0;  // completed requests per second
+    double output_tokens_per_s = 0;
+    double mean_input_tokens = 0;  // as the server counted them (usage), when it reports usage
+    double mean_output_tokens = 0;
+    Distribution ttft_ms;
+    Distribution tpot_ms;  // per request: (end - first token) / (output tokens - 1)
+    Distribution itl_ms;   // every gap between two streamed pieces of text
+    Distribution e2e_ms;
+    double server_cpu_s = -1;  // -1: not measured
+};
+
+// Rejects configurations that cannot run (no model, levels out of 1..1024, negative sizes, bad URL).
+Result<void> validate(const ServeBenchConfig& config);
+// Runs one concurrency level. Never throws; failures of single requests are counted in the result.
+LevelResult run_serve_level(const ServeBenchConfig& config, int concurrency);
+
+std::string to_string(Endpoint endpoint);
+
+}  // namespace hearth::bench

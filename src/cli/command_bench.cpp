@@ -1,0 +1,160 @@
+#include "cli/command_bench.h"
+
+#include <iostream>
+
+#include "bench/bench_db.h"
+#include "bench/bench_report.h"
+#include "bench/prompt_source.h"
+
+namespace hearth::cli {
+
+namespace {
+
+void add_serve_options(CLI::App& serve, BenchOptions& options) {
+    auto& config = options.serve;
+    serve.add_option("--url", config.base_url, "Server root (http only)")->capture_default_str();
+    serve.add_option("-m,--model", config.model, "Model id to request")->required();
+    serve.add_option("--api-key", config.api_key, "Bearer token to send")->envname("HEARTH_API_KEY");
+    serve.add_option("--endpoint", options.endpoint, "chat, completions or embeddings")
+        ->check(CLI::IsMember({"chat", "completions", "embeddings"}))
+        ->capture_default_str();
+    serve.add_option("-c,--concurrency", config.concurrency, "Concurrency levels, e.g. 1,4,16")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    serve.add_option("-n,--requests", config.requests, "Requests per level (0: 4 x concurrency, at least 8)")
+        ->check(CLI::Range(0, 1000000))
+        ->capture_default_str();
+    serve.add_option("--input-tokens", config.input_tokens, "Synthetic prompt length in tokens (about)")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
+    serve.add_option("--output-tokens", config.output_tokens, "Tokens generated per request (ignore_eos)")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
+    serve.add_option("--prompts", options.prompts_file, "JSONL file of prompts instead of synthetic ones");
+    serve.add_option("--time-limit", options.time_limit_s, "Seconds per level after which no request starts")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve.add_option("--timeout", options.timeout_s, "Seconds any one network operation may take")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve.add_option("--server-pid", config.server_pid, "Measure this server process's CPU seconds per level")
+        ->check(CLI::Range(1, 1 << 30));
+    serve.add_option("--label", options.label, "Free text stored with the results (e.g. the server's name)");
+    serve.add_flag("--json", options.json, "Print the results as JSON instead of a table");
+    serve.add_flag("--no-db", options.no_db, "Do not store the results");
+}
+
+bench::Endpoint endpoint_of(const std::string& name) {
+    if (name == "completions") {
+        return bench::Endpoint::COMPLETIONS;
+    }
+    return name == "embeddings" ? bench::Endpoint::EMBEDDINGS : bench::Endpoint::CHAT;
+}
+
+int list_runs(const BenchOptions& options) {
+    auto db = bench::BenchDb::open(options.db_path);
+    auto rows = db ? db->serve_rows(options.list_limit) : Result<std::vector<bench::StoredServeRow>>(db.error());
+    if (!rows) {
+        std::cerr << "hearth bench: " << rows.error().message << "\n";
+        return 1;
+    }
+    std::cout << "serve runs in " << options.db_path << " (newest first)\n"
+              << "     id  started               label           model                    endpoint     conc"
+                 "  ok  err  out tok/s  TTFT p99 ms  ITL p99 ms\n";
+    char line[256];
+    for (const auto& r : *rows) {
+        std::snprintf(line, sizeof line, "  %5lld  %-20s  %-14.14s  %-23.23s  %-11s %5d %3d %4d %10.1f %12.0f %11.0f\n",
+                      static_cast<long long>(r.id), r.started_at.c_str(), r.label.c_str(), r.model.c_str(),
+                      r.endpoint.c_str(), r.concurrency, r.ok, r.errors, r.output_tokens_per_s, r.ttft_p99_ms,
+                      r.itl_p99_ms);
+        std::cout << line;
+    }
+    return 0;
+}
+
+int serve_bench(BenchOptions& options) {
+    auto& config = options.serve;
+    config.endpoint = endpoint_of(options.endpoint);
+    config.level_time_limit = std::chrono::seconds(options.time_limit_s);
+    config.request_timeout = std::chrono::seconds(options.timeout_s);
+    if (!options.prompts_file.empty()) {
+        auto prompts = bench::read_prompts_jsonl(options.prompts_file);
+        if (!prompts) {
+            std::cerr << "hearth bench serve: " << prompts.error().message << "\n";
+            return 2;
+        }
+        config.prompts = std::move(*prompts);
+    }
+    if (auto valid = bench::validate(config); !valid) {
+        std::cerr << "hearth bench serve: " << valid.error().message << "\n";
+        return 2;
+    }
+    std::optional<bench::BenchDb> db;
+    if (!options.no_db) {
+        auto opened = bench::BenchDb::open(options.db_path);
+        if (!opened) {
+            std::cerr << "hearth bench serve: " << opened.error().message << "\n";
+            return 1;
+        }
+        db.emplace(std::move(*opened));
+    }
+    const bench::RunContext context = bench::current_context(options.label);
+    std::vector<bench::LevelResult> levels;
+    bool all_ok = true;
+    for (const int concurrency : config.concurrency) {
+        if (!options.json) {
+            std::cerr << "hearth bench serve: concurrency " << concurrency << "..." << std::endl;
+        }
+        levels.push_back(bench::run_serve_level(config, concurrency));
+        all_ok = all_ok && levels.back().errors == 0;
+        if (db) {
+            if (auto stored = db->add_serve_level(context, config, levels.back()); !stored) {
+                std::cerr << "hearth bench serve: " << stored.error().message << "\n";
+                return 1;
+            }
+        }
+    }
+    if (options.json) {
+        nlohmann::json out = {{"url", config.base_url},
+                              {"model", config.model},
+                              {"label", options.label},
+                              {"endpoint", options.endpoint},
+                              {"input_tokens", config.input_tokens},
+                              {"output_tokens", config.output_tokens},
+                              {"levels", nlohmann::json::array()}};
+        for (const auto& level : levels) {
+            out["levels"].push_back(bench::to_json(level));
+        }
+        std::cout << out.dump(2) << std::endl;
+    } else {
+        bench::print_serve_table(std::cout, config, levels);
+    }
+    return all_ok ? 0 : 1;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, BenchOptions& options) {
+    CLI::App* bench = app.add_subcommand("bench", "Benchmarks; results are appended to a SQLite database");
+    bench->add_option("--db", options.db_path, "Results database")->capture_default_str();
+    bench->add_flag("--list", options.list, "Print past results");
+    bench->add_option("--limit", options.list_limit, "Rows --list prints")->check(CLI::Range(1, 100000));
+    CLI::App* serve = bench->add_subcommand("serve", "Load test of a running OpenAI-compatible server");
+    serve->fallthrough();  // --db after the serve options
+    add_serve_options(*serve, options);
+}
+
+int run_bench(const CLI::App& app, BenchOptions& options) {
+    const CLI::App* bench = app.get_subcommand("bench");
+    if (bench->got_subcommand("serve")) {
+        return serve_bench(options);
+    }
+    if (options.list) {
+        return list_runs(options);
+    }
+    std::cerr << "hearth bench: say what to run: 'hearth bench serve ...' or 'hearth bench --list'\n";
+    return 2;
+}
+
+}  // namespace hearth::cli

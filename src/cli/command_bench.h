@@ -1,0 +1,32 @@
+#pragma once
+// `hearth bench serve` (the serving load test, against hearth or any OpenAI-compatible server) and
+// `hearth bench --list` (past results from the SQLite database).
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bench/serve_bench.h"
+
+namespace hearth::cli {
+
+struct BenchOptions {
+    std::string db_path = "hearth_bench.db";
+    bool list = false;
+    int list_limit = 20;
+    bool json = false;
+    bool no_db = false;
+    std::string label;
+    std::string endpoint = "chat";
+    std::string prompts_file;
+    int time_limit_s = 600;
+    int timeout_s = 300;
+    bench::ServeBenchConfig serve;
+};
+
+void add_bench_command(CLI::App& app, BenchOptions& options);
+// Exit status: 0 when every request succeeded, 1 when some failed or the run could not start, 2 on misuse.
+int run_bench(const CLI::App& app, BenchOptions& options);
+
+}  // namespace hearth::cli

@@ -1,0 +1,120 @@
+// `hearth bench serve` and `hearth bench --list`: a serving benchmark against a local hearth on the real
+// stories260K model gives sane numbers and stores them; against a server that answers 500 or a port that
+// refuses connections it counts every request as an error and exits 1; misuse exits 2.
+
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import {
+    copyFileIn, makeTempDir, removeTempDirs, runHearth, sharedModel, startServer, stopAllServers,
+} from './lib/server.mjs';
+
+const BENCH_TIMEOUT_MS = 120_000;
+
+function assertOrdered(d, what) {
+    assert.ok(d.p50 <= d.p90 && d.p90 <= d.p99 && d.p99 <= d.max, `${what} percentiles out of order: ` +
+        JSON.stringify(d));
+}
+
+function listen(handler) {
+    const server = http.createServer(handler);
+    return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('hearth bench', () => {
+    let dir;
+    let db;
+    let server;
+
+    before(async () => {
+        dir = await makeTempDir('bench');
+        db = path.join(dir, 'results.db');
+        const models = path.join(dir, 'models');
+        await copyFileIn(models, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
+        server = await startServer({ modelsDir: models, args: ['--threads', '1', '--np', '2'] });
+    });
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('serve: sane numbers against a local hearth, stored in the database', async () => {
+        const r = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint',
+            'completions', '-c', '1,2', '-n', '6', '--input-tokens', '8', '--output-tokens', '24', '--json',
+            '--server-pid', String(server.proc.pid), '--label', 'e2e', '--db', db], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(r.code, 0, r.output);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.model, 'stories');
+        assert.deepEqual(out.levels.map((l) => l.concurrency), [1, 2]);
+        for (const level of out.levels) {
+            assert.equal(level.requests, 6);
+            assert.equal(level.ok, 6, JSON.stringify(level.error_samples));
+            assert.equal(level.errors, 0);
+            assert.ok(level.output_tokens_per_s > 0);
+            assert.equal(level.mean_output_tokens, 24);  // ignore_eos: the whole requested length
+            assert.ok(level.mean_input_tokens >= 8, `prompt tokens ${level.mean_input_tokens}`);
+            for (const name of ['ttft_ms', 'itl_ms', 'tpot_ms', 'e2e_ms']) {
+                assertOrdered(level[name], name);
+            }
+            assert.equal(level.itl_ms.count, 6 * 23);  // one gap between each two streamed tokens
+            assert.ok(level.ttft_ms.p50 <= level.e2e_ms.p50);
+            assert.ok(typeof level.server_cpu_s === 'number' && level.server_cpu_s >= 0, `server CPU ${level.server_cpu_s}`);
+        }
+        const list = await runHearth(['bench', '--list', '--db', db]);
+        assert.equal(list.code, 0, list.output);
+        const rows = list.stdout.split('\n').filter((line) => /\be2e\b.*\bstories\b/.test(line));
+        assert.equal(rows.length, 2, list.stdout);
+    });
+
+    test('serve: a server answering 500 counts every request as an error', async () => {
+        let hits = 0;
+        const broken = await listen((req, res) => {
+            hits += 1;
+            req.resume();
+            req.on('end', () => {
+                res.writeHead(500, { 'Content-Type': 'application/json' });
+                res.end('{"error":{"message":"broken on purpose"}}');
+            });
+        });
+        try {
+            const url = `http://127.0.0.1:${broken.address().port}`;
+            const r = await runHearth(['bench', 'serve', '--url', url, '-m', 'x', '-c', '2', '-n', '5', '--json',
+                '--no-db'], { timeoutMs: BENCH_TIMEOUT_MS });
+            assert.equal(r.code, 1, r.output);
+            const level = JSON.parse(r.stdout).levels[0];
+            assert.equal(level.requests, 5);
+            assert.equal(level.errors, 5);
+            assert.equal(level.ok, 0);
+            assert.equal(hits, 5);
+            assert.match(level.error_samples[0], /HTTP 500.*broken on purpose/);
+        } finally {
+            broken.close();
+        }
+    });
+
+    test('serve: a refused port counts every request as an error', async () => {
+        const closed = await listen(() => {});
+        const { port } = closed.address();
+        await new Promise((resolve) => closed.close(resolve));
+        const r = await runHearth(['bench', 'serve', '--url', `http://127.0.0.1:${port}`, '-m', 'x', '-c', '1,3',
+            '-n', '4', '--json', '--no-db'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(r.code, 1, r.output);
+        for (const level of JSON.parse(r.stdout).levels) {
+            assert.equal(level.errors, 4);
+            assert.equal(level.ok, 0);
+            assert.match(level.error_samples[0], /cannot connect/);
+        }
+    });
+
+    test('misuse exits 2 with a message', async () => {
+        for (const args of [['bench'], ['bench', 'serve', '--url', 'https://x:1', '-m', 'm'],
+            ['bench', 'serve', '-m', 'm', '-c', '0'], ['bench', 'serve', '--url', 'http://127.0.0.1:1']]) {
+            const r = await runHearth(args);
+            assert.notEqual(r.code, 0, `${args.join(' ')}: ${r.output}`);
+            assert.ok(r.code === 2 || r.code >= 100, `${args.join(' ')}: code ${r.code}`);  // CLI11 usage codes
+            assert.ok(r.stderr.trim().length > 0, `${args.join(' ')}: no message`);
+        }
+    });
+});

@@ -1,0 +1,193 @@
+// The serving benchmark against a scripted OpenAI-shaped server (hearth's own HttpServer): what it measures
+// when every request succeeds, and how it counts each kind of failure.
+
+#include "bench/serve_bench.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "bench/request_driver.h"
+#include "http/http_server.h"
+
+namespace hearth::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+constexpr int TOKENS = 5;
+
+std::string chunk(const std::string& text) {
+    return "data: " + json{{"choices", {{{"index", 0}, {"delta", {{"content", text}}}}}}}.dump() + "\n\n";
+}
+
+// Streams TOKENS pieces 20 ms apart and then usage, as chat completions do; the model name picks a failure.
+http::HttpResponse scripted(const http::HttpRequest& request, std::atomic<int>& active, std::atomic<int>& peak) {
+    const json body = json::parse(request.body);
+    const std::string model = body.at("model");
+    http::HttpResponse response;
+    if (model == "fail") {
+        response.status = 500;
+        response.body = R"({"error":{"message":"boom"}})";
+        return response;
+    }
+    if (request.path == "/v1/embeddings") {
+        response.body = R"({"data":[{"embedding":[0.5]}],"usage":{"prompt_tokens":3}})";
+        return response;
+    }
+    EXPECT_EQ(body.at("max_tokens"), TOKENS);
+    EXPECT_EQ(body.at("ignore_eos"), true);
+    EXPECT_EQ(body.at("stream"), true);
+    response.content_type = "text/event-stream";
+    response.stream = [model, &active, &peak](http::StreamWriter& out) {
+        peak = std::max(peak.load(), ++active);
+        for (int i = 0; i < TOKENS; ++i) {
+            std::this_thread::sleep_for(20ms);
+            out.write(chunk("t"));
+            if (model == "errevent" && i == 1) {
+                out.write(R"(data: {"error":{"message":"engine failed"}})"
+                          "\n\n");
+                --active;
+                return;
+            }
+        }
+        out.write(R"(data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":5}})"
+                  "\n\n");
+        if (model != "nodone") {
+            out.write("data: [DONE]\n\n");
+        }
+        --active;
+    };
+    return response;
+}
+
+class ServeBenchTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        http::HttpServerConfig config;
+        config.port = 0;
+        config.handler_threads = 16;
+        server_ = std::make_unique<http::HttpServer>(
+            config, [this](const http::HttpRequest& r) { return scripted(r, active_, peak_); },
+            [](int status, const std::string& message) {
+                return http::HttpResponse{status, "text/plain", {}, message, {}};
+            });
+        ASSERT_TRUE(server_->start());
+        config_.base_url = "http://127.0.0.1:" + std::to_string(server_->port());
+        config_.model = "ok";
+        config_.output_tokens = TOKENS;
+        config_.input_tokens = 16;
+        config_.requests = 8;
+    }
+    void TearDown() override { server_->stop(); }
+
+    std::atomic<int> active_{0};
+    std::atomic<int> peak_{0};
+    std::unique_ptr<http::HttpServer> server_;
+    ServeBenchConfig config_;
+};
+
+TEST_F(ServeBenchTest, MeasuresStreamsAsAClientSeesThem) {
+    const LevelResult r = run_serve_level(config_, 4);
+    EXPECT_EQ(r.concurrency, 4);
+    EXPECT_EQ(r.requests, 8);
+    EXPECT_EQ(r.ok, 8);
+    EXPECT_EQ(r.errors, 0) << (r.error_samples.empty() ? "" : r.error_samples.front());
+    EXPECT_EQ(peak_.load(), 4);  // the clients really ran at once, and never more than asked
+    EXPECT_DOUBLE_EQ(r.mean_output_tokens, 5);
+    EXPECT_DOUBLE_EQ(r.mean_input_tokens, 7);
+    EXPECT_EQ(r.itl_ms.count, 8u * (TOKENS - 1));
+    EXPECT_GE(r.ttft_ms.p50, 15);  // the first piece comes after the server's first 20 ms sleep
+    EXPECT_GE(r.itl_ms.p50, 15);
+    EXPECT_LT(r.itl_ms.p50, 200);
+    EXPECT_GE(r.e2e_ms.p50, r.ttft_ms.p50 + 3 * 15);
+    EXPECT_NEAR(r.tpot_ms.p50, r.itl_ms.p50, 15);
+    EXPECT_LE(r.ttft_ms.p50, r.ttft_ms.p90);
+    EXPECT_LE(r.ttft_ms.p90, r.ttft_ms.p99);
+    EXPECT_LE(r.itl_ms.p99, r.itl_ms.max);
+    // 8 requests of ~100 ms on 4 clients: about 0.2 s in all.
+    EXPECT_GT(r.output_tokens_per_s, 0);
+    EXPECT_NEAR(r.output_tokens_per_s, 40.0 / r.duration_s, 1e-6);
+    EXPECT_NEAR(r.request_throughput, 8 / r.duration_s, 1e-6);
+    EXPECT_LT(r.server_cpu_s, 0);  // no pid given: not measured
+}
+
+TEST_F(ServeBenchTest, CountsEveryKindOfFailure) {
+    for (const char* model : {"fail", "nodone", "errevent"}) {
+        config_.model = model;
+        const LevelResult r = run_serve_level(config_, 2);
+        EXPECT_EQ(r.requests, 8) << model;
+        EXPECT_EQ(r.ok, 0) << model;
+        EXPECT_EQ(r.errors, 8) << model;
+        ASSERT_FALSE(r.error_samples.empty()) << model;
+        EXPECT_EQ(r.output_tokens_per_s, 0) << model;
+    }
+    config_.model = "fail";
+    EXPECT_NE(run_serve_level(config_, 1).error_samples.front().find("HTTP 500"), std::string::npos);
+    config_.model = "errevent";
+    EXPECT_NE(run_serve_level(config_, 1).error_samples.front().find("engine failed"), std::string::npos);
+}
+
+TEST_F(ServeBenchTest, RefusedConnectionsAreErrors) {
+    server_->stop();
+    const LevelResult r = run_serve_level(config_, 2);
+    EXPECT_EQ(r.ok, 0);
+    EXPECT_EQ(r.errors, 8);
+    EXPECT_NE(r.error_samples.front().find("cannot connect"), std::string::npos) << r.error_samples.front();
+}
+
+TEST_F(ServeBenchTest, EmbeddingsAreTimedWhole) {
+    config_.endpoint = Endpoint::EMBEDDINGS;
+    const LevelResult r = run_serve_level(config_, 2);
+    EXPECT_EQ(r.ok, 8);
+    EXPECT_DOUBLE_EQ(r.mean_input_tokens, 3);
+    EXPECT_EQ(r.itl_ms.count, 0u);
+}
+
+TEST_F(ServeBenchTest, ServerCpuIsMeasuredForAPid) {
+    config_.server_pid = static_cast<int>(getpid());  // this process serves the scripted server
+    const LevelResult r = run_serve_level(config_, 2);
+    EXPECT_GE(r.server_cpu_s, 0);
+}
+
+TEST(ServeBenchConfig, RejectsWhatCannotRun) {
+    ServeBenchConfig config;
+    config.model = "m";
+    EXPECT_TRUE(validate(config));
+    auto bad = [&](auto change) {
+        ServeBenchConfig c = config;
+        change(c);
+        return !validate(c);
+    };
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.model.clear(); }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.base_url = "https://x:1"; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.concurrency = {}; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.concurrency = {4, 0}; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.output_tokens = 0; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.requests = -1; }));
+}
+
+TEST(RequestBody, AsksForAFixedLengthGreedyStream) {
+    ServeBenchConfig config;
+    config.model = "m";
+    config.output_tokens = 9;
+    const json chat = json::parse(request_body(config, "hello"));
+    EXPECT_EQ(chat["messages"][0]["content"], "hello");
+    EXPECT_EQ(chat["max_tokens"], 9);
+    EXPECT_EQ(chat["ignore_eos"], true);
+    EXPECT_EQ(chat["temperature"], 0);
+    EXPECT_EQ(chat["stream_options"]["include_usage"], true);
+    config.endpoint = Endpoint::COMPLETIONS;
+    EXPECT_EQ(json::parse(request_body(config, "hi"))["prompt"], "hi");
+    config.endpoint = Endpoint::EMBEDDINGS;
+    const json embed = json::parse(request_body(config, "x"));
+    EXPECT_EQ(embed["input"], "x");
+    EXPECT_FALSE(embed.contains("stream"));
+    EXPECT_EQ(endpoint_path(Endpoint::EMBEDDINGS), "/v1/embeddings");
+}
+
+}  // namespace
+}  // namespace hearth::bench
