@@ -109,7 +109,7 @@ public:
     Result<int32_t> sample(int32_t seq, int32_t batch_index) override;
     // Feeds a token into the sequence's penalty history without sampling (e.g. prompt tokens, as
     // llama-server does). Errors: INVALID_ARGUMENT.
-    Result<void> accept(int32_t seq, int32_t token);
+    Result<void> accept(int32_t seq, int32_t token) override;
     // The chosen token first, then the top_n most likely, from the raw logits of the last successful
     // decode (log-softmax over the whole vocabulary, before any sampler). Empty when batch_index was not
     // an output or chosen is not a token.

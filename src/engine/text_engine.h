@@ -35,6 +35,10 @@ public:
     // Sampling with the sequence's own chain (set by reset_sampler before its first token).
     virtual void reset_sampler(int32_t seq, const core::SamplingParams& params) = 0;
     virtual Result<int32_t> sample(int32_t seq, int32_t batch_index) = 0;
+    // Records a token in the sequence's penalty history without sampling it: llama-server feeds the prompt
+    // this way, so that repeat/presence/frequency penalties also count the prompt's tokens. A chain without
+    // penalties ignores it. Errors: INVALID_ARGUMENT (seq or token out of range).
+    virtual Result<void> accept(int32_t seq, int32_t token) = 0;
     // The chosen token's log-probability and the top_n alternatives, from the raw logits at batch_index.
     virtual std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) = 0;
 

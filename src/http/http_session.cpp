@@ -95,8 +95,14 @@ void HttpSession::on_read(beast::error_code ec, std::size_t /*bytes*/) {
 }
 
 void HttpSession::dispatch(HttpRequest request) {
-    // Handlers may run long (generation); no transport timeout applies while one runs.
+    // Handlers may run long (generation); no transport timeout applies while one runs, but a client that
+    // leaves is noticed, so that the handler can stop work nobody will read.
     stream_.expires_never();
+    watch_for_disconnect();
+    request.client_gone_probe = [weak = weak_from_this()] {
+        const auto self = weak.lock();
+        return self == nullptr || self->disconnected_.load();
+    };
     net::post(*shared_.handler_pool, [self = shared_from_this(), request = std::move(request)]() mutable {
         HttpResponse response = self->shared_.handler(request);
         if (response.stream) {
@@ -120,8 +126,50 @@ void HttpSession::on_write(beast::error_code ec, std::size_t /*bytes*/) {
     if (!ec && linger_on_close_) {
         return linger();
     }
-    if (ec || !keep_alive_) {
+    if (ec) {
         return close();
+    }
+    after_response();
+}
+
+void HttpSession::watch_for_disconnect() {
+    probe_pending_ = true;
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&HttpSession::on_probe, shared_from_this()));
+}
+
+void HttpSession::on_probe(beast::error_code ec, std::size_t bytes) {
+    probe_pending_ = false;
+    if (!ec) {
+        // A pipelined next request, not a disconnect: keep it for after the response. The probe is not
+        // re-armed, so that a client cannot make the buffer grow while a handler runs.
+        buffer_.commit(bytes);
+        if (resume_after_probe_) {  // the response went out while these bytes were arriving
+            resume_after_probe_ = false;
+            wait_for_request();
+        }
+        return;
+    }
+    if (ec == net::error::operation_aborted && resume_after_probe_) {
+        resume_after_probe_ = false;
+        return wait_for_request();
+    }
+    disconnected_ = true;
+    if (resume_after_probe_) {
+        close();
+    }
+}
+
+// The response is on the wire: the next request of a keep-alive connection, once the probe is cancelled.
+void HttpSession::after_response() {
+    if (!keep_alive_ || disconnected_.load()) {
+        return close();
+    }
+    if (probe_pending_) {
+        resume_after_probe_ = true;  // on_probe continues once the cancelled read completes
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+        return;
     }
     wait_for_request();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // One HTTP connection (internal to src/http). Reads requests with Beast under limits and timeouts, hands
-// each to the handler pool, writes the response back on the connection's strand, loops while keep-alive.
+// each to the handler pool (watching meanwhile for the client leaving), writes the response back on the
+// connection's strand, loops while keep-alive.
 // Ownership: the session owns its socket and keeps itself alive through shared_from_this while an
 // operation is pending.
 
@@ -59,9 +60,13 @@ private:
     bool start_stream(HttpResponse& response);
     bool write_chunk(std::string_view data);
     void finish_stream();
+    friend class SessionStreamWriter;
+
+    // While a handler runs and its response goes out, a read armed on the socket notices the client going
+    // away; after the response, keep-alive goes on once that read is out of the way.
     void watch_for_disconnect();
     void on_probe(boost::beast::error_code ec, std::size_t bytes);
-    friend class SessionStreamWriter;
+    void after_response();
 
     void linger();
     void drain();
@@ -77,13 +82,15 @@ private:
     bool first_request_ = true;
     bool linger_on_close_ = false;  // after a transport error: drain what the client still sends
 
-    // Streaming state; touched on the strand except where noted.
+    // Streaming state; touched on the strand.
     std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;
     std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>> stream_serializer_;
     std::string chunk_;
-    bool chunked_ = true;                    // HTTP/1.0 clients get raw bytes and a close instead
+    bool chunked_ = true;  // HTTP/1.0 clients get raw bytes and a close instead
+
+    // Disconnect probe; touched on the strand except where noted.
     bool probe_pending_ = false;             // a read is armed to notice the client going away
-    bool resume_after_probe_ = false;        // the stream ended: continue keep-alive once the probe is cancelled
+    bool resume_after_probe_ = false;        // the response is out: continue keep-alive once the probe is cancelled
     std::atomic<bool> disconnected_{false};  // read from the handler thread
 };
 

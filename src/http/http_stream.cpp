@@ -1,6 +1,7 @@
 // Streamed responses (server-sent events) of HttpSession. The producer runs on a handler thread and hands
-// each chunk to the connection's strand, waiting until it is written; meanwhile a read armed on the socket
-// notices a client that goes away, so generation can stop within one step.
+// each chunk to the connection's strand, waiting until it is written; meanwhile the disconnect probe the
+// session armed before the handler ran (http_session.cpp) notices a client that goes away, so generation
+// can stop within one step.
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -60,9 +61,6 @@ bool HttpSession::start_stream(HttpResponse& response) {
         bhttp::async_write_header(stream_, serializer,
                                   [self = shared_from_this(), &sent](beast::error_code ec, std::size_t) {
                                       self->stream_.expires_never();
-                                      if (!ec) {
-                                          self->watch_for_disconnect();
-                                      }
                                       sent.set_value(!ec);
                                   });
     });
@@ -98,16 +96,10 @@ bool HttpSession::write_chunk(std::string_view data) {
 void HttpSession::finish_stream() {
     const auto resume = [self = shared_from_this()](beast::error_code ec, std::size_t) {
         self->stream_.expires_never();
-        if (ec || !self->keep_alive_ || self->disconnected_.load()) {
+        if (ec) {
             return self->close();
         }
-        if (self->probe_pending_) {
-            self->resume_after_probe_ = true;  // on_probe continues once the cancelled read completes
-            beast::error_code ignored;
-            self->stream_.socket().cancel(ignored);
-            return;
-        }
-        self->wait_for_request();
+        self->after_response();
     };
     if (disconnected_.load()) {
         return close();
@@ -117,32 +109,6 @@ void HttpSession::finish_stream() {
         net::async_write(stream_, bhttp::make_chunk_last(), resume);
     } else {
         resume(beast::error_code{}, 0);
-    }
-}
-
-void HttpSession::watch_for_disconnect() {
-    probe_pending_ = true;
-    stream_.async_read_some(buffer_.prepare(4096),
-                            beast::bind_front_handler(&HttpSession::on_probe, shared_from_this()));
-}
-
-void HttpSession::on_probe(beast::error_code ec, std::size_t bytes) {
-    probe_pending_ = false;
-    if (!ec) {
-        buffer_.commit(bytes);      // a pipelined next request: keep it for after the stream
-        if (resume_after_probe_) {  // the stream ended while these bytes were arriving
-            resume_after_probe_ = false;
-            wait_for_request();
-        }
-        return;
-    }
-    if (ec == net::error::operation_aborted && resume_after_probe_) {
-        resume_after_probe_ = false;
-        return wait_for_request();
-    }
-    disconnected_ = true;
-    if (resume_after_probe_) {
-        close();
     }
 }
 

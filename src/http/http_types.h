@@ -22,9 +22,15 @@ struct HttpRequest {
     std::vector<Header> headers;
     std::string body;
     std::string remote_address;
+    // Set by HttpServer: answers whether the client has closed its connection while the handler runs. Empty
+    // in requests built elsewhere (tests), which never see their client go.
+    std::function<bool()> client_gone_probe;
 
     // Case-insensitive header lookup; the first value when repeated.
     std::optional<std::string> header(std::string_view name) const;
+    // True once the client is gone; cheap, for checking between steps of long work (then stop it: nobody
+    // will read the answer).
+    bool client_gone() const { return client_gone_probe && client_gone_probe(); }
 };
 
 // The writing end of a streamed response body (server-sent events). Used from the one handler thread that

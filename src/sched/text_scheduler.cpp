@@ -23,6 +23,18 @@ size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& 
     return i;
 }
 
+// How many of the prompt's last tokens the sequence's penalties see. llama-server feeds the whole prompt into
+// the chain, whose penalty window keeps only the last penalty_last_n (negative: the whole context) tokens;
+// without penalties the chain ignores them all.
+size_t penalty_history(const core::SamplingParams& params, size_t n_prompt) {
+    const bool penalised =
+        params.repeat_penalty != 1.0f || params.frequency_penalty != 0.0f || params.presence_penalty != 0.0f;
+    if (!penalised || params.penalty_last_n == 0) {
+        return 0;
+    }
+    return params.penalty_last_n < 0 ? n_prompt : std::min(n_prompt, static_cast<size_t>(params.penalty_last_n));
+}
+
 void send(core::GenerationRequest& request, core::GenerationEvent event) {
     // Channels are sized by the request's creator for every event it can get; a full one means the
     // handler is gone, and dropping is right.
@@ -164,9 +176,24 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
     slot.usage = core::Usage{static_cast<int32_t>(request.prompt_tokens.size()), 0, static_cast<int32_t>(keep)};
     slot.t_admitted = Clock::now();
     engine_.reset_sampler(slot.seq, request.sampling);
+    Result<void> fed = feed_penalties(slot.seq, request);
     slot.request = std::move(request);
     slot.state = SlotState::PREFILL;
     busy_++;
+    if (!fed) {
+        fail(slot, fed.error());  // now, alone: at decode its refused token would fail the whole batch
+    }
+}
+
+Result<void> TextScheduler::feed_penalties(int32_t seq, const core::GenerationRequest& request) {
+    const auto& prompt = request.prompt_tokens;
+    const size_t n = penalty_history(request.sampling, prompt.size());
+    for (size_t i = prompt.size() - n; i < prompt.size(); ++i) {
+        if (auto accepted = engine_.accept(seq, prompt[i]); !accepted) {
+            return accepted;
+        }
+    }
+    return {};
 }
 
 void TextScheduler::drop_cancelled() {

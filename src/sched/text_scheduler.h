@@ -52,6 +52,7 @@ private:
     void admit();
     Slot* pick_slot(const std::vector<int32_t>& prompt);
     void start_slot(Slot& slot, core::GenerationRequest request);
+    Result<void> feed_penalties(int32_t seq, const core::GenerationRequest& request);
     void drop_cancelled();
     int32_t plan_batch();
     void sample_and_emit();

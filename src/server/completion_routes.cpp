@@ -87,7 +87,7 @@ http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequ
     }
     auto formatter =
         std::make_shared<api::ChatCompletionFormatter>(api::make_response_options(generation.options, "chatcmpl"));
-    return run_generation(std::move(generation), formatter);
+    return run_generation(std::move(generation), formatter, req);
 }
 
 http::HttpResponse post_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
@@ -117,7 +117,7 @@ http::HttpResponse post_completions(RouteContext& ctx, const http::HttpRequest& 
     options.echo = params.echo;
     options.prompt_text = prompt_text;
     auto formatter = std::make_shared<api::TextCompletionFormatter>(std::move(options));
-    return run_generation(std::move(generation), formatter);
+    return run_generation(std::move(generation), formatter, req);
 }
 
 }  // namespace hearth::server

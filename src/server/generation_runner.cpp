@@ -59,11 +59,15 @@ std::string feed(Formatter& formatter, const core::GenerationEvent& event, std::
 }
 
 template <typename Formatter>
-http::HttpResponse run_whole(RunState state, Formatter& formatter) {
+http::HttpResponse run_whole(RunState state, Formatter& formatter, const http::HttpRequest& request) {
     std::optional<Error> error;
     std::optional<core::GenerationEvent> event;
     while (!formatter.all_finished() && !error) {
-        if (state.events->pop(event, 1s) == PopStatus::OK) {
+        if (request.client_gone()) {
+            state.cancel.cancel();  // nobody will read the answer: free its slots within one step
+            return error_response(make_error(ErrorCode::CANCELLED, "the client closed the connection"));
+        }
+        if (state.events->pop(event, 100ms) == PopStatus::OK) {
             feed(formatter, *event, error);
         }
     }
@@ -140,7 +144,8 @@ Result<void> bound_by_context(PreparedGeneration& g) {
 }
 
 template <typename Formatter>
-http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr<Formatter> formatter) {
+http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr<Formatter> formatter,
+                                  const http::HttpRequest& request) {
     auto submitted = submit_choices(generation);
     if (!submitted) {
         http::HttpResponse response = error_response(submitted.error());
@@ -151,7 +156,7 @@ http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr
     }
     RunState state = std::move(submitted).value();
     if (!generation.options.stream) {
-        return run_whole(std::move(state), *formatter);
+        return run_whole(std::move(state), *formatter, request);
     }
     http::HttpResponse response;
     response.content_type = std::string(api::SSE_CONTENT_TYPE);
@@ -162,7 +167,9 @@ http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr
     return response;
 }
 
-template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::ChatCompletionFormatter>);
-template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::TextCompletionFormatter>);
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::ChatCompletionFormatter>,
+                                           const http::HttpRequest&);
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::TextCompletionFormatter>,
+                                           const http::HttpRequest&);
 
 }  // namespace hearth::server

@@ -22,7 +22,10 @@ struct PreparedGeneration {
 // vocabulary; fills max_tokens when the request left it open.
 Result<void> bound_by_context(PreparedGeneration& generation);
 
+// A whole response stops (and frees its slots) once request.client_gone(); a stream once its writer reports
+// the client gone.
 template <typename Formatter>
-http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr<Formatter> formatter);
+http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr<Formatter> formatter,
+                                  const http::HttpRequest& request);
 
 }  // namespace hearth::server

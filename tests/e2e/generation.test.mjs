@@ -1,12 +1,16 @@
 // Text generation through the official OpenAI SDK on the real stories260K model: completions and chat,
-// streaming, concurrency, cancellation and the error cases, with the server healthy afterwards.
+// streaming, concurrency, cancellation and the error cases, with the server healthy afterwards. A generated
+// Qwen3 (hearth-mkmodel tiny-qwen3) adds a chat template that reacts to chat_template_kwargs and a context
+// long enough for a generation that lasts seconds.
 
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { APIError, BadRequestError, NotFoundError } from 'openai';
 
-import { assertAlive, openaiClient, request, sleep } from './lib/http.mjs';
-import { copyFileIn, makeTempDir, removeTempDirs, sharedModel, startServer, stopAllServers } from './lib/server.mjs';
+import { assertAlive, assertErrorResponse, openaiClient, request, sleep } from './lib/http.mjs';
+import { copyFileIn, makeTempDir, mkmodel, removeTempDirs, sharedModel, startServer,
+    stopAllServers } from './lib/server.mjs';
 
 // llama.cpp's own greedy output for this model and prompt (shared/models/MODELS.md).
 const GOLDEN = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, ' +
@@ -20,6 +24,7 @@ describe('text generation', () => {
         const dir = await makeTempDir('gen');
         await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
         await copyFileIn(dir, 'chat.gguf', sharedModel('stories260K/stories260K-q8_0-chatml.gguf'));
+        await mkmodel('tiny-qwen3', path.join(dir, 'qwen.gguf'));
         // One compute thread: llama.cpp's workers spin while waiting, and on a 2-core machine shared with
         // the other test suites two spinning threads slow every step by orders of magnitude.
         const server = await startServer({ modelsDir: dir, args: ['--threads', '1'] });
@@ -137,6 +142,57 @@ describe('text generation', () => {
         const res = await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 64,
             temperature: 0 });
         assert.equal(res.choices[0].text, GOLDEN);
+    });
+
+    // stories260K writes its at most 510 tokens in a fraction of a second, too fast to abort reliably; the
+    // generated Qwen3 (4096 context, a few hundred tokens/s on one thread) needs many seconds for 4000.
+    test('aborting a non-streamed completion frees its slot long before max_tokens', async () => {
+        await client.completions.create({ model: 'qwen', prompt: 'Once', max_tokens: 1 }); // loaded: slots exist
+        const slotsNow = async () => (await client.models.retrieve('qwen')).slots;
+        const before = await slotsNow();
+        const controller = new AbortController();
+        const outcome = client.completions.create({ model: 'qwen', prompt: 'Once', max_tokens: 4000,
+            temperature: 0.8, ignore_eos: true }, { signal: controller.signal }).then(() => 'answered', (err) => err);
+        let slots = before;
+        for (let i = 0; i < 100 && slots.busy === 0; i++) {
+            await sleep(20);
+            slots = await slotsNow();
+        }
+        assert.equal(slots.busy, 1, `the generation never started: ${JSON.stringify(slots)}`);
+        await sleep(300);
+        controller.abort();
+        const abortedAt = Date.now();
+        assert.notEqual(await outcome, 'answered');
+        while (Date.now() - abortedAt < 5000 && (slots.busy !== 0 || slots.cancelled === before.cancelled)) {
+            await sleep(50);
+            slots = await slotsNow();
+        }
+        assert.equal(slots.busy, 0, JSON.stringify(slots));
+        assert.equal(slots.cancelled, before.cancelled + 1, JSON.stringify(slots));
+        assert.equal(slots.finished, before.finished, `it ran to max_tokens: ${JSON.stringify(slots)}`);
+        assert.ok(Date.now() - abortedAt < 3000, `${Date.now() - abortedAt} ms to free the slot`);
+        const res = await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 64,
+            temperature: 0 });
+        assert.equal(res.choices[0].text, GOLDEN);
+    });
+
+    test('chat_template_kwargs reach the template; a wrong type is a 400', async () => {
+        const messages = [{ role: 'user', content: 'Hi' }];
+        const promptTokens = async (extra) => (await client.chat.completions.create({ model: 'qwen', messages,
+            max_tokens: 1, temperature: 0, ...extra })).usage.prompt_tokens;
+        const plain = await promptTokens({});
+        // Qwen3's template opens the answer with an empty <think></think> block when thinking is off.
+        const noThinking = await promptTokens({ chat_template_kwargs: { enable_thinking: false } });
+        assert.ok(noThinking > plain, `${noThinking} prompt tokens without thinking, ${plain} by default`);
+        assert.equal(await promptTokens({ chat_template_kwargs: { enable_thinking: true } }), plain);
+        for (const kwargs of [{ enable_thinking: 'yes' }, 5, [true]]) {
+            const res = await request(base, '/v1/chat/completions', { method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ model: 'qwen', messages, max_tokens: 1, chat_template_kwargs: kwargs }) });
+            const err = assertErrorResponse(res, 400, { type: 'invalid_request_error' });
+            assert.equal(err.param, 'chat_template_kwargs', JSON.stringify(err));
+            await assertAlive(base, `chat_template_kwargs ${JSON.stringify(kwargs)}`);
+        }
     });
 
     test('bad requests are 4xx OpenAI errors and the server stays healthy', async () => {

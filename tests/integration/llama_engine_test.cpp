@@ -1,9 +1,10 @@
 // LlamaTextEngine on the real stories260K files (shared/models): tokenizer, the greedy golden text, batch
 // invariance, KV truncation, chat templates, refused inputs, load failures, seeded sampling, logprobs; and
-// agreement with llama.cpp's own llama-completion.
+// agreement with llama.cpp's own llama-completion, greedy and (through the scheduler) with penalties.
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,13 +12,16 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unistd.h>
+#include <variant>
 #include <vector>
 
 #include "engine/backend.h"
 #include "engine/llama_text_engine.h"
+#include "sched/text_scheduler.h"
 #include "temp_dir.h"
 
 namespace hearth {
@@ -494,13 +498,15 @@ std::string deps_prefix() {
     return env != nullptr && *env != '\0' ? env : HEARTH_DEPS_PREFIX;
 }
 
-// Runs llama-completion greedily and returns its printed text, trimmed of the surrounding spaces/newlines.
-std::string run_llama_completion(const std::string& tool, int& status) {
+// Runs llama-completion greedily (plus extra_args) and returns its printed text, trimmed of the surrounding
+// spaces/newlines.
+std::string run_llama_completion(const std::string& tool, const std::string& extra_args, int& status) {
     const std::string out_file =
         (std::filesystem::temp_directory_path() / ("hearth-llama-completion-" + std::to_string(::getpid()) + ".txt"))
             .string();
     const std::string command = "'" + tool + "' -m '" + F32 + "' -no-cnv --temp 0 -n " + std::to_string(N_PREDICT) +
-                                " -p '" + PROMPT + "' -t 2 --no-warmup 2>/dev/null </dev/null >'" + out_file + "'";
+                                " -p '" + PROMPT + "' -t 2 --no-warmup " + extra_args + " 2>/dev/null </dev/null >'" +
+                                out_file + "'";
     status = std::system(command.c_str());
     std::ifstream in(out_file, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -512,29 +518,77 @@ std::string run_llama_completion(const std::string& tool, int& status) {
     return first == std::string::npos ? std::string() : text.substr(first, last + 1 - first);
 }
 
-TEST(LlamaEngineReference, LlamaCompletionGreedyAgrees) {
+// llama-completion's text, to compare with ours. It prints through common's asynchronous logger, which on a
+// loaded machine can exit before writing the last tokens: a strict prefix of our text is that, and is
+// retried; any other difference (a different token, a 65th token, an end marker) is returned at once.
+std::string llama_completion_text(const std::string& extra_args, const std::string& ours) {
     const std::string tool = deps_prefix() + "/tools/llama-completion";
-    ASSERT_TRUE(std::filesystem::exists(tool)) << tool;
+    if (!std::filesystem::exists(tool)) {
+        ADD_FAILURE() << "no " << tool;
+        return {};
+    }
+    std::string theirs;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        int status = -1;
+        theirs = run_llama_completion(tool, extra_args, status);
+        EXPECT_EQ(status, 0) << theirs;
+        const bool truncated = theirs.size() < ours.size() && ours.compare(0, theirs.size(), theirs) == 0;
+        if (status != 0 || !truncated) {
+            break;
+        }
+    }
+    return theirs;
+}
+
+TEST(LlamaEngineReference, LlamaCompletionGreedyAgrees) {
     auto engine = load(F32);
     ASSERT_NE(engine, nullptr);
     const auto out = generate(*engine, PROMPT_TOKENS, 1, N_PREDICT, greedy());
     ASSERT_EQ(out.size(), 1u);
     const std::string ours = PROMPT + detokenize(*engine, out[0]);
     EXPECT_EQ(ours, PROMPT + GOLDEN);
-    // llama-completion prints through common's asynchronous logger, which on a loaded machine can exit before
-    // writing the last tokens. A strict prefix of our text is that, and is retried; any other difference
-    // (a different token, a 65th token, an end marker) fails at once.
-    std::string theirs;
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        int status = -1;
-        theirs = run_llama_completion(tool, status);
-        ASSERT_EQ(status, 0) << theirs;
-        const bool truncated = theirs.size() < ours.size() && ours.compare(0, theirs.size(), theirs) == 0;
-        if (!truncated) {
-            break;
+    EXPECT_EQ(llama_completion_text("", ours), ours);
+}
+
+// The text of one request through the scheduler, which feeds the prompt into the sequence's penalties.
+std::string scheduled_text(LlamaTextEngine& engine, const core::SamplingParams& params) {
+    sched::TextScheduler scheduler(engine, {});
+    core::GenerationRequest request;
+    request.prompt_tokens = PROMPT_TOKENS;
+    request.max_tokens = N_PREDICT;
+    request.sampling = params;
+    request.events = std::make_shared<core::EventChannel>(N_PREDICT + 8);
+    const auto events = request.events;
+    EXPECT_TRUE(scheduler.submit(std::move(request)));
+    std::string text;
+    std::optional<core::GenerationEvent> event;
+    while (events->pop(event, std::chrono::seconds(30)) == PopStatus::OK) {
+        if (const auto* token = std::get_if<core::TokenEvent>(&*event)) {
+            text += token->text;
+            continue;
         }
+        EXPECT_TRUE(std::holds_alternative<core::FinishEvent>(*event));
+        return text;
     }
-    EXPECT_EQ(theirs, ours);
+    ADD_FAILURE() << "no finish within 30 s";
+    return text;
+}
+
+// llama-completion, like llama-server, feeds the prompt into the penalties: with a strong repeat penalty the
+// scheduler's greedy text must equal its text, and differ from penalising the generated tokens alone.
+TEST(LlamaEngineReference, RepeatPenaltyCountsThePromptLikeLlamaCompletion) {
+    auto generated_only = load(F32);
+    auto served = load(F32);  // its own engine: the scheduler thread owns it
+    ASSERT_TRUE(generated_only && served);
+    core::SamplingParams params = greedy();
+    params.repeat_penalty = 2.0f;
+    params.penalty_last_n = 64;
+    const auto without_prompt = generate(*generated_only, PROMPT_TOKENS, 1, N_PREDICT, params);
+    ASSERT_EQ(without_prompt.size(), 1u);
+    const std::string ours = PROMPT + scheduled_text(*served, params);
+    EXPECT_NE(ours, PROMPT + detokenize(*generated_only, without_prompt[0]));
+    EXPECT_NE(ours, PROMPT + GOLDEN);
+    EXPECT_EQ(llama_completion_text("--repeat-penalty 2 --repeat-last-n 64", ours), ours);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 #pragma once
 // A scripted TextEngine: the next token is always (previous token + 1) mod n_vocab, token 99 is
 // end-of-generation, and token t reads "w<t> ". Records every batch so tests can check how the scheduler
-// batches. A decode can be made to fail. Like the real engine, only the scheduler thread calls the
-// non-const methods; tests read the records after the scheduler is quiet (guarded by a mutex anyway).
+// batches, and the tokens accepted into each sequence's penalty history since its last reset_sampler. A decode can be
+// made to fail. Like the real engine, only the scheduler thread calls the non-const methods; tests read the records
+// after the scheduler is quiet (guarded by a mutex anyway).
 
 #include <chrono>
 #include <mutex>
@@ -23,7 +24,11 @@ public:
     static constexpr int32_t EOG = 99;
 
     FakeTextEngine(int32_t n_slots, int32_t n_ctx_per_slot, int32_t n_batch)
-        : n_slots_(n_slots), n_ctx_(n_ctx_per_slot), n_batch_(n_batch), kv_(static_cast<size_t>(n_slots)) {}
+        : n_slots_(n_slots),
+          n_ctx_(n_ctx_per_slot),
+          n_batch_(n_batch),
+          kv_(static_cast<size_t>(n_slots)),
+          accepted_(static_cast<size_t>(n_slots)) {}
 
     int32_t n_slots() const override { return n_slots_; }
     int32_t n_ctx_per_slot() const override { return n_ctx_; }
@@ -59,9 +64,20 @@ public:
         batches_.push_back(batch_);
         return {};
     }
-    void reset_sampler(int32_t, const core::SamplingParams&) override {}
+    void reset_sampler(int32_t seq, const core::SamplingParams&) override {
+        std::lock_guard lock(mutex_);
+        accepted_[static_cast<size_t>(seq)].clear();
+    }
     Result<int32_t> sample(int32_t, int32_t batch_index) override {
         return (batch_[static_cast<size_t>(batch_index)].token + 1) % 100;
+    }
+    Result<void> accept(int32_t seq, int32_t token) override {
+        if (token < 0 || token >= n_vocab()) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, "accept: token " + std::to_string(token) + " (fake)");
+        }
+        std::lock_guard lock(mutex_);
+        accepted_[static_cast<size_t>(seq)].push_back(token);
+        return {};
     }
     std::vector<core::TokenLogprob> logprobs(int32_t, int32_t chosen, int32_t top_n) override {
         std::vector<core::TokenLogprob> out{{chosen, token_to_piece(chosen), -0.5f}};
@@ -86,6 +102,10 @@ public:
         std::lock_guard lock(mutex_);
         return batches_;
     }
+    std::vector<int32_t> accepted(int32_t seq) const {
+        std::lock_guard lock(mutex_);
+        return accepted_[static_cast<size_t>(seq)];
+    }
 
 private:
     const int32_t n_slots_, n_ctx_, n_batch_;
@@ -93,6 +113,7 @@ private:
     std::vector<std::vector<int32_t>> kv_;
     mutable std::mutex mutex_;
     std::vector<std::vector<Entry>> batches_;
+    std::vector<std::vector<int32_t>> accepted_;  // per seq, since its last reset_sampler
     bool fail_next_decode_ = false;
     std::chrono::microseconds decode_delay_{0};  // set before the scheduler starts
 };

@@ -1,4 +1,5 @@
-// HttpServer over real loopback sockets: round trips, keep-alive, limits, and handler isolation.
+// HttpServer over real loopback sockets: round trips, keep-alive, limits, handler isolation, and handlers
+// that notice their client leave.
 
 #include "http/http_server.h"
 
@@ -98,7 +99,30 @@ HttpResponse stream_until_gone() {
     return r;
 }
 
+// Set by the /until-gone handler: whether it saw its client leave (it gives up after 5 s), and that it ended.
+std::atomic<bool> g_saw_client_gone{false};
+std::atomic<bool> g_handler_ended{false};
+
+// Works for `duration` unless the client leaves first; tells whether it did.
+bool wait_unless_gone(const HttpRequest& req, std::chrono::milliseconds duration) {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!req.client_gone() && std::chrono::steady_clock::now() - t0 < duration) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return req.client_gone();
+}
+
 HttpResponse echo(const HttpRequest& req) {
+    if (req.path == "/until-gone") {
+        g_saw_client_gone = wait_unless_gone(req, std::chrono::seconds(5));
+        g_handler_ended = true;
+        return HttpResponse{};
+    }
+    if (req.path == "/pause") {
+        HttpResponse r;
+        r.body = wait_unless_gone(req, std::chrono::milliseconds(300)) ? "paused gone" : "paused";
+        return r;
+    }
     if (req.path == "/stream") {
         HttpResponse r;
         r.content_type = "text/event-stream";
@@ -196,6 +220,44 @@ TEST_F(HttpServerTest, AClientThatLeavesStopsTheProducer) {
     EXPECT_TRUE(g_stream_ended) << "the producer kept writing after the client left";
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
     EXPECT_EQ(g_writes_after_disconnect, 0);  // writes report the disconnect
+}
+
+TEST_F(HttpServerTest, AWholeResponseHandlerSeesItsClientLeave) {
+    start();
+    g_saw_client_gone = false;
+    g_handler_ended = false;
+    {
+        Client c(server_->port());
+        c.send_raw("GET /until-gone HTTP/1.1\r\nHost: t\r\n\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the handler is running
+    }                                                                 // the client closes its socket
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!g_handler_ended && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(g_saw_client_gone) << "the handler ran on after its client left";
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+}
+
+// Bytes of the next request arriving while a handler runs are neither a disconnect nor lost.
+TEST_F(HttpServerTest, APipelinedRequestDuringAHandlerIsNotADisconnect) {
+    start();
+    Client c(server_->port());
+    c.send_raw("GET /pause HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the handler is running
+    c.send_raw("GET /next HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string first = c.read_response();
+    EXPECT_NE(first.find("\r\n\r\npaused"), std::string::npos) << first;
+    EXPECT_EQ(first.find("paused gone"), std::string::npos) << first;
+    EXPECT_NE(c.read_response().find("GET /next"), std::string::npos);
+    // Both at once, then the same connection goes on.
+    c.send_raw("GET /pause HTTP/1.1\r\nHost: t\r\n\r\nGET /then HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string again = c.read_response();
+    EXPECT_NE(again.find("\r\n\r\npaused"), std::string::npos) << again;
+    EXPECT_EQ(again.find("paused gone"), std::string::npos) << again;
+    EXPECT_NE(c.read_response().find("GET /then"), std::string::npos);
+    c.send_raw("GET /last HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(c.read_response().find("GET /last"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {

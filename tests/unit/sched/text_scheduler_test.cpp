@@ -155,6 +155,31 @@ TEST(TextScheduler, ReusesTheLongestCachedPrefix) {
     EXPECT_EQ(warm.text, "w51 w52 ");
 }
 
+// Like llama-server, the penalties count the prompt: its last penalty_last_n tokens, cached prefix included,
+// go into the fresh chain's history before the first token is sampled.
+TEST(TextScheduler, PenaltiesSeeThePromptTail) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    std::vector<int32_t> prompt(80);
+    std::iota(prompt.begin(), prompt.end(), 0);
+    auto windowed = make_request(prompt, 2);
+    windowed.sampling.repeat_penalty = 1.3f;
+    windowed.sampling.penalty_last_n = 64;
+    ASSERT_TRUE(run_one(s, std::move(windowed)).finish.has_value());
+    EXPECT_EQ(engine.accepted(0), std::vector<int32_t>(prompt.begin() + 16, prompt.end()));
+
+    prompt.resize(70);
+    auto whole = make_request(prompt, 2);
+    whole.sampling.presence_penalty = 0.5f;
+    whole.sampling.penalty_last_n = -1;  // the whole context
+    Outcome cached = run_one(s, std::move(whole));
+    EXPECT_EQ(cached.finish->usage.cached_prompt_tokens, 69);
+    EXPECT_EQ(engine.accepted(0), prompt);
+
+    ASSERT_TRUE(run_one(s, make_request(prompt, 2)).finish.has_value());
+    EXPECT_TRUE(engine.accepted(0).empty());  // no penalty: the chain would ignore the history
+}
+
 TEST(TextScheduler, CancelledRequestFreesItsSlot) {
     FakeTextEngine engine(1, 100000, 64);
     engine.set_decode_delay(std::chrono::microseconds(500));
