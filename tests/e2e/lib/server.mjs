@@ -1,13 +1,15 @@
-// Process-level helpers of the end-to-end suite: starting and stopping hearth, running its CLI, generating
-// test models with hearth-mkmodel and building throw-away models directories.
+// Process-level helpers of the end-to-end suite: starting and stopping hearth (and llama.cpp's own
+// llama-server, for differential tests), running hearth's CLI, generating test models with hearth-mkmodel and
+// building throw-away models directories.
 //
 // Environment:
-//   HEARTH_BIN      the hearth executable        (default: <repo>/build/src/cli/hearth)
-//   HEARTH_MKMODEL  the hearth-mkmodel executable (default: <repo>/build/tools/mkmodel/hearth-mkmodel)
-//   HEARTH_MODELS   the shared real models        (default: /work/shared/models)
+//   HEARTH_BIN          the hearth executable        (default: <repo>/build/src/cli/hearth)
+//   HEARTH_MKMODEL      the hearth-mkmodel executable (default: <repo>/build/tools/mkmodel/hearth-mkmodel)
+//   HEARTH_MODELS       the shared real models        (default: /work/shared/models)
+//   HEARTH_DEPS_PREFIX  the engines' prefix, holding tools/llama-server (default: scripts/deps.sh --prefix)
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +26,8 @@ export const HEARTH_MODELS = process.env.HEARTH_MODELS || '/work/shared/models';
 
 export const START_TIMEOUT_MS = 20_000;
 export const STOP_TIMEOUT_MS = 10_000;
+// llama-server loads its model before it listens: a large vocabulary takes seconds on a loaded machine.
+export const LLAMA_START_TIMEOUT_MS = 60_000;
 
 // The one line hearth prints on stdout once it accepts connections (asked for with --port 0).
 const LISTENING_RE = /^hearth listening on (\S+):(\d+)\s*$/m;
@@ -68,11 +72,60 @@ export async function startServer({ modelsDir, args = [], env = {}, timeoutMs = 
         argv.push('--models-dir', modelsDir);
     }
     argv.push(...args);
-    const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    return startListening({ name: 'hearth', bin, argv, env: { ...process.env, ...env }, listeningStream: 'stdout',
+        listeningRe: LISTENING_RE, timeoutMs });
+}
+
+// The engines' prefix (scripts/deps.sh --prefix), where llama.cpp's reference tools live in tools/.
+export function depsPrefix() {
+    if (process.env.HEARTH_DEPS_PREFIX) {
+        return process.env.HEARTH_DEPS_PREFIX;
+    }
+    return execFileSync(path.join(REPO_ROOT, 'scripts', 'deps.sh'), ['--prefix'], { encoding: 'utf8' }).trim();
+}
+
+// The line llama-server logs (on stderr) once its model is loaded and it accepts connections.
+const LLAMA_LISTENING_RE = /listening on http:\/\/[^\s/]+:(\d+)/;
+
+// Starts llama.cpp's own llama-server (from the engines' prefix) on 127.0.0.1 and a free port, serving
+// `model` with `args` added. Resolves once GET /health answers 200. Tracked like hearth's servers: stop it
+// with stopAllServers() (or its stop()), and the test process kills it if it exits first.
+export async function startLlamaServer({ model, args = [], timeoutMs = LLAMA_START_TIMEOUT_MS } = {}) {
+    const bin = requireExecutable(path.join(depsPrefix(), 'tools', 'llama-server'), 'HEARTH_DEPS_PREFIX');
+    const argv = ['--model', model, '--host', '127.0.0.1', '--port', '0', ...args];
+    // Its libraries come from its RUNPATH and its backend modules from its own folder; a caller's
+    // LD_LIBRARY_PATH must not swap in others.
+    const env = { ...process.env };
+    delete env.LD_LIBRARY_PATH;
+    const server = await startListening({ name: 'llama-server', bin, argv, env, listeningStream: 'stderr',
+        listeningRe: LLAMA_LISTENING_RE, timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            const res = await fetch(`${server.baseURL}/health`, { signal: AbortSignal.timeout(2_000) });
+            if (res.status === 200) {
+                return server;
+            }
+        } catch {
+            // not answering yet
+        }
+        if (Date.now() > deadline) {
+            await server.stop('SIGKILL').catch(() => {});
+            throw new Error(`llama-server: GET /health was not 200 within ${timeoutMs} ms.\n` +
+                            `command: ${bin} ${argv.join(' ')}\noutput:\n${server.output()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+}
+
+// Spawns `bin argv` and resolves with its server object once what it writes to listeningStream ('stdout' or
+// 'stderr') matches listeningRe, whose last group is the port.
+async function startListening({ name, bin, argv, env, listeningStream, listeningRe, timeoutMs }) {
+    const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
-    let stdout = '';
     const exited = exitPromise(proc);
     const server = {
+        name,
         proc,
         port: 0,
         baseURL: '',
@@ -99,25 +152,28 @@ export async function startServer({ modelsDir, args = [], env = {}, timeoutMs = 
         };
         const timer = setTimeout(() => {
             proc.kill('SIGKILL');
-            finish(new Error(`hearth did not print its listening line within ${timeoutMs} ms.\n` +
+            finish(new Error(`${name} did not print its listening line within ${timeoutMs} ms.\n` +
                              `command: ${bin} ${argv.join(' ')}\noutput:\n${output}`));
         }, timeoutMs);
+        let watched = '';
         proc.stdout.setEncoding('utf8');
         proc.stderr.setEncoding('utf8');
-        proc.stdout.on('data', (chunk) => {
-            output += chunk;
-            stdout += chunk;
-            const m = LISTENING_RE.exec(stdout);
-            if (m) {
-                finish(null, Number(m[2]));
-            }
-        });
-        proc.stderr.on('data', (chunk) => {
-            output += chunk;
-        });
+        for (const stream of ['stdout', 'stderr']) {
+            proc[stream].on('data', (chunk) => {
+                output += chunk;
+                if (stream !== listeningStream) {
+                    return;
+                }
+                watched += chunk;
+                const m = listeningRe.exec(watched);
+                if (m) {
+                    finish(null, Number(m[m.length - 1]));
+                }
+            });
+        }
         proc.once('error', (err) => finish(new Error(`cannot start ${bin}: ${err.message}`)));
         exited.then(({ code, signal }) => finish(new Error(
-            `hearth exited (code ${code}, signal ${signal}) before listening.\n` +
+            `${name} exited (code ${code}, signal ${signal}) before listening.\n` +
             `command: ${bin} ${argv.join(' ')}\noutput:\n${output}`)));
     }).catch((err) => {
         liveServers.delete(server);
@@ -150,9 +206,11 @@ function stopServer(server, signal) {
         if (outcome === null) {
             proc.kill('SIGKILL');
             await server.exited;
-            assert.fail(`hearth did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}; output:\n${server.output()}`);
+            assert.fail(`${server.name} did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}; output:\n` +
+                        server.output());
         }
-        const what = alreadyExited ? 'hearth had exited on its own before being stopped' : `hearth after ${signal}`;
+        const what = alreadyExited ? `${server.name} had exited on its own before being stopped`
+            : `${server.name} after ${signal}`;
         assert.equal(outcome.signal, null, `${what}: killed by signal ${outcome.signal}; output:\n${server.output()}`);
         assert.equal(outcome.code, 0, `${what}: exit code ${outcome.code}; output:\n${server.output()}`);
         assert.ok(!alreadyExited, `${what} (exit code ${outcome.code}); output:\n${server.output()}`);
@@ -201,10 +259,14 @@ export function runProcess(bin, args, { timeoutMs = 10_000, env = {} } = {}) {
     });
 }
 
-// Generates a random-weight test model: hearth-mkmodel --preset PRESET --type TYPE --seed SEED -o FILE.
-export async function mkmodel(preset, file, { type = 'f16', seed = 1 } = {}) {
+// Generates a random-weight test model: hearth-mkmodel --preset PRESET --type TYPE --seed SEED -o FILE
+// (with --untied: a separate output matrix instead of the token embeddings).
+export async function mkmodel(preset, file, { type = 'f16', seed = 1, untied = false } = {}) {
     const bin = requireExecutable(HEARTH_MKMODEL, 'HEARTH_MKMODEL');
     const args = ['--preset', preset, '--type', type, '--seed', String(seed), '-o', file];
+    if (untied) {
+        args.push('--untied');
+    }
     const r = await runProcess(bin, args, { timeoutMs: 120_000 });
     if (r.code !== 0 || !fs.existsSync(file)) {
         throw new Error(`${bin} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}):\n${r.output}`);
