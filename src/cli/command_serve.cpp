@@ -30,7 +30,9 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     serve->add_option("--models-dir", options.models_dir,
                       "Directory scanned for models (default: $HEARTH_MODELS, "
                       "else ../shared/models, else ~/.hearth/models)");
-    serve->add_option("--http-threads", options.handler_threads, "Request handler threads")
+    serve
+        ->add_option("--http-threads", options.handler_threads,
+                     "Request handler threads: requests in flight at once, streams included")
         ->check(CLI::Range(1, 1024))
         ->capture_default_str();
     serve->add_option("--read-timeout", options.read_timeout_s, "Seconds to receive a request")
@@ -58,6 +60,12 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
     serve.add_option("--queue-size", options.queue_size, "Requests that may wait for a slot; beyond, 429")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
+    serve
+        .add_option("--step-stretch", options.step_stretch,
+                    "A step that also prefills prompts may take this many times a decode-only step: "
+                    "lower keeps streams smoother, higher gives new prompts their first token sooner")
+        ->check(CLI::Range(1.0, 100.0))
+        ->capture_default_str();
 }
 
 int run_serve(const ServeOptions& options) {
@@ -74,6 +82,7 @@ int run_serve(const ServeOptions& options) {
     config.text_models.n_batch = options.batch_size;
     config.text_models.n_threads = options.threads;
     config.text_models.queue_capacity = static_cast<size_t>(options.queue_size);
+    config.text_models.step_stretch = options.step_stretch;
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

@@ -11,7 +11,7 @@ struct ServeOptions {
     std::string host = "127.0.0.1";
     int port = 8080;
     std::string models_dir;
-    int handler_threads = 8;
+    int handler_threads = 128;
     int read_timeout_s = 30;
     int idle_timeout_s = 60;
     int parallel = 4;
@@ -19,6 +19,7 @@ struct ServeOptions {
     int batch_size = 512;
     int threads = 0;
     int queue_size = 64;
+    double step_stretch = 2.0;
 };
 
 void add_serve_command(CLI::App& app, ServeOptions& options);

@@ -124,9 +124,7 @@ Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {
     params.n_seq_max = static_cast<uint32_t>(options.n_slots);
     params.n_batch = static_cast<uint32_t>(options.n_batch);
     params.n_ubatch = static_cast<uint32_t>(std::min(options.n_ubatch, options.n_batch));
-    // Each sequence gets its own KV stream: no sequence can take another's cells, and attention never
-    // scans other sequences' cells.
-    params.kv_unified = false;
+    params.kv_unified = options.kv_unified;
     params.flash_attn_type = to_llama(options.flash_attn);
     if (options.n_threads > 0) {
         params.n_threads = options.n_threads;

@@ -18,7 +18,7 @@ struct HttpServerConfig {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;  // 0 picks a free port; see port()
     int io_threads = 2;
-    int handler_threads = 8;
+    int handler_threads = 128;               // bounds the requests in flight: a stream holds its thread to the end
     std::chrono::seconds read_timeout{30};   // to receive a whole request once it has started
     std::chrono::seconds idle_timeout{60};   // keep-alive: between requests on one connection
     std::chrono::seconds write_timeout{60};  // to send one response

@@ -39,6 +39,7 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     sched::SchedulerConfig config;
     config.queue_capacity = options.queue_capacity;
     config.step_token_budget = options.n_batch;
+    config.step_stretch = options.step_stretch;
     model->scheduler_ = std::make_unique<sched::TextScheduler>(*model->engine_, config);
     log::info("loaded {}: {} slots x {} tokens of context", path, model->engine_->n_slots(),
               model->engine_->n_ctx_per_slot());

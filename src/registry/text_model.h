@@ -18,6 +18,7 @@ struct TextModelOptions {
     int32_t n_batch = 512;          // tokens per step: generating sequences first, then prefill chunks
     int32_t n_threads = 0;          // 0: one per core
     size_t queue_capacity = 64;     // requests waiting for a slot; beyond it, 429
+    double step_stretch = 2.0;      // a step with prompt tokens takes at most this x a decode-only step
 };
 
 class TextModel {

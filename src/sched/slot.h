@@ -23,6 +23,7 @@ struct Slot {
     int32_t last_token = -1;            // sampled, not yet decoded
     int32_t n_generated = 0;
     int32_t batch_index = -1;  // row of this step's logits to sample from; -1 when none
+    int32_t chunk = 0;         // tokens this step's batch holds for the sequence
     TextOutput output;
     core::Usage usage;
     std::chrono::steady_clock::time_point t_admitted;

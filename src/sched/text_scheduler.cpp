@@ -35,6 +35,14 @@ size_t penalty_history(const core::SamplingParams& params, size_t n_prompt) {
     return params.penalty_last_n < 0 ? n_prompt : std::min(n_prompt, static_cast<size_t>(params.penalty_last_n));
 }
 
+PacerConfig pacer_config(const engine::TextEngine& engine, const SchedulerConfig& config) {
+    PacerConfig out;
+    out.max_step_tokens = std::min(config.step_token_budget, engine.n_batch());
+    out.n_slots = engine.n_slots();
+    out.stretch = config.step_stretch;
+    return out;
+}
+
 void send(core::GenerationRequest& request, core::GenerationEvent event) {
     // Channels are sized by the request's creator for every event it can get; a full one means the
     // handler is gone, and dropping is right.
@@ -44,7 +52,7 @@ void send(core::GenerationRequest& request, core::GenerationEvent event) {
 }  // namespace
 
 TextScheduler::TextScheduler(engine::TextEngine& engine, SchedulerConfig config)
-    : engine_(engine), config_(config), queue_(config.queue_capacity) {
+    : engine_(engine), config_(config), queue_(config.queue_capacity), pacer_(pacer_config(engine, config)) {
     slots_.resize(static_cast<size_t>(engine_.n_slots()));
     for (size_t i = 0; i < slots_.size(); ++i) {
         slots_[i].seq = static_cast<int32_t>(i);
@@ -113,14 +121,17 @@ void TextScheduler::run() {
 bool TextScheduler::step() {
     admit();
     drop_cancelled();
-    if (plan_batch() == 0) {
+    const StepPlan plan = plan_batch();
+    if (plan.n_decode + plan.n_prefill == 0) {
         return false;
     }
+    const auto start = Clock::now();
     if (auto decoded = engine_.decode(); !decoded) {
         fail_batch(decoded.error());
         return true;
     }
     sample_and_emit();
+    pacer_.record(plan.n_decode, plan.n_prefill, std::chrono::duration<double>(Clock::now() - start).count());
     return true;
 }
 
@@ -205,40 +216,64 @@ void TextScheduler::drop_cancelled() {
     }
 }
 
-// Generating sequences first (one token each: a new prompt never stalls them), then prompt chunks in slot
-// order under the remaining budget. Returns the number of tokens in the batch.
-int32_t TextScheduler::plan_batch() {
+// Every generating sequence's next token (a new prompt never stalls them), then prompt chunks: the pacer sets
+// how many prompt tokens fit, oldest admission first. Tokens go into the batch in sequence-id order: with a
+// KV stream per sequence llama.cpp splits a batch into passes of consecutive sequence ids, and each pass
+// reads every weight again, so an out-of-order batch costs extra passes.
+StepPlan TextScheduler::plan_batch() {
     engine_.batch_clear();
-    int32_t budget = std::min(config_.step_token_budget, engine_.n_batch());
-    int32_t n = 0;
+    const int32_t capacity = std::min(config_.step_token_budget, engine_.n_batch());
+    StepPlan plan;
+    std::vector<Slot*> waiting;
     for (Slot& slot : slots_) {
         slot.batch_index = -1;
-        if (slot.state == SlotState::GENERATE && budget > 0) {
+        slot.chunk = 0;
+        if (slot.state == SlotState::GENERATE && plan.n_decode < capacity) {
+            slot.chunk = 1;
+            plan.n_decode++;
+        } else if (slot.state == SlotState::PREFILL) {
+            waiting.push_back(&slot);
+        }
+    }
+    int32_t budget = std::min(capacity - plan.n_decode, pacer_.prefill_budget(plan.n_decode));
+    std::sort(waiting.begin(), waiting.end(),
+              [](const Slot* a, const Slot* b) { return a->t_admitted < b->t_admitted; });
+    for (Slot* slot : waiting) {
+        const auto left = static_cast<int32_t>(slot->request->prompt_tokens.size() - slot->n_prompt_done);
+        slot->chunk = std::min(std::max(budget, 0), left);
+        budget -= slot->chunk;
+        plan.n_prefill += slot->chunk;
+    }
+    int32_t row = 0;
+    for (Slot& slot : slots_) {
+        if (slot.chunk > 0 && slot.state == SlotState::GENERATE) {
             engine_.batch_add(slot.last_token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, true);
             slot.cache_tokens.push_back(slot.last_token);
-            slot.batch_index = n++;
-            --budget;
+            slot.batch_index = row++;
+        } else if (slot.chunk > 0) {
+            row += add_prompt_chunk(slot, row, slot.chunk);
         }
     }
-    for (Slot& slot : slots_) {
-        if (slot.state != SlotState::PREFILL || budget <= 0) {
-            continue;
+    return plan;
+}
+
+// Adds up to `budget` of the slot's remaining prompt tokens at batch rows from `first_row`; the last prompt
+// token asks for logits (they start generation). Returns how many were added.
+int32_t TextScheduler::add_prompt_chunk(Slot& slot, int32_t first_row, int32_t budget) {
+    const auto& prompt = slot.request->prompt_tokens;
+    int32_t added = 0;
+    while (slot.n_prompt_done < prompt.size() && added < budget) {
+        const bool last = slot.n_prompt_done + 1 == prompt.size();
+        const int32_t token = prompt[slot.n_prompt_done];
+        engine_.batch_add(token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, last);
+        slot.cache_tokens.push_back(token);
+        slot.n_prompt_done++;
+        if (last) {
+            slot.batch_index = first_row + added;
         }
-        const auto& prompt = slot.request->prompt_tokens;
-        while (slot.n_prompt_done < prompt.size() && budget > 0) {
-            const bool last = slot.n_prompt_done + 1 == prompt.size();
-            const int32_t token = prompt[slot.n_prompt_done];
-            engine_.batch_add(token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, last);
-            slot.cache_tokens.push_back(token);
-            slot.n_prompt_done++;
-            if (last) {
-                slot.batch_index = n;
-            }
-            ++n;
-            --budget;
-        }
+        ++added;
     }
-    return n;
+    return added;
 }
 
 void TextScheduler::sample_and_emit() {

@@ -13,6 +13,7 @@
 #include "core/generation.h"
 #include "engine/text_engine.h"
 #include "sched/slot.h"
+#include "sched/step_pacer.h"
 #include "util/channel.h"
 
 namespace hearth::sched {
@@ -20,6 +21,7 @@ namespace hearth::sched {
 struct SchedulerConfig {
     size_t queue_capacity = 64;
     int32_t step_token_budget = 512;  // tokens per decode: generating sequences first, then prefill chunks
+    double step_stretch = 2.0;        // a step carrying prompt tokens takes at most this x a decode-only one
 };
 
 struct SchedulerStats {
@@ -29,6 +31,12 @@ struct SchedulerStats {
     uint64_t finished = 0;
     uint64_t cancelled = 0;
     uint64_t failed = 0;
+};
+
+// What one step's batch holds.
+struct StepPlan {
+    int32_t n_decode = 0;   // generating sequences' next tokens
+    int32_t n_prefill = 0;  // prompt tokens
 };
 
 class TextScheduler {
@@ -54,7 +62,8 @@ private:
     void start_slot(Slot& slot, core::GenerationRequest request);
     Result<void> feed_penalties(int32_t seq, const core::GenerationRequest& request);
     void drop_cancelled();
-    int32_t plan_batch();
+    StepPlan plan_batch();
+    int32_t add_prompt_chunk(Slot& slot, int32_t first_row, int32_t budget);
     void sample_and_emit();
     void emit_token(Slot& slot, int32_t token);
     void finish(Slot& slot, core::FinishReason reason);
@@ -68,6 +77,7 @@ private:
     const SchedulerConfig config_;
     Channel<core::GenerationRequest> queue_;
     std::vector<Slot> slots_;  // scheduler thread only
+    StepPacer pacer_;          // scheduler thread only
     std::atomic<bool> stopping_{false};
     std::atomic<int32_t> busy_{0};
     std::atomic<uint64_t> finished_{0};
