@@ -1,6 +1,7 @@
 #include "bench/serve_bench.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -32,9 +33,9 @@ double process_cpu_seconds(int pid) {
     double stime = 0;
     for (int index = 3; index <= 15 && rest >> field; ++index) {
         if (index == 14) {
-            utime = std::stod(field);
+            utime = std::strtod(field.c_str(), nullptr);  // strtod: never throws
         } else if (index == 15) {
-            stime = std::stod(field);
+            stime = std::strtod(field.c_str(), nullptr);
         }
     }
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));

@@ -112,14 +112,9 @@ std::string ChatCompletionFormatter::open_choice(ChoiceState& choice, uint32_t i
 }
 
 std::string ChatCompletionFormatter::on_token(const core::TokenEvent& event) {
-    ChoiceState* choice = choices_.find(event.choice);
-    if (choice == nullptr || choice->finished) {
-        return {};
-    }
-    std::vector<LogprobEntry> entries = options_.logprobs ? logprob_entries(event) : std::vector<LogprobEntry>{};
-    if (!options_.stream) {
-        choice->text += event.text;
-        choice->logprobs.insert(choice->logprobs.end(), entries.begin(), entries.end());
+    std::vector<LogprobEntry> entries;
+    ChoiceState* choice = choices_.take_token(event, options_.logprobs, options_.stream, entries);
+    if (choice == nullptr) {
         return {};
     }
     std::string out = open_choice(*choice, event.choice);
@@ -194,14 +189,9 @@ std::string TextCompletionFormatter::open_choice(ChoiceState& choice, uint32_t i
 }
 
 std::string TextCompletionFormatter::on_token(const core::TokenEvent& event) {
-    ChoiceState* choice = choices_.find(event.choice);
-    if (choice == nullptr || choice->finished) {
-        return {};
-    }
-    std::vector<LogprobEntry> entries = options_.logprobs ? logprob_entries(event) : std::vector<LogprobEntry>{};
-    if (!options_.stream) {
-        choice->text += event.text;
-        choice->logprobs.insert(choice->logprobs.end(), entries.begin(), entries.end());
+    std::vector<LogprobEntry> entries;
+    ChoiceState* choice = choices_.take_token(event, options_.logprobs, options_.stream, entries);
+    if (choice == nullptr) {
         return {};
     }
     std::string out = open_choice(*choice, event.choice);

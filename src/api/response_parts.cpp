@@ -59,6 +59,21 @@ ChoiceState* ChoiceTracker::find(uint32_t index) {
     return index < choices_.size() ? &choices_[index] : nullptr;
 }
 
+ChoiceState* ChoiceTracker::take_token(const core::TokenEvent& event, bool with_logprobs, bool stream,
+                                       std::vector<LogprobEntry>& entries) {
+    ChoiceState* choice = find(event.choice);
+    if (choice == nullptr || choice->finished) {
+        return nullptr;
+    }
+    entries = with_logprobs ? logprob_entries(event) : std::vector<LogprobEntry>{};
+    if (stream) {
+        return choice;
+    }
+    choice->text += event.text;
+    choice->logprobs.insert(choice->logprobs.end(), entries.begin(), entries.end());
+    return nullptr;
+}
+
 ChoiceState* ChoiceTracker::finish(const core::FinishEvent& event) {
     ChoiceState* choice = find(event.choice);
     if (choice == nullptr || choice->finished) {

@@ -34,6 +34,11 @@ public:
 
     // nullptr for an index beyond n: a scheduler bug must not crash or corrupt the response.
     ChoiceState* find(uint32_t index);
+    // Takes one token of a choice. Not streaming: adds it to the choice's text and logprobs and returns
+    // nullptr (nothing to send yet). Streaming: returns the choice, with the token's logprob entries (when
+    // asked for) in `entries`. nullptr too for an unknown or ended choice.
+    ChoiceState* take_token(const core::TokenEvent& event, bool with_logprobs, bool stream,
+                            std::vector<LogprobEntry>& entries);
     // Records the choice's end; nullptr when the index is unknown or the choice already ended (ignored).
     ChoiceState* finish(const core::FinishEvent& event);
     const std::vector<ChoiceState>& all() const { return choices_; }
