@@ -11,7 +11,7 @@ PORT ?= 8080
 HEARTH_MODELS ?= $(if $(wildcard ../shared/models),$(abspath ../shared/models),$(HOME)/.hearth/models)
 export HEARTH_MODELS
 
-.PHONY: all deps build run test test-unit e2e-deps format clean distclean
+.PHONY: all deps build run test test-unit e2e-deps fuzz format clean distclean
 
 all: build
 
@@ -42,6 +42,11 @@ test: build e2e-deps
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# Every libFuzzer target for FUZZ_SECONDS each (make test runs them for 15 s); findings in $(BUILD)/fuzz/artifacts.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	tests/fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $$(scripts/deps.sh --prefix)
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

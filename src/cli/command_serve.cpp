@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "server/app.h"
@@ -41,7 +42,33 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     serve->add_option("--idle-timeout", options.idle_timeout_s, "Seconds a keep-alive connection may idle")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
+    serve->add_option("--write-timeout", options.write_timeout_s, "Seconds to send one response or stream chunk")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    serve->add_option("--max-connections", options.max_connections, "Open connections at most; beyond, closed")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    serve
+        ->add_option("--shutdown-timeout", options.shutdown_timeout_s,
+                     "Seconds in-flight requests may take to finish after SIGINT/SIGTERM (a second signal exits "
+                     "at once)")
+        ->check(CLI::Range(0, 3600))
+        ->capture_default_str();
     add_text_model_options(*serve, options);
+    add_access_options(*serve, options);
+}
+
+void add_access_options(CLI::App& serve, ServeOptions& options) {
+    serve.add_option("--api-key", options.api_keys,
+                     "API key clients must send as 'Authorization: Bearer KEY' (repeatable; also $HEARTH_API_KEY)");
+    serve.add_option("--api-key-file", options.api_key_file, "File of API keys, one per line ('#' comments)");
+    serve.add_flag("--metrics-public", options.metrics_public, "Serve /metrics without an API key");
+    serve.add_option("--cors-origin", options.cors_origins,
+                     "Browser origin allowed to call the API, e.g. http://localhost:3000 (repeatable; '*' any)");
+    serve.add_option("--log-format", options.log_format, "Log lines as text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    serve.add_flag("--log-prompts", options.log_prompts, "Include request bodies (prompts) in the request log");
 }
 
 void add_text_model_options(CLI::App& serve, ServeOptions& options) {
@@ -68,14 +95,53 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
 }
 
-int run_serve(const ServeOptions& options) {
-    server::block_stop_signals();
+namespace {
+
+// Keys from --api-key, --api-key-file and $HEARTH_API_KEY together; an unreadable file is an error.
+Result<std::vector<std::string>> collect_api_keys(const ServeOptions& options) {
+    std::vector<std::string> keys;
+    for (const std::string& key : options.api_keys) {
+        if (!key.empty()) {
+            keys.push_back(key);
+        }
+    }
+    if (const char* env = std::getenv("HEARTH_API_KEY"); env != nullptr && *env != '\0') {
+        keys.emplace_back(env);
+    }
+    if (options.api_key_file.empty()) {
+        return keys;
+    }
+    std::ifstream file(options.api_key_file);
+    if (!file) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "cannot read the API key file " + options.api_key_file);
+    }
+    const size_t before = keys.size();
+    for (std::string line; std::getline(file, line);) {
+        const size_t begin = line.find_first_not_of(" \t\r");
+        const size_t end = line.find_last_not_of(" \t\r");
+        if (begin != std::string::npos && line[begin] != '#') {
+            keys.push_back(line.substr(begin, end - begin + 1));
+        }
+    }
+    if (keys.size() == before) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "the API key file " + options.api_key_file + " holds no key");
+    }
+    return keys;
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+server::ServerConfig make_config(const ServeOptions& options, std::vector<std::string> api_keys) {
     server::ServerConfig config;
     config.http.host = options.host;
     config.http.port = static_cast<uint16_t>(options.port);
     config.http.handler_threads = options.handler_threads;
     config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
     config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
+    config.http.write_timeout = std::chrono::seconds(options.write_timeout_s);
+    config.http.max_connections = options.max_connections;
     config.models_dir = options.models_dir.empty() ? default_models_dir() : options.models_dir;
     config.text_models.n_slots = options.parallel;
     config.text_models.n_ctx_per_slot = options.ctx_size;
@@ -83,7 +149,33 @@ int run_serve(const ServeOptions& options) {
     config.text_models.n_threads = options.threads;
     config.text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     config.text_models.step_stretch = options.step_stretch;
-    server::App app(std::move(config));
+    config.access.api_keys = std::move(api_keys);
+    config.access.metrics_public = options.metrics_public;
+    config.access.cors_origins = options.cors_origins;
+    config.access.log_prompts = options.log_prompts;
+    config.shutdown_timeout = std::chrono::seconds(options.shutdown_timeout_s);
+    return config;
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+    server::block_stop_signals();
+    if (options.log_format == "json") {
+        log::set_format(log::Format::JSON);
+    }
+    auto keys = collect_api_keys(options);
+    if (!keys) {
+        std::cerr << "hearth: " << keys.error().message << "\n";
+        return 1;
+    }
+    if (keys->empty() && !is_loopback(options.host)) {
+        log::warn(
+            "listening on {} without an API key: anyone who can reach this address can use the models "
+            "(set --api-key, --api-key-file or HEARTH_API_KEY)",
+            options.host);
+    }
+    server::App app(make_config(options, std::move(keys).value()));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";
         return 1;
@@ -91,8 +183,11 @@ int run_serve(const ServeOptions& options) {
     // Tests and scripts read the bound port from this line when they asked for port 0.
     std::cout << "hearth listening on " << options.host << ":" << app.port() << std::endl;
     const int sig = server::wait_for_stop_signal();
-    log::info("signal {} received: shutting down", sig);
+    log::info("signal {} received: finishing requests in flight (up to {} s), then exiting", sig,
+              options.shutdown_timeout_s);
+    server::exit_on_next_stop_signal();
     app.stop();
+    log::info("stopped");
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace hearth::cli {
 
@@ -14,6 +15,15 @@ struct ServeOptions {
     int handler_threads = 128;
     int read_timeout_s = 30;
     int idle_timeout_s = 60;
+    int write_timeout_s = 60;
+    int max_connections = 1024;
+    int shutdown_timeout_s = 10;
+    std::vector<std::string> api_keys;
+    std::string api_key_file;
+    bool metrics_public = false;
+    std::vector<std::string> cors_origins;
+    std::string log_format = "text";
+    bool log_prompts = false;
     int parallel = 4;
     int ctx_size = 4096;
     int batch_size = 512;
@@ -25,6 +35,8 @@ struct ServeOptions {
 void add_serve_command(CLI::App& app, ServeOptions& options);
 // LLM load options (slots, context, batch, threads, queue), shared by the commands that load models.
 void add_text_model_options(CLI::App& command, ServeOptions& options);
+// Access and logging options: API keys, CORS, metrics, log format.
+void add_access_options(CLI::App& command, ServeOptions& options);
 int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.

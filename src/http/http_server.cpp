@@ -22,14 +22,19 @@ struct HttpServer::Impl {
         : io(config.io_threads),
           acceptor(net::make_strand(io)),
           handler_pool(static_cast<std::size_t>(config.handler_threads)),
-          shared{std::move(config), std::move(handler), std::move(formatter), &handler_pool} {}
+          shared{std::move(config), std::move(handler), std::move(formatter), &handler_pool, &connections,
+                 &in_flight,        &draining} {}
 
     void accept_next() {
         acceptor.async_accept(net::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
             if (ec == net::error::operation_aborted || !acceptor.is_open()) {
                 return;
             }
-            if (!ec) {
+            if (!ec && connections.load() >= shared.config.max_connections) {
+                // Over the limit: closing at once costs nothing, and the client's retry may find room.
+                log::debug("http: {} connections open: refusing one", connections.load());
+                socket.close(ec);
+            } else if (!ec) {
                 socket.set_option(tcp::no_delay(true), ec);
                 std::make_shared<detail::HttpSession>(std::move(socket), shared)->start();
             } else {
@@ -62,6 +67,16 @@ struct HttpServer::Impl {
         return {};
     }
 
+    void close_acceptor() {
+        net::post(acceptor.get_executor(), [this] {
+            boost::system::error_code ec;
+            acceptor.close(ec);
+        });
+    }
+
+    std::atomic<int> connections{0};
+    std::atomic<int> in_flight{0};
+    std::atomic<bool> draining{false};
     net::io_context io;
     tcp::acceptor acceptor;
     net::thread_pool handler_pool;
@@ -96,15 +111,28 @@ uint16_t HttpServer::port() const {
     return impl_->port.load();
 }
 
+bool HttpServer::drain(std::chrono::milliseconds timeout) {
+    if (!impl_->draining.exchange(true) && impl_->started) {
+        impl_->close_acceptor();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return impl_->in_flight.load() == 0;
+}
+
+int HttpServer::in_flight() const {
+    return impl_->in_flight.load();
+}
+
 void HttpServer::stop() {
     if (impl_->stopped) {
         return;
     }
     impl_->stopped = true;
-    net::post(impl_->acceptor.get_executor(), [this] {
-        boost::system::error_code ec;
-        impl_->acceptor.close(ec);
-    });
+    impl_->draining = true;
+    impl_->close_acceptor();
     // Handlers finish first (they post their responses to the I/O threads), then I/O stops.
     impl_->handler_pool.join();
     impl_->io.stop();

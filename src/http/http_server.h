@@ -24,6 +24,7 @@ struct HttpServerConfig {
     std::chrono::seconds write_timeout{60};  // to send one response
     uint64_t max_body_bytes = 32ull << 20;
     uint32_t max_header_bytes = 16u << 10;
+    int max_connections = 1024;  // open connections; beyond, a new one is closed at once
 };
 
 class HttpServer {
@@ -37,6 +38,12 @@ public:
     Result<void> start();
     // The bound port (useful when the config asked for 0).
     uint16_t port() const;
+    // Graceful shutdown, first half: stops accepting connections; keep-alive connections close after their
+    // current response. Then waits until no request is in flight (its response fully written) or `timeout`
+    // passes; true when none is left.
+    bool drain(std::chrono::milliseconds timeout);
+    // Requests read and not yet fully answered.
+    int in_flight() const;
     // Stops accepting, closes connections and joins every thread. Idempotent.
     void stop();
 

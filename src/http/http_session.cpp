@@ -37,7 +37,20 @@ std::string remote_of(const net::ip::tcp::socket& socket) {
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket&& socket, const SessionShared& shared)
-    : stream_(std::move(socket)), shared_(shared) {}
+    : stream_(std::move(socket)), shared_(shared) {
+    shared_.connections->fetch_add(1);
+}
+
+HttpSession::~HttpSession() {
+    end_request();
+    shared_.connections->fetch_sub(1);
+}
+
+void HttpSession::end_request() {
+    if (request_active_.exchange(false)) {
+        shared_.in_flight->fetch_sub(1);
+    }
+}
 
 void HttpSession::start() {
     net::dispatch(stream_.get_executor(),
@@ -47,6 +60,9 @@ void HttpSession::start() {
 // Two deadlines: the next request's first byte must come within the idle timeout (the read timeout for a new
 // connection), and once it has started, the whole request within the read timeout.
 void HttpSession::wait_for_request() {
+    if (shared_.draining->load()) {
+        return close();  // shutting down: no new request, even on an open connection
+    }
     if (buffer_.size() > 0) {  // a pipelined request is already here
         return read_request();
     }
@@ -56,7 +72,7 @@ void HttpSession::wait_for_request() {
 }
 
 void HttpSession::on_request_start(beast::error_code ec, std::size_t bytes) {
-    if (ec) {
+    if (ec || shared_.draining->load()) {
         return close();
     }
     buffer_.commit(bytes);
@@ -90,7 +106,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t /*bytes*/) {
     first_request_ = false;
     const auto& request = parser_->get();
     http_version_ = request.version();
-    keep_alive_ = request.keep_alive();
+    keep_alive_ = request.keep_alive() && !shared_.draining->load();
     dispatch(to_request(request, remote_of(stream_.socket())));
 }
 
@@ -98,6 +114,8 @@ void HttpSession::dispatch(HttpRequest request) {
     // Handlers may run long (generation); no transport timeout applies while one runs, but a client that
     // leaves is noticed, so that the handler can stop work nobody will read.
     stream_.expires_never();
+    request_active_ = true;
+    shared_.in_flight->fetch_add(1);
     watch_for_disconnect();
     request.client_gone_probe = [weak = weak_from_this()] {
         const auto self = weak.lock();
@@ -114,6 +132,7 @@ void HttpSession::dispatch(HttpRequest request) {
 }
 
 void HttpSession::write(HttpResponse response) {
+    keep_alive_ = keep_alive_ && !shared_.draining->load();  // shutting down: say so to the client
     response_ = {};
     set_head(response_, response, http_version_, keep_alive_);
     response_.body() = std::move(response.body);
@@ -123,6 +142,7 @@ void HttpSession::write(HttpResponse response) {
 }
 
 void HttpSession::on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    end_request();
     if (!ec && linger_on_close_) {
         return linger();
     }
@@ -162,7 +182,7 @@ void HttpSession::on_probe(beast::error_code ec, std::size_t bytes) {
 
 // The response is on the wire: the next request of a keep-alive connection, once the probe is cancelled.
 void HttpSession::after_response() {
-    if (!keep_alive_ || disconnected_.load()) {
+    if (!keep_alive_ || disconnected_.load() || shared_.draining->load()) {
         return close();
     }
     if (probe_pending_) {

@@ -24,6 +24,10 @@ struct SessionShared {
     HttpHandler handler;
     HttpErrorFormatter error_formatter;
     boost::asio::thread_pool* handler_pool = nullptr;  // owned by HttpServer::Impl, outlives sessions
+    // Owned by HttpServer::Impl, outlive sessions; updated by sessions.
+    std::atomic<int>* connections = nullptr;  // open sessions
+    std::atomic<int>* in_flight = nullptr;    // requests read and not yet fully answered
+    std::atomic<bool>* draining = nullptr;    // shutting down: no keep-alive after the current response
 };
 
 // Status line and headers of `response` onto a Beast message, for whole and streamed responses alike.
@@ -43,6 +47,9 @@ void set_head(boost::beast::http::response<Body>& message, const HttpResponse& r
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(boost::asio::ip::tcp::socket&& socket, const SessionShared& shared);
+    ~HttpSession();
+    HttpSession(const HttpSession&) = delete;
+    HttpSession& operator=(const HttpSession&) = delete;
     void start();
 
 private:
@@ -68,6 +75,9 @@ private:
     void on_probe(boost::beast::error_code ec, std::size_t bytes);
     void after_response();
 
+    // The request in flight is fully answered (or abandoned): counted out of SessionShared::in_flight once.
+    void end_request();
+
     void linger();
     void drain();
     void close();
@@ -80,7 +90,8 @@ private:
     unsigned http_version_ = 11;
     bool keep_alive_ = true;
     bool first_request_ = true;
-    bool linger_on_close_ = false;  // after a transport error: drain what the client still sends
+    bool linger_on_close_ = false;             // after a transport error: drain what the client still sends
+    std::atomic<bool> request_active_{false};  // counted in SessionShared::in_flight
 
     // Streaming state; touched on the strand.
     std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;

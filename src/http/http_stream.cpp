@@ -31,7 +31,10 @@ private:
 void HttpSession::run_stream(HttpResponse response) {
     StreamProducer producer = std::move(response.stream);
     if (!start_stream(response)) {
-        net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            self->end_request();
+            self->close();
+        });
         return;
     }
     SessionStreamWriter writer(shared_from_this());
@@ -52,7 +55,7 @@ bool HttpSession::start_stream(HttpResponse& response) {
     std::future<bool> header_sent = sent.get_future();  // taken before the strand can set it
     net::post(stream_.get_executor(), [this, &response, &sent] {
         chunked_ = http_version_ >= 11;
-        keep_alive_ = keep_alive_ && chunked_;
+        keep_alive_ = keep_alive_ && chunked_ && !shared_.draining->load();
         auto& header = stream_header_.emplace();
         set_head(header, response, http_version_, keep_alive_);
         header.chunked(chunked_);
@@ -96,12 +99,14 @@ bool HttpSession::write_chunk(std::string_view data) {
 void HttpSession::finish_stream() {
     const auto resume = [self = shared_from_this()](beast::error_code ec, std::size_t) {
         self->stream_.expires_never();
+        self->end_request();
         if (ec) {
             return self->close();
         }
         self->after_response();
     };
     if (disconnected_.load()) {
+        end_request();
         return close();
     }
     stream_.expires_after(shared_.config.write_timeout);

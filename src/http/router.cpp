@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/utf8.h"
+
 namespace hearth::http {
 
 namespace {
@@ -23,6 +25,15 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return out;
 }
 
+// A captured value is percent-decoded and must be valid UTF-8: a model id is echoed in JSON replies.
+std::optional<std::string> decode_segment(std::string_view segment) {
+    auto decoded = percent_decode(segment);
+    if (decoded && !utf8::is_valid(*decoded)) {
+        return std::nullopt;
+    }
+    return decoded;
+}
+
 bool is_param(std::string_view segment) {
     return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -42,7 +53,7 @@ std::string param_name(std::string_view segment) {
 }  // namespace
 
 void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
-    Route route{std::move(method), {}, std::move(handler)};
+    Route route{std::move(method), std::string(pattern), {}, std::move(handler)};
     for (std::string_view segment : split_path(pattern)) {
         route.segments.emplace_back(segment);
     }
@@ -60,7 +71,7 @@ bool Router::match_segments(const Route& route, const std::vector<std::string_vi
             }
             std::string rest;
             for (size_t j = i; j < path.size(); ++j) {
-                auto decoded = percent_decode(path[j]);
+                auto decoded = decode_segment(path[j]);
                 bad_encoding = bad_encoding || !decoded;
                 if (j > i) {
                     rest.push_back('/');
@@ -74,7 +85,7 @@ bool Router::match_segments(const Route& route, const std::vector<std::string_vi
             return false;
         }
         if (is_param(pattern)) {
-            auto decoded = percent_decode(path[i]);
+            auto decoded = decode_segment(path[i]);
             bad_encoding = bad_encoding || !decoded;
             params[param_name(pattern)] = decoded.value_or("");
         } else if (pattern != path[i]) {
@@ -98,12 +109,13 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
             continue;
         }
         if (route.method == method) {
-            return RouteMatch{MatchStatus::FOUND, &route.handler, std::move(params), {}};
+            return RouteMatch{MatchStatus::FOUND, &route.handler, std::move(params), {}, route.pattern};
         }
         if (std::find(result.allowed_methods.begin(), result.allowed_methods.end(), route.method) ==
             result.allowed_methods.end()) {
             result.allowed_methods.push_back(route.method);
         }
+        result.pattern = route.pattern;
     }
     result.status = result.allowed_methods.empty() ? MatchStatus::NOT_FOUND : MatchStatus::METHOD_NOT_ALLOWED;
     return result;

@@ -1,7 +1,7 @@
 #pragma once
 // Matches a method and path against a flat route table. Patterns are literal segments, "{name}" for one
 // segment, and a final "{name*}" for the rest of the path (model ids may contain '/'). Captured values are
-// percent-decoded. Built once at start-up, then read-only: match() is thread-safe.
+// percent-decoded and valid UTF-8 (BAD_PATH otherwise). Built once at start-up, then read-only: match() is thread-safe.
 
 #include <functional>
 #include <map>
@@ -23,6 +23,7 @@ struct RouteMatch {
     const RouteHandler* handler = nullptr;  // borrowed from the Router; set when FOUND
     RouteParams params;
     std::vector<std::string> allowed_methods;  // set when METHOD_NOT_ALLOWED
+    std::string pattern;                       // the route's pattern as added ("/v1/models/{id*}"): a closed set
 };
 
 class Router {
@@ -33,6 +34,7 @@ public:
 private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;
         RouteHandler handler;
     };

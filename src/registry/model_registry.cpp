@@ -1,6 +1,7 @@
 #include "registry/model_registry.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "util/log.h"
 
@@ -36,6 +37,7 @@ void ModelRegistry::rescan() {
             old != nullptr && old->entry.info.path == fresh.entry.info.path) {
             fresh.state = old->state;
             fresh.last_error = old->last_error;
+            fresh.load_seconds = old->load_seconds;
         }
     }
     models_ = std::move(models);
@@ -119,12 +121,15 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::load_text(std::unique_lock<std
     model.state = ModelState::LOADING;
     lock.unlock();
     log::info("loading model {} from {}", id, path);
+    const auto started = std::chrono::steady_clock::now();
     auto loaded = TextModel::load(path, text_options_);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     lock.lock();
     ModelStatus* now = find_locked(id);
     if (now != nullptr) {
         now->state = loaded ? ModelState::READY : ModelState::FAILED;
         now->last_error = loaded ? "" : loaded.error().message;
+        now->load_seconds = seconds;
     }
     if (loaded) {
         loaded_[id] = *loaded;

@@ -21,6 +21,7 @@ struct ModelStatus {
     ModelState state = ModelState::UNLOADED;
     std::string last_error;
     std::optional<sched::SchedulerStats> slots;  // a loaded text model's scheduler, at the time of the snapshot
+    double load_seconds = 0;                     // how long the last load took (successful or not)
 };
 
 class ModelRegistry {

@@ -84,7 +84,9 @@ SchedulerStats TextScheduler::stats() const {
                           queue_.size(),
                           finished_.load(),
                           cancelled_.load(),
-                          failed_.load()};
+                          failed_.load(),
+                          kv_tokens_.load(),
+                          static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot()};
 }
 
 void TextScheduler::stop() {
@@ -132,6 +134,11 @@ bool TextScheduler::step() {
     }
     sample_and_emit();
     pacer_.record(plan.n_decode, plan.n_prefill, std::chrono::duration<double>(Clock::now() - start).count());
+    int64_t kv_tokens = 0;
+    for (const Slot& slot : slots_) {
+        kv_tokens += static_cast<int64_t>(slot.cache_tokens.size());
+    }
+    kv_tokens_ = kv_tokens;
     return true;
 }
 

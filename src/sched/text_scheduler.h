@@ -31,6 +31,8 @@ struct SchedulerStats {
     uint64_t finished = 0;
     uint64_t cancelled = 0;
     uint64_t failed = 0;
+    int64_t kv_tokens_used = 0;   // KV cells holding tokens, idle slots' reusable prefixes included
+    int64_t kv_tokens_total = 0;  // slots x context per slot
 };
 
 // What one step's batch holds.
@@ -83,7 +85,8 @@ private:
     std::atomic<uint64_t> finished_{0};
     std::atomic<uint64_t> cancelled_{0};
     std::atomic<uint64_t> failed_{0};
-    std::thread thread_;  // last: started after every member above is ready
+    std::atomic<int64_t> kv_tokens_{0};  // set after each step, read by stats()
+    std::thread thread_;                 // last: started after every member above is ready
 };
 
 }  // namespace hearth::sched

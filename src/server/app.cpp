@@ -1,12 +1,16 @@
 #include "server/app.h"
 
 #include <csignal>
+#include <cstdlib>
+#include <thread>
 
 #include "engine/backend.h"
 #include "http/http_server.h"
 #include "http/router.h"
 #include "registry/model_registry.h"
+#include "server/gateway.h"
 #include "server/routes.h"
+#include "server/server_metrics.h"
 #include "util/log.h"
 
 namespace hearth::server {
@@ -16,19 +20,24 @@ struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
           registry(config.models_dir, config.text_models),
-          context{registry},
+          context{registry, metrics},
+          gateway(router, registry, metrics, config.access),
           http(
-              config.http, [this](const http::HttpRequest& req) { return dispatch_request(router, req); },
-              transport_error_response) {
+              config.http, [this](const http::HttpRequest& req) { return gateway.handle(req); },
+              [this](int status, const std::string& message) { return gateway.transport_error(status, message); }) {
+        declare_server_metrics(metrics);
         register_routes(router, context);
     }
 
     ServerConfig config;
     engine::BackendGuard backends;
+    metrics::Registry metrics;
     registry::ModelRegistry registry;
     RouteContext context;
     http::Router router;
+    Gateway gateway;
     http::HttpServer http;
+    bool stopped = false;
 };
 
 App::App(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -48,8 +57,18 @@ uint16_t App::port() const {
 }
 
 void App::stop() {
-    // Loaded models stop first: their running requests end with an error event, so streaming handlers
-    // return and the HTTP server's handler pool can drain. (A graceful drain with a timeout is issue 7.)
+    if (impl_->stopped) {
+        return;
+    }
+    impl_->stopped = true;
+    // No new connections; requests in flight finish (streams to their last event) within the timeout.
+    const auto timeout = impl_->config.shutdown_timeout;
+    if (!impl_->http.drain(timeout)) {
+        log::warn("{} requests still running {} s after the stop signal: ending them", impl_->http.in_flight(),
+                  timeout.count());
+    }
+    // Then the models stop: requests still running end with an error event, so their handlers return and the
+    // handler pool can be joined.
     impl_->registry.unload_all();
     impl_->http.stop();
 }
@@ -78,6 +97,15 @@ int wait_for_stop_signal() {
     int sig = 0;
     sigwait(&set, &sig);
     return sig;
+}
+
+void exit_on_next_stop_signal() {
+    std::thread([] {
+        const int sig = wait_for_stop_signal();
+        log::warn("signal {} received again: exiting now", sig);
+        spdlog::default_logger()->flush();
+        std::_Exit(128 + sig);
+    }).detach();
 }
 
 }  // namespace hearth::server

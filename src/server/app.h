@@ -19,6 +19,8 @@ public:
 
     Result<void> start();
     uint16_t port() const;
+    // Stops accepting, lets requests in flight finish up to config.shutdown_timeout, then unloads the models
+    // (ending whatever still runs) and stops the HTTP server. Idempotent.
     void stop();
 
 private:
@@ -30,5 +32,8 @@ private:
 void block_stop_signals();
 // Waits for SIGINT or SIGTERM (blocked by block_stop_signals) and returns the signal number.
 int wait_for_stop_signal();
+// From now on, a further SIGINT or SIGTERM ends the process at once (exit status 128 + signal), whatever
+// is still running: the operator's way out of a slow graceful shutdown.
+void exit_on_next_stop_signal();
 
 }  // namespace hearth::server

@@ -3,6 +3,7 @@
 #include "api/completions_response.h"
 #include "server/generation_runner.h"
 #include "server/reply.h"
+#include "server/request_record.h"
 
 namespace hearth::server {
 
@@ -55,6 +56,7 @@ Result<std::pair<Params, std::shared_ptr<registry::TextModel>>> parse_and_acquir
     if (!model) {
         return model.error();
     }
+    note_model(params->options.model);
     return std::make_pair(std::move(params).value(), std::move(model).value());
 }
 

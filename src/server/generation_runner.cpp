@@ -5,6 +5,7 @@
 #include "api/completions_response.h"
 #include "api/sse.h"
 #include "server/reply.h"
+#include "server/request_record.h"
 
 namespace hearth::server {
 
@@ -49,9 +50,13 @@ Result<RunState> submit_choices(PreparedGeneration& g) {
 template <typename Formatter>
 std::string feed(Formatter& formatter, const core::GenerationEvent& event, std::optional<Error>& error) {
     if (const auto* token = std::get_if<core::TokenEvent>(&event)) {
+        if (!token->tokens.empty()) {
+            note_token(token->choice);
+        }
         return formatter.on_token(*token);
     }
     if (const auto* finish = std::get_if<core::FinishEvent>(&event)) {
+        note_finish(*finish);
         return formatter.on_finish(*finish);
     }
     error = std::get<core::ErrorEvent>(event).error;

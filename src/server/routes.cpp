@@ -5,6 +5,8 @@
 #include "api/models_api.h"
 #include "server/completion_routes.h"
 #include "server/reply.h"
+#include "server/request_record.h"
+#include "server/server_metrics.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -24,12 +26,20 @@ HttpResponse get_models(RouteContext& ctx, const HttpRequest& /*req*/, const Rou
     return to_http(api::models_list_reply(ctx.registry.list(), ctx.registry.rejected()));
 }
 
+HttpResponse get_metrics(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = scrape(ctx.metrics, ctx.registry.list());
+    return response;
+}
+
 HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& params) {
     const std::string& id = params.at("id");
     auto model = ctx.registry.find(id);
     if (!model) {
         return error_response(make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model"));
     }
+    note_model(id);
     return to_http(api::model_reply(*model));
 }
 
@@ -58,6 +68,7 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     // method      path                  handler
     router.add("GET", "/health",          bind(get_health));
     router.add("GET", "/v1/health",       bind(get_health));
+    router.add("GET", "/metrics",         bind(get_metrics));
     router.add("GET", "/v1/models",       bind(get_models));
     router.add("GET", "/v1/models/{id*}", bind(get_model));
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
@@ -70,7 +81,8 @@ HttpResponse dispatch_request(const http::Router& router, const HttpRequest& req
     switch (match.status) {
         case http::MatchStatus::FOUND: return (*match.handler)(request, match.params);
         case http::MatchStatus::BAD_PATH:
-            return error_response(make_error(ErrorCode::INVALID_ARGUMENT, "malformed percent-encoding in the path"));
+            return error_response(
+                make_error(ErrorCode::INVALID_ARGUMENT, "malformed percent-encoding or invalid UTF-8 in the path"));
         case http::MatchStatus::METHOD_NOT_ALLOWED: {
             std::string allow;
             for (const std::string& m : match.allowed_methods) {

@@ -4,12 +4,14 @@
 
 #include "http/router.h"
 #include "registry/model_registry.h"
+#include "util/metrics.h"
 
 namespace hearth::server {
 
 // What route handlers may use. Borrowed references; App owns them and outlives the HTTP server.
 struct RouteContext {
     registry::ModelRegistry& registry;
+    metrics::Registry& metrics;
 };
 
 void register_routes(http::Router& router, RouteContext& context);

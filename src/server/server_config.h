@@ -1,17 +1,29 @@
 #pragma once
 // Everything `hearth serve` is configured with, grouped by the module it configures.
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "http/http_server.h"
 #include "registry/text_model.h"
 
 namespace hearth::server {
 
+// Who may call the server and what its request log shows.
+struct AccessConfig {
+    std::vector<std::string> api_keys;      // Bearer tokens; any one admits. Empty: no authentication
+    bool metrics_public = false;            // /metrics answers without a key even when keys are set
+    std::vector<std::string> cors_origins;  // browser origins allowed to call; "*" allows any. Empty: CORS off
+    bool log_prompts = false;               // the request log line carries the request body
+};
+
 struct ServerConfig {
     http::HttpServerConfig http;
     std::string models_dir;
     registry::TextModelOptions text_models;  // how LLMs are loaded: slots, context, batch, threads, queue
+    AccessConfig access;
+    std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
 };
 
 }  // namespace hearth::server

@@ -88,9 +88,9 @@ describe('error responses', () => {
         }
     });
 
-    test('an id that decodes to invalid UTF-8 still gets a JSON 404', async () => {
+    test('an id that decodes to invalid UTF-8 is a JSON 400', async () => {
         const res = await request(base, '/v1/models/%FF%FEbad');
-        assertErrorResponse(res, 404, { code: 'model_not_found' });
+        assertErrorResponse(res, 400, { code: 'invalid_argument' });
         await assertAlive(base, 'an invalid UTF-8 id');
     });
 

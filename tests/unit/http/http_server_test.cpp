@@ -308,6 +308,49 @@ TEST_F(HttpServerTest, IdleConnectionIsClosed) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
 }
 
+TEST_F(HttpServerTest, DrainWaitsForTheRequestInFlightAndRefusesNewConnections) {
+    start();
+    auto slow = std::async(std::launch::async, [port = server_->port()] {
+        Client c(port);
+        c.send_raw("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        return c.read_response();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(server_->in_flight(), 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(server_->drain(std::chrono::seconds(5)));
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
+    const std::string answer = slow.get();
+    EXPECT_NE(answer.find("GET /slow"), std::string::npos);
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos);  // no keep-alive while shutting down
+    Client late(server_->port());
+    EXPECT_FALSE(late.connected());
+    EXPECT_EQ(server_->in_flight(), 0);
+}
+
+TEST_F(HttpServerTest, DrainGivesUpAtItsTimeout) {
+    start();
+    Client c(server_->port());
+    c.send_raw("GET /until-gone HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(server_->drain(std::chrono::milliseconds(200)));
+    EXPECT_EQ(server_->in_flight(), 1);
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
+    HttpServerConfig config;
+    config.max_connections = 2;
+    start(config);
+    Client a(server_->port());
+    Client b(server_->port());
+    a.send_raw("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+    b.send_raw("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(a.read_response().find("GET /a"), std::string::npos);
+    EXPECT_NE(b.read_response().find("GET /b"), std::string::npos);
+    Client c(server_->port());
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
 TEST_F(HttpServerTest, PortInUseIsAnErrorValue) {
     start();
     HttpServerConfig config;

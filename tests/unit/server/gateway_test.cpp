@@ -1,0 +1,129 @@
+#include "server/gateway.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "server/routes.h"
+#include "server/server_metrics.h"
+#include "temp_dir.h"
+
+namespace hearth::server {
+namespace {
+
+using nlohmann::json;
+
+std::string header_of(const http::HttpResponse& response, std::string_view name) {
+    for (const http::Header& h : response.headers) {
+        if (http::iequals(h.name, name)) {
+            return h.value;
+        }
+    }
+    return {};
+}
+
+class GatewayTest : public ::testing::Test {
+protected:
+    GatewayTest() {
+        declare_server_metrics(metrics_);
+        register_routes(router_, context_);
+    }
+    static http::HttpRequest make(const std::string& method, const std::string& path,
+                                  std::vector<http::Header> headers = {}) {
+        http::HttpRequest req;
+        req.method = method;
+        req.path = path;
+        req.target = path;
+        req.headers = std::move(headers);
+        return req;
+    }
+
+    hearth::testing::TempDir dir_;
+    metrics::Registry metrics_;
+    registry::ModelRegistry registry_{dir_.path().string()};
+    RouteContext context_{registry_, metrics_};
+    http::Router router_;
+};
+
+TEST_F(GatewayTest, EchoesAPlausibleRequestIdAndReplacesOthers) {
+    Gateway gateway(router_, registry_, metrics_, {});
+    auto echoed = gateway.handle(make("GET", "/health", {{"X-Request-Id", "abc-123"}}));
+    EXPECT_EQ(header_of(echoed, "X-Request-Id"), "abc-123");
+    auto replaced = gateway.handle(make("GET", "/health", {{"X-Request-Id", "bad id\r\nx: y"}}));
+    const std::string id = header_of(replaced, "X-Request-Id");
+    EXPECT_EQ(id.size(), 32u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+    auto missing = gateway.handle(make("GET", "/nope"));
+    EXPECT_EQ(header_of(missing, "X-Request-Id").size(), 32u);
+    EXPECT_NE(header_of(missing, "X-Request-Id"), id);
+}
+
+TEST_F(GatewayTest, KeysGuardEveryRouteButHealth) {
+    AccessConfig access;
+    access.api_keys = {"sk-one", "sk-two"};
+    Gateway gateway(router_, registry_, metrics_, access);
+    EXPECT_EQ(gateway.handle(make("GET", "/health")).status, 200);
+    for (const char* path : {"/v1/models", "/metrics", "/nope"}) {
+        auto refused = gateway.handle(make("GET", path));
+        EXPECT_EQ(refused.status, 401) << path;
+        EXPECT_EQ(json::parse(refused.body)["error"]["type"], "authentication_error") << path;
+    }
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"Authorization", "Bearer sk-one"}})).status, 200);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"authorization", "bearer sk-two"}})).status, 200);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"Authorization", "Bearer sk-on"}})).status, 401);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"Authorization", "sk-one"}})).status, 401);
+    access.metrics_public = true;
+    Gateway open_metrics(router_, registry_, metrics_, access);
+    EXPECT_EQ(open_metrics.handle(make("GET", "/metrics")).status, 200);
+}
+
+TEST_F(GatewayTest, BearerComparisonNeedsTheWholeKey) {
+    EXPECT_TRUE(bearer_matches("Bearer k", {"k"}));
+    EXPECT_FALSE(bearer_matches("Bearer ", {""}));
+    EXPECT_FALSE(bearer_matches("Bearer kk", {"k"}));
+    EXPECT_FALSE(bearer_matches("Bearer k", {"kk"}));
+    EXPECT_FALSE(bearer_matches("Basic k", {"k"}));
+    EXPECT_FALSE(bearer_matches("Bearer k", {}));
+}
+
+TEST_F(GatewayTest, CorsOnlyForListedOrigins) {
+    AccessConfig access;
+    access.cors_origins = {"http://app.example"};
+    access.api_keys = {"sk"};
+    Gateway gateway(router_, registry_, metrics_, access);
+    auto preflight =
+        gateway.handle(make("OPTIONS", "/v1/chat/completions",
+                            {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"}}));
+    EXPECT_EQ(preflight.status, 204);
+    EXPECT_EQ(header_of(preflight, "Access-Control-Allow-Origin"), "http://app.example");
+    EXPECT_NE(header_of(preflight, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+    auto stranger =
+        gateway.handle(make("OPTIONS", "/v1/chat/completions",
+                            {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}}));
+    EXPECT_NE(stranger.status, 204);
+    EXPECT_EQ(header_of(stranger, "Access-Control-Allow-Origin"), "");
+    auto listed = gateway.handle(make("GET", "/health", {{"Origin", "http://app.example"}}));
+    EXPECT_EQ(header_of(listed, "Access-Control-Allow-Origin"), "http://app.example");
+}
+
+TEST_F(GatewayTest, MetricsCountRequestsByEndpointAndStatus) {
+    Gateway gateway(router_, registry_, metrics_, {});
+    gateway.handle(make("GET", "/health"));
+    gateway.handle(make("GET", "/health"));
+    gateway.handle(make("GET", "/v1/models/nope"));
+    gateway.handle(make("GET", "/whatever"));
+    gateway.transport_error(413, "too large");
+    const auto count = [this](const std::string& endpoint, const std::string& status) {
+        return metrics_.value("hearth_requests_total", {{"endpoint", endpoint}, {"model", ""}, {"status", status}});
+    };
+    EXPECT_EQ(count("/health", "200"), 2);
+    EXPECT_EQ(count("/v1/models/{id*}", "404"), 1);
+    EXPECT_EQ(count("unmatched", "404"), 1);
+    EXPECT_EQ(count("transport", "413"), 1);
+    EXPECT_EQ(metrics_.value("hearth_requests_in_flight", {{"endpoint", "/health"}}), 0);
+    const std::string text = gateway.handle(make("GET", "/metrics")).body;
+    EXPECT_NE(text.find("# TYPE hearth_request_duration_seconds histogram"), std::string::npos);
+    EXPECT_NE(text.find("process_resident_memory_bytes "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hearth::server
