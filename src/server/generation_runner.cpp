@@ -126,10 +126,12 @@ Result<void> bound_by_context(PreparedGeneration& g) {
                               " tokens. However, your prompt has " + std::to_string(n_prompt) + " tokens.",
                           "messages");
     }
-    if (g.options.max_tokens && n_prompt + *g.options.max_tokens > n_ctx) {
+    // In 64 bits: max_tokens may be as large as INT32_MAX, and the sum must not wrap below the context.
+    const int64_t requested = int64_t{n_prompt} + g.options.max_tokens.value_or(0);
+    if (g.options.max_tokens && requested > n_ctx) {
         return make_error(ErrorCode::CONTEXT_LENGTH_EXCEEDED,
                           "This model's maximum context length is " + std::to_string(n_ctx) +
-                              " tokens. However, you requested " + std::to_string(n_prompt + *g.options.max_tokens) +
+                              " tokens. However, you requested " + std::to_string(requested) +
                               " tokens (" + std::to_string(n_prompt) + " in the prompt, " +
                               std::to_string(*g.options.max_tokens) + " for the completion).",
                           "max_tokens");

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { assertAlive, assertErrorResponse, openRaw, rawExchange, request, sleep } from './lib/http.mjs';
-import { copyFileIn, makeTempDir, removeTempDirs, sharedModel, startServer, stopAllServers } from './lib/server.mjs';
+import path from 'node:path';
 
-const MODEL = 'stories';
+import { assertAlive, assertErrorResponse, openRaw, rawExchange, request, sleep } from './lib/http.mjs';
+import { makeTempDir, mkmodel, removeTempDirs, startServer, stopAllServers } from './lib/server.mjs';
+
+const MODEL = 'tiny';
 const CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 };
 const TEXT = { model: MODEL, prompt: 'hi', max_tokens: 2 };
 
@@ -57,7 +59,7 @@ describe('bad-input matrix', () => {
 
     before(async () => {
         const dir = await makeTempDir('matrix');
-        await copyFileIn(dir, `${MODEL}.gguf`, sharedModel('stories260K/stories260K-q8_0-chatml.gguf'));
+        await mkmodel('tiny-qwen3', path.join(dir, `${MODEL}.gguf`));  // f16, with a chat template
         server = await startServer({ modelsDir: dir, args: ['--threads', '1', '--read-timeout', '2'] });
         base = server.baseURL;
     });
@@ -75,6 +77,7 @@ describe('bad-input matrix', () => {
             for (const [name, body, status, code] of bodyCases(valid)) {
                 const res = await request(base, p, { method: 'POST', body,
                     headers: { 'content-type': 'application/json' } });
+                assert.equal(res.status, status, `${p}: ${name}: ${res.text.slice(0, 300)}`);
                 const err = assertErrorResponse(res, status, { code, what: `${p}: ${name}` });
                 assert.doesNotMatch(err.message, /[\uFFFD]{3,}/, `${p}: ${name}: message`);
                 await assertAlive(base, `${p}: ${name}`);
@@ -139,7 +142,7 @@ describe('bad-input matrix: authentication', () => {
 
     test('every endpoint: a missing or wrong key is 401, the health check stays open', async () => {
         const dir = await makeTempDir('matrix-auth');
-        await copyFileIn(dir, `${MODEL}.gguf`, sharedModel('stories260K/stories260K-q8_0-chatml.gguf'));
+        await mkmodel('tiny-qwen3', path.join(dir, `${MODEL}.gguf`));  // f16, with a chat template
         const server = await startServer({ modelsDir: dir, args: ['--api-key', 'sk-matrix'] });
         const endpoints = [...POST_ENDPOINTS.map((e) => ['POST', e.path, e.valid]),
             ...GET_ENDPOINTS.map((p) => ['GET', p])];

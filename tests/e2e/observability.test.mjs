@@ -46,7 +46,7 @@ describe('metrics, request ids and the request log', () => {
 
     before(async () => {
         const dir = await makeTempDir('obs');
-        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-q8_0.gguf'));
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
         server = await startServer({ modelsDir: dir, args: ['--threads', '1', '--log-format', 'json'] });
         base = server.baseURL;
     });
@@ -148,7 +148,7 @@ describe('the request log with --log-prompts, in text', () => {
 
     test('text lines name the request, and carry the body only when asked', async () => {
         const dir = await makeTempDir('obs-text');
-        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-q8_0.gguf'));
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
         const server = await startServer({ modelsDir: dir, args: ['--threads', '1', '--log-prompts'] });
         const res = await completion(server.baseURL, { model: 'stories', prompt: PROMPT, max_tokens: 2 },
             { 'x-request-id': 'text-1' });

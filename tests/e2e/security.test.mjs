@@ -18,7 +18,7 @@ describe('API keys', () => {
 
     before(async () => {
         const dir = await makeTempDir('keys');
-        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-q8_0.gguf'));
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
         const keyFile = await writeFileIn(dir, 'keys.txt', `# team keys\n\n  ${KEYS.file}  \n`);
         server = await startServer({ modelsDir: dir, args: ['--api-key', KEYS.flag, '--api-key-file', keyFile],
             env: { HEARTH_API_KEY: KEYS.env } });
@@ -90,7 +90,7 @@ describe('metrics access, CORS and binding', () => {
 
     before(async () => {
         dir = await makeTempDir('cors');
-        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-q8_0.gguf'));
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
     });
 
     after(async () => {
