@@ -16,8 +16,8 @@ struct Start {
 };
 
 const Start& start() {
-    static const Start started;
-    return started;
+    static const Start STARTED;
+    return STARTED;
 }
 
 }  // namespace
