@@ -131,9 +131,9 @@ Result<void> bound_by_context(PreparedGeneration& g) {
     if (g.options.max_tokens && requested > n_ctx) {
         return make_error(ErrorCode::CONTEXT_LENGTH_EXCEEDED,
                           "This model's maximum context length is " + std::to_string(n_ctx) +
-                              " tokens. However, you requested " + std::to_string(requested) +
-                              " tokens (" + std::to_string(n_prompt) + " in the prompt, " +
-                              std::to_string(*g.options.max_tokens) + " for the completion).",
+                              " tokens. However, you requested " + std::to_string(requested) + " tokens (" +
+                              std::to_string(n_prompt) + " in the prompt, " + std::to_string(*g.options.max_tokens) +
+                              " for the completion).",
                           "max_tokens");
     }
     if (!g.options.max_tokens) {
