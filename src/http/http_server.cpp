@@ -22,8 +22,8 @@ struct HttpServer::Impl {
         : io(config.io_threads),
           acceptor(net::make_strand(io)),
           handler_pool(static_cast<std::size_t>(config.handler_threads)),
-          shared{std::move(config), std::move(handler), std::move(formatter), &handler_pool, &connections,
-                 &in_flight,        &draining} {}
+          shared{std::move(config), std::move(handler), std::move(formatter), &handler_pool, &connections, &in_flight,
+                 &draining,         &stopping} {}
 
     void accept_next() {
         acceptor.async_accept(net::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
@@ -77,6 +77,7 @@ struct HttpServer::Impl {
     std::atomic<int> connections{0};
     std::atomic<int> in_flight{0};
     std::atomic<bool> draining{false};
+    std::atomic<bool> stopping{false};
     net::io_context io;
     tcp::acceptor acceptor;
     net::thread_pool handler_pool;
@@ -132,6 +133,7 @@ void HttpServer::stop() {
     }
     impl_->stopped = true;
     impl_->draining = true;
+    impl_->stopping = true;
     impl_->close_acceptor();
     // Handlers finish first (they post their responses to the I/O threads), then I/O stops.
     impl_->handler_pool.join();

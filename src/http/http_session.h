@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -28,6 +29,7 @@ struct SessionShared {
     std::atomic<int>* connections = nullptr;  // open sessions
     std::atomic<int>* in_flight = nullptr;    // requests read and not yet fully answered
     std::atomic<bool>* draining = nullptr;    // shutting down: no keep-alive after the current response
+    std::atomic<bool>* stopping = nullptr;    // stopping: streams blocked on a client that does not read end
 };
 
 // Status line and headers of `response` onto a Beast message, for whole and streamed responses alike.
@@ -66,6 +68,7 @@ private:
     void run_stream(HttpResponse response);
     bool start_stream(HttpResponse& response);
     bool write_chunk(std::string_view data);
+    bool await_write(std::future<bool>& written);
     void finish_stream();
     friend class SessionStreamWriter;
 

@@ -67,7 +67,7 @@ bool HttpSession::start_stream(HttpResponse& response) {
                                       sent.set_value(!ec);
                                   });
     });
-    return header_sent.get();
+    return await_write(header_sent);
 }
 
 bool HttpSession::write_chunk(std::string_view data) {
@@ -93,7 +93,20 @@ bool HttpSession::write_chunk(std::string_view data) {
             net::async_write(stream_, net::buffer(chunk_), done);
         }
     });
-    return chunk_written.get();
+    return await_write(chunk_written);
+}
+
+// Waits for a write the strand runs. Once the server stops, a client that does not read must not hold the
+// handler thread, and so the shutdown, for the whole write timeout: its connection is closed, which ends the
+// write at once.
+bool HttpSession::await_write(std::future<bool>& written) {
+    while (written.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+        if (shared_.stopping->load()) {
+            net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+            break;
+        }
+    }
+    return written.get();
 }
 
 void HttpSession::finish_stream() {

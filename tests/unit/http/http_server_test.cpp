@@ -136,6 +136,15 @@ HttpResponse echo(const HttpRequest& req) {
     if (req.path == "/forever") {
         return stream_until_gone();
     }
+    if (req.path == "/flood") {  // big chunks until the write fails: a client that does not read blocks it
+        HttpResponse r;
+        r.stream = [](StreamWriter& out) {
+            const std::string chunk(64 * 1024, 'x');
+            while (out.write(chunk)) {
+            }
+        };
+        return r;
+    }
     if (req.path == "/slow") {
         std::this_thread::sleep_for(std::chrono::milliseconds(800));
     }
@@ -335,6 +344,16 @@ TEST_F(HttpServerTest, DrainGivesUpAtItsTimeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     EXPECT_FALSE(server_->drain(std::chrono::milliseconds(200)));
     EXPECT_EQ(server_->in_flight(), 1);
+}
+
+TEST_F(HttpServerTest, StopEndsAStreamBlockedOnAClientThatDoesNotRead) {
+    start();  // write timeout: 60 s
+    Client c(server_->port());
+    c.send_raw("GET /flood HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket buffers fill up
+    const auto t0 = std::chrono::steady_clock::now();
+    server_->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
 TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
