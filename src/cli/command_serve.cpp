@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "api/model_config_json.h"
+#include "registry/memory_budget.h"
 #include "server/app.h"
+#include "util/file_io.h"
 #include "util/log.h"
 
 namespace hearth::cli {
@@ -19,6 +22,50 @@ std::string default_models_dir() {
     }
     const char* home = std::getenv("HOME");
     return std::string(home != nullptr ? home : ".") + "/.hearth/models";
+}
+
+std::string default_config_path() {
+    const char* home_env = std::getenv("HEARTH_HOME");
+    if (home_env != nullptr && *home_env != '\0') {
+        return std::string(home_env) + "/config.json";
+    }
+    const char* home = std::getenv("HOME");
+    return std::string(home != nullptr ? home : ".") + "/.hearth/config.json";
+}
+
+Result<uint64_t> parse_memory_budget(const std::string& text) {
+    if (text == "auto") {
+        return registry::default_memory_budget();
+    }
+    size_t end = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &end);
+    } catch (const std::exception&) {
+        end = 0;
+    }
+    const std::string unit = text.substr(end);
+    double scale = 0;
+    for (const auto& [name, factor] : std::initializer_list<std::pair<const char*, double>>{{"", 1.0},
+                                                                                            {"B", 1.0},
+                                                                                            {"KiB", 1024.0},
+                                                                                            {"MiB", 1048576.0},
+                                                                                            {"GiB", 1073741824.0},
+                                                                                            {"K", 1e3},
+                                                                                            {"M", 1e6},
+                                                                                            {"G", 1e9},
+                                                                                            {"KB", 1e3},
+                                                                                            {"MB", 1e6},
+                                                                                            {"GB", 1e9}}) {
+        if (unit == name) {
+            scale = factor;
+        }
+    }
+    if (end == 0 || scale == 0 || value < 0 || value * scale > 1e18) {
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "--memory-budget '" + text + "': expected auto, 0 (none) or a size such as 8GiB or 512MiB");
+    }
+    return static_cast<uint64_t>(value * scale);
 }
 
 void add_serve_command(CLI::App& app, ServeOptions& options) {
@@ -40,6 +87,17 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
         ->capture_default_str();
     serve->add_option("--idle-timeout", options.idle_timeout_s, "Seconds a keep-alive connection may idle")
         ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    serve->add_option("--config", options.config_path, "Model config file (default: $HEARTH_HOME/config.json)");
+    serve->add_option("--load", options.preload, "Models to load at start-up (repeatable)");
+    serve
+        ->add_option("--memory-budget", options.memory_budget,
+                     "Memory the loaded models may use (auto: 90% of RAM; 0: no limit; e.g. 8GiB)")
+        ->capture_default_str();
+    serve->add_flag("--no-autoload", options.no_autoload, "Requests to unloaded models fail instead of loading them");
+    serve
+        ->add_option("--keep-alive", options.keep_alive,
+                     "Idle time before a model unloads (seconds, 5m, 1h; -1: never), unless its config says")
         ->capture_default_str();
     add_text_model_options(*serve, options);
 }
@@ -68,21 +126,59 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
 }
 
+namespace {
+
+// The registry's settings from the command line and the config file; errors are one line for the user.
+Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
+    registry::RegistryConfig config;
+    config.models_dir = options.models_dir.empty() ? default_models_dir() : options.models_dir;
+    const std::string path = options.config_path.empty() ? default_config_path() : options.config_path;
+    auto text = read_text_file(path);
+    if (!text && (text.error().code != ErrorCode::NOT_FOUND || !options.config_path.empty())) {
+        return text.error();  // a missing default config is fine; a missing named one is not
+    }
+    if (text) {
+        auto specs = api::parse_model_config(*text);
+        if (!specs) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, path + ": " + specs.error().message);
+        }
+        config.configured = std::move(*specs);
+    }
+    auto budget = parse_memory_budget(options.memory_budget);
+    auto keep_alive = api::parse_keep_alive(nlohmann::json(options.keep_alive), "--keep-alive");
+    if (!budget || !keep_alive) {
+        return budget ? keep_alive.error() : budget.error();
+    }
+    config.memory_budget = *budget;
+    config.keep_alive_s = *keep_alive;
+    config.autoload = !options.no_autoload;
+    auto& text_models = config.text_defaults;
+    text_models.n_slots = options.parallel;
+    text_models.n_ctx_per_slot = options.ctx_size;
+    text_models.n_batch = options.batch_size;
+    text_models.n_threads = options.threads;
+    text_models.queue_capacity = static_cast<size_t>(options.queue_size);
+    text_models.step_stretch = options.step_stretch;
+    return config;
+}
+
+}  // namespace
+
 int run_serve(const ServeOptions& options) {
     server::block_stop_signals();
     server::ServerConfig config;
+    auto registry = registry_config(options);
+    if (!registry) {
+        std::cerr << "hearth serve: " << registry.error().message << "\n";
+        return 2;
+    }
+    config.registry = std::move(*registry);
+    config.preload = options.preload;
     config.http.host = options.host;
     config.http.port = static_cast<uint16_t>(options.port);
     config.http.handler_threads = options.handler_threads;
     config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
     config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
-    config.models_dir = options.models_dir.empty() ? default_models_dir() : options.models_dir;
-    config.text_models.n_slots = options.parallel;
-    config.text_models.n_ctx_per_slot = options.ctx_size;
-    config.text_models.n_batch = options.batch_size;
-    config.text_models.n_threads = options.threads;
-    config.text_models.queue_capacity = static_cast<size_t>(options.queue_size);
-    config.text_models.step_stretch = options.step_stretch;
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

@@ -4,6 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
+
+#include "util/result.h"
 
 namespace hearth::cli {
 
@@ -20,6 +23,11 @@ struct ServeOptions {
     int threads = 0;
     int queue_size = 64;
     double step_stretch = 2.0;
+    std::string config_path;             // empty: default_config_path()
+    std::vector<std::string> preload;    // --load
+    std::string memory_budget = "auto";  // bytes with an optional unit, "auto" or "0" (none)
+    bool no_autoload = false;
+    std::string keep_alive = "-1";
 };
 
 void add_serve_command(CLI::App& app, ServeOptions& options);
@@ -29,5 +37,9 @@ int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.
 std::string default_models_dir();
+// $HEARTH_HOME/config.json, HEARTH_HOME defaulting to ~/.hearth.
+std::string default_config_path();
+// "8GiB", "512MiB", "1000000", "auto" (90% of RAM) or "0" (no budget). INVALID_ARGUMENT otherwise.
+Result<uint64_t> parse_memory_budget(const std::string& text);
 
 }  // namespace hearth::cli

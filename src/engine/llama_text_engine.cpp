@@ -44,6 +44,10 @@ Result<void> validate_options(const TextEngineOptions& options) {
     if (options.n_batch < 1 || options.n_ubatch < 1) {
         return invalid("n_batch and n_ubatch must be >= 1");
     }
+    if (options.tensor_split.size() > llama_max_devices()) {
+        return invalid("tensor_split has " + std::to_string(options.tensor_split.size()) +
+                       " shares; this build knows " + std::to_string(llama_max_devices()) + " devices at most");
+    }
     for (const auto* type : {&options.type_k, &options.type_v}) {
         if (!kv_cache_type(*type)) {
             return invalid("unknown KV cache type '" + *type +
@@ -82,10 +86,28 @@ Result<std::optional<std::vector<ggml_backend_dev_t>>> offload_devices(const std
 
 // llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a
 // malformed file can surface as an exception from deep inside; neither may cross this module's boundary.
-llama_model_ptr load_model(const std::string& path, int32_t n_gpu_layers, std::vector<ggml_backend_dev_t>* devices) {
+bool report_progress(float progress, void* user_data) {
+    const auto& callback = *static_cast<const std::function<void(float)>*>(user_data);
+    callback(progress);
+    return true;  // never cancel the load
+}
+
+llama_model_ptr load_model(const TextEngineOptions& options, std::vector<ggml_backend_dev_t>* devices) {
+    const std::string& path = options.path;
     llama_model_params params = llama_model_default_params();
-    params.n_gpu_layers = n_gpu_layers;
+    params.n_gpu_layers = options.n_gpu_layers;
     params.devices = devices != nullptr ? devices->data() : nullptr;
+    // llama.cpp reads one share per device it knows; shorter lists are padded with zeros.
+    std::vector<float> split(std::max<size_t>(llama_max_devices(), options.tensor_split.size()), 0.0f);
+    std::copy(options.tensor_split.begin(), options.tensor_split.end(), split.begin());
+    if (!options.tensor_split.empty()) {
+        params.tensor_split = split.data();
+    }
+    std::function<void(float)> progress = options.progress;  // lives through the load below
+    if (progress) {
+        params.progress_callback = report_progress;
+        params.progress_callback_user_data = &progress;
+    }
     try {
         return llama_model_ptr(llama_model_load_from_file(path.c_str(), params));
     } catch (const std::exception& e) {
@@ -140,7 +162,7 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
         return devices.error();
     }
     auto engine = std::make_unique<LlamaTextEngine>(Passkey{});
-    engine->model_ = load_model(options.path, options.n_gpu_layers, *devices ? &**devices : nullptr);
+    engine->model_ = load_model(options, *devices ? &**devices : nullptr);
     if (!engine->model_) {
         return invalid("llama.cpp cannot load " + options.path + " (the engine log has its reason)");
     }

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,9 @@ struct TextEngineOptions {
     // The one ggml device to offload to, by name (BackendGuard::devices()); "none" or a CPU device: no
     // offload. Empty: every device llama.cpp finds.
     std::string device;
+    std::vector<float> tensor_split;  // share of the model per device; empty: llama.cpp's split
+    // Load progress (0..1), called on the loading thread.
+    std::function<void(float)> progress;
 };
 
 // decode() failed because no KV cells were free for the batch: nothing was decoded and the memory is as it

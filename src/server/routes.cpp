@@ -4,6 +4,7 @@
 
 #include "api/models_api.h"
 #include "server/completion_routes.h"
+#include "server/model_routes.h"
 #include "server/reply.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -18,19 +19,6 @@ using http::RouteParams;
 
 HttpResponse get_health(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
     return to_http(api::health_reply(ctx.registry.list(), std::string(HEARTH_VERSION)));
-}
-
-HttpResponse get_models(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
-    return to_http(api::models_list_reply(ctx.registry.list(), ctx.registry.rejected()));
-}
-
-HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& params) {
-    const std::string& id = params.at("id");
-    auto model = ctx.registry.find(id);
-    if (!model) {
-        return error_response(make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model"));
-    }
-    return to_http(api::model_reply(*model));
 }
 
 }  // namespace
@@ -60,6 +48,7 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("GET", "/v1/health",       bind(get_health));
     router.add("GET", "/v1/models",       bind(get_models));
     router.add("GET", "/v1/models/{id*}", bind(get_model));
+    router.add("POST", "/v1/models/{id*}", bind(post_model_action));  // {id}/load, {id}/unload
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
     router.add("POST", "/v1/completions",      bind(post_completions));
     // clang-format on

@@ -2,16 +2,19 @@
 // Everything `hearth serve` is configured with, grouped by the module it configures.
 
 #include <string>
+#include <vector>
 
 #include "http/http_server.h"
-#include "registry/text_model.h"
+#include "registry/model_registry.h"
 
 namespace hearth::server {
 
 struct ServerConfig {
     http::HttpServerConfig http;
-    std::string models_dir;
-    registry::TextModelOptions text_models;  // how LLMs are loaded: slots, context, batch, threads, queue
+    // The models: config.json entries, the models directory, defaults for LLMs (slots, context, batch,
+    // threads, queue), the memory budget, autoload and keep-alive.
+    registry::RegistryConfig registry;
+    std::vector<std::string> preload;  // models loaded at start-up (hearth serve --load)
 };
 
 }  // namespace hearth::server
