@@ -6,8 +6,12 @@
 
 namespace hearth::registry {
 
-ModelRegistry::ModelRegistry(const std::string& models_dir, TextModelOptions text_options)
-    : models_dir_(models_dir), text_options_(text_options) {
+ModelRegistry::ModelRegistry(const std::string& models_dir, TextModelOptions text_options,
+                             EmbeddingModelOptions embedding_options)
+    : models_dir_(models_dir),
+      text_options_(text_options),
+      embedding_options_(embedding_options),
+      cache_(std::make_shared<sched::VectorCache>(embedding_options.cache_entries)) {
     rescan();
 }
 
@@ -28,7 +32,7 @@ void ModelRegistry::rescan() {
     for (CatalogEntry& entry : scan.models) {
         log::info("model {} ({}, {}, {}) from {}", entry.id, core::to_string(entry.info.kind), entry.info.architecture,
                   entry.info.quantization, entry.info.path);
-        models.push_back({std::move(entry), ModelState::UNLOADED, {}, std::nullopt});
+        models.push_back({std::move(entry), ModelState::UNLOADED, {}, std::nullopt, std::nullopt});
     }
     std::lock_guard lock(mutex_);
     for (ModelStatus& fresh : models) {  // a model that stays keeps its lifecycle state
@@ -64,7 +68,12 @@ std::optional<ModelStatus> ModelRegistry::find(const std::string& id) const {
 ModelStatus ModelRegistry::snapshot_locked(const ModelStatus& model) const {
     ModelStatus out = model;
     if (auto it = loaded_.find(model.entry.id); it != loaded_.end()) {
-        out.slots = it->second->scheduler().stats();
+        if (it->second.text) {
+            out.slots = it->second.text->scheduler().stats();
+        }
+        if (it->second.embedding) {
+            out.embedding = it->second.embedding->scheduler().stats();
+        }
     }
     return out;
 }
@@ -84,15 +93,32 @@ ModelStatus* ModelRegistry::find_locked(const std::string& id) {
 }
 
 Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string& id) {
+    auto loaded = acquire(id, core::ModelKind::LLM, "a text-generation model");
+    if (!loaded) {
+        return loaded.error();
+    }
+    return loaded->text;
+}
+
+Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::acquire_embedding(const std::string& id, core::ModelKind kind) {
+    auto loaded = acquire(id, kind, kind == core::ModelKind::RERANK ? "a rerank model" : "an embedding model");
+    if (!loaded) {
+        return loaded.error();
+    }
+    return loaded->embedding;
+}
+
+Result<ModelRegistry::Loaded> ModelRegistry::acquire(const std::string& id, core::ModelKind kind,
+                                                     std::string_view what) {
     std::unique_lock lock(mutex_);
     ModelStatus* model = find_locked(id);
     if (model == nullptr) {
         return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
     }
-    if (model->entry.info.kind != core::ModelKind::LLM) {
+    if (model->entry.info.kind != kind) {
         return make_error(ErrorCode::UNSUPPORTED,
                           "The model '" + id + "' is a " + std::string(core::to_string(model->entry.info.kind)) +
-                              " model, not a text-generation model",
+                              " model, not " + std::string(what),
                           "model");
     }
     // Another request is loading it: wait for that load rather than starting a second one.
@@ -109,17 +135,37 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string
     if (model->state == ModelState::FAILED) {
         return make_error(ErrorCode::MODEL_NOT_READY, "The model '" + id + "' failed to load: " + model->last_error);
     }
-    return load_text(lock, *model);
+    return load_locked(lock, *model);
+}
+
+Result<ModelRegistry::Loaded> ModelRegistry::load_model(const CatalogEntry& entry) const {
+    Loaded loaded;
+    if (entry.info.kind == core::ModelKind::LLM) {
+        auto text = TextModel::load(entry.info.path, text_options_);
+        if (!text) {
+            return text.error();
+        }
+        loaded.text = std::move(text).value();
+        return loaded;
+    }
+    // The path scopes the cache too: a different file under the same name never answers from the old one.
+    auto embedding =
+        EmbeddingModel::load(entry.id + "\n" + entry.info.path, entry.info.path, embedding_options_, cache_);
+    if (!embedding) {
+        return embedding.error();
+    }
+    loaded.embedding = std::move(embedding).value();
+    return loaded;
 }
 
 // Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
-Result<std::shared_ptr<TextModel>> ModelRegistry::load_text(std::unique_lock<std::mutex>& lock, ModelStatus& model) {
-    const std::string id = model.entry.id;
-    const std::string path = model.entry.info.path;
+Result<ModelRegistry::Loaded> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock, ModelStatus& model) {
+    const CatalogEntry entry = model.entry;
+    const std::string& id = entry.id;
     model.state = ModelState::LOADING;
     lock.unlock();
-    log::info("loading model {} from {}", id, path);
-    auto loaded = TextModel::load(path, text_options_);
+    log::info("loading model {} from {}", id, entry.info.path);
+    auto loaded = load_model(entry);
     lock.lock();
     ModelStatus* now = find_locked(id);
     if (now != nullptr) {
@@ -140,7 +186,7 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::load_text(std::unique_lock<std
 }
 
 void ModelRegistry::unload_all() {
-    std::map<std::string, std::shared_ptr<TextModel>> models;
+    std::map<std::string, Loaded> models;
     {
         std::lock_guard lock(mutex_);
         models.swap(loaded_);
@@ -151,7 +197,12 @@ void ModelRegistry::unload_all() {
         }
     }
     for (auto& [id, model] : models) {
-        model->scheduler().stop();
+        if (model.text) {
+            model.text->scheduler().stop();
+        }
+        if (model.embedding) {
+            model.embedding->scheduler().stop();
+        }
     }
 }
 

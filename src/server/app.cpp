@@ -15,8 +15,8 @@ namespace hearth::server {
 struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
-          registry(config.models_dir, config.text_models),
-          context{registry},
+          registry(config.models_dir, config.text_models, config.embedding_models),
+          context{registry, config.embedding_limits},
           http(
               config.http, [this](const http::HttpRequest& req) { return dispatch_request(router, req); },
               transport_error_response) {

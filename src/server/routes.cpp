@@ -4,6 +4,7 @@
 
 #include "api/models_api.h"
 #include "server/completion_routes.h"
+#include "server/embedding_routes.h"
 #include "server/reply.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -62,6 +63,10 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("GET", "/v1/models/{id*}", bind(get_model));
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
     router.add("POST", "/v1/completions",      bind(post_completions));
+    router.add("POST", "/v1/embeddings",       bind(post_embeddings));
+    router.add("POST", "/v1/rerank",           bind(post_rerank));
+    router.add("POST", "/v1/reranking",        bind(post_rerank));
+    router.add("POST", "/rerank",              bind(post_rerank));
     // clang-format on
 }
 
