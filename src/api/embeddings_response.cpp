@@ -9,6 +9,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "api/completions_response.h"
+
 namespace hearth::api {
 
 using nlohmann::json;
@@ -92,7 +94,9 @@ ApiReply rerank_reply(const RerankParams& params, const std::vector<float>& scor
         }
         results.push_back(std::move(item));
     }
-    return ApiReply{200, dump({{"object", "list"},
+    // id and results for Cohere's clients, model and usage for Jina's; llama-server's read results only.
+    return ApiReply{200, dump({{"id", new_response_id("rerank")},
+                               {"object", "list"},
                                {"model", params.model},
                                {"results", std::move(results)},
                                {"usage", usage(prompt_tokens)}})};

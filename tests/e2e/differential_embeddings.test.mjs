@@ -56,6 +56,9 @@ describe('embeddings and rerank agree with llama-server', () => {
             '--embd', '96', '--ff', '192', '--heads', '3', '--type', 'f16', '--seed', '7', '-o',
             path.join(dir, 'bert-mean.gguf')], { timeoutMs: 120_000 });
         assert.equal(mean.code, 0, mean.output);
+        const last = await runProcess(HEARTH_MKMODEL, ['--preset', 'tiny-qwen3', '--pooling', 'last', '--type', 'f16',
+            '--seed', '7', '-o', path.join(dir, 'qwen-embed.gguf')], { timeoutMs: 120_000 });
+        assert.equal(last.code, 0, last.output);
         hearth = (await startServer({ modelsDir: dir, args: ['--threads', '1', '--embedding-cache', '0'] })).baseURL;
     });
     after(async () => {
@@ -63,7 +66,7 @@ describe('embeddings and rerank agree with llama-server', () => {
         await removeTempDirs();
     });
 
-    for (const model of ['bert', 'bert-mean']) {
+    for (const model of ['bert', 'bert-mean', 'qwen-embed']) {
         test(`${model}: the same vectors, one by one and all in one request`, async () => {
             const llama = await startLlamaServer({ model: path.join(dir, `${model}.gguf`),
                 args: [...LLAMA_ARGS, '--embeddings'] });

@@ -158,6 +158,7 @@ TEST(RerankResponse, SortedByScoreWithOriginalIndex) {
     const json all = json::parse(rerank_reply(params, {0.1f, 0.9f, -2.0f}, 12).body);
     EXPECT_EQ(all["object"], "list");
     EXPECT_EQ(all["model"], "r");
+    EXPECT_EQ(all["id"].get<std::string>().rfind("rerank-", 0), 0u);
     ASSERT_EQ(all["results"].size(), 3u);
     EXPECT_EQ(all["results"][0]["index"], 1);
     EXPECT_EQ(all["results"][1]["index"], 0);
