@@ -51,6 +51,19 @@ json model_object(const registry::ModelStatus& model) {
         out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
                         {"finished", s.finished}, {"cancelled", s.cancelled}, {"failed", s.failed}};
     }
+    if (model.embedding) {
+        const sched::EmbeddingStats& e = *model.embedding;
+        out["embedding"] = {{"queued", e.queued},
+                            {"requests", e.jobs},
+                            {"inputs", e.inputs},
+                            {"batches", e.batches},
+                            {"failed", e.failed},
+                            {"cache",
+                             {{"hits", e.cache_hits},
+                              {"misses", e.cache_misses},
+                              {"entries", e.cache.entries},
+                              {"capacity", e.cache.capacity}}}};
+    }
     return out;
 }
 

@@ -100,6 +100,30 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
                      "Idle time before a model unloads (seconds, 5m, 1h; -1: never), unless its config says")
         ->capture_default_str();
     add_text_model_options(*serve, options);
+    add_embedding_options(*serve, options);
+}
+
+void add_embedding_options(CLI::App& serve, ServeOptions& options) {
+    serve
+        .add_option("--embedding-batch-window", options.embedding_batch_window_ms,
+                    "Milliseconds an embedding or rerank batch waits for more requests to join it (0: never waits)")
+        ->check(CLI::Range(0.0, 1000.0))
+        ->capture_default_str();
+    serve
+        .add_option("--embedding-batch-tokens", options.embedding_batch_tokens,
+                    "Tokens per embedding or rerank forward pass, all requests together (also bounds one input)")
+        ->check(CLI::Range(16, 1 << 16))
+        ->capture_default_str();
+    serve
+        .add_option("--embedding-cache", options.embedding_cache,
+                    "Embedding and rerank outputs kept in the LRU cache shared by all models (0: no cache)")
+        ->check(CLI::Range(0, 1 << 24))
+        ->capture_default_str();
+    serve
+        .add_option("--max-embedding-inputs", options.max_embedding_inputs,
+                    "Most inputs per embeddings request and documents per rerank request; beyond, 400")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
 }
 
 void add_text_model_options(CLI::App& serve, ServeOptions& options) {
@@ -159,6 +183,13 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.n_threads = options.threads;
     text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     text_models.step_stretch = options.step_stretch;
+    auto& embedding = config.embedding_defaults;
+    embedding.max_batch_tokens = options.embedding_batch_tokens;
+    embedding.batch_window =
+        std::chrono::microseconds(static_cast<int64_t>(options.embedding_batch_window_ms * 1000.0));
+    embedding.cache_entries = static_cast<size_t>(options.embedding_cache);
+    embedding.n_threads = options.threads;
+    embedding.queue_capacity = static_cast<size_t>(options.queue_size);
     return config;
 }
 
@@ -179,6 +210,7 @@ int run_serve(const ServeOptions& options) {
     config.http.handler_threads = options.handler_threads;
     config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
     config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
+    config.embedding_limits.max_inputs = static_cast<size_t>(options.max_embedding_inputs);
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

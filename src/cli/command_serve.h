@@ -28,11 +28,17 @@ struct ServeOptions {
     std::string memory_budget = "auto";  // bytes with an optional unit, "auto" or "0" (none)
     bool no_autoload = false;
     std::string keep_alive = "-1";
+    double embedding_batch_window_ms = 2.0;
+    int embedding_batch_tokens = 2048;
+    int embedding_cache = 4096;
+    int max_embedding_inputs = 2048;
 };
 
 void add_serve_command(CLI::App& app, ServeOptions& options);
 // LLM load options (slots, context, batch, threads, queue), shared by the commands that load models.
 void add_text_model_options(CLI::App& command, ServeOptions& options);
+// Embedding and rerank models: batching window and size, the shared vector cache, inputs per request.
+void add_embedding_options(CLI::App& command, ServeOptions& options);
 int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "engine/backend.h"
+#include "engine/llama_tokenize.h"
 #include "engine/model_probe.h"
 #include "engine/token_logprobs.h"
 #include "util/log.h"
@@ -282,28 +283,7 @@ std::string LlamaTextEngine::token_to_piece(int32_t token, bool special) const {
 
 Result<std::vector<int32_t>> LlamaTextEngine::tokenize(std::string_view text, bool add_special,
                                                        bool parse_special) const {
-    // A token covers at least one byte, plus BOS and EOS.
-    if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 2) {
-        return invalid("text too long to tokenize");
-    }
-    const auto text_len = static_cast<int32_t>(text.size());
-    std::vector<int32_t> tokens(text.size() + 2);
-    try {
-        int32_t n = llama_tokenize(vocab_, text.data(), text_len, tokens.data(), static_cast<int32_t>(tokens.size()),
-                                   add_special, parse_special);
-        if (n < 0 && n != std::numeric_limits<int32_t>::min()) {
-            tokens.resize(static_cast<size_t>(-n));
-            n = llama_tokenize(vocab_, text.data(), text_len, tokens.data(), static_cast<int32_t>(tokens.size()),
-                               add_special, parse_special);
-        }
-        if (n < 0) {
-            return make_error(ErrorCode::INTERNAL, "tokenization failed (code " + std::to_string(n) + ")");
-        }
-        tokens.resize(static_cast<size_t>(n));
-    } catch (const std::exception& e) {
-        return invalid(std::string("cannot tokenize: ") + e.what());
-    }
-    return tokens;
+    return tokenize_text(vocab_, text, add_special, parse_special);
 }
 
 // --- engine thread ---

@@ -12,16 +12,31 @@ namespace hearth::registry {
 
 namespace {
 
-bool is_idle(const ModelStatus& status, int leases, const std::shared_ptr<TextModel>& text) {
-    if (status.state != ModelState::READY || leases > 0 || !text) {
-        return false;
-    }
-    const auto stats = text->scheduler().stats();
-    return stats.slots_busy == 0 && stats.queued == 0;
+bool servable(core::ModelKind kind) {
+    return kind == core::ModelKind::LLM || kind == core::ModelKind::EMBEDDING || kind == core::ModelKind::RERANK;
 }
 
-std::string kind_error(const std::string& id, core::ModelKind kind) {
-    return "The model '" + id + "' is a " + std::string(core::to_string(kind)) + " model, not a text-generation model";
+std::string kind_name(core::ModelKind kind) {
+    switch (kind) {
+        case core::ModelKind::LLM: return "a text-generation model";
+        case core::ModelKind::EMBEDDING: return "an embedding model";
+        case core::ModelKind::RERANK: return "a rerank model";
+        default: return "a " + std::string(core::to_string(kind)) + " model";
+    }
+}
+
+// The model's kind against what the caller needs (nullopt: anything this server can load).
+Result<void> check_kind(const std::string& id, core::ModelKind kind, std::optional<core::ModelKind> wanted) {
+    if (wanted && kind != *wanted) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "The model '" + id + "' is " + kind_name(kind) + ", not " + kind_name(*wanted), "model");
+    }
+    if (!servable(kind)) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "The model '" + id + "' is " + kind_name(kind) + "; this server cannot load those yet",
+                          "model");
+    }
+    return {};
 }
 
 int64_t keep_alive_of(const core::LoadOptions& options, int64_t fallback) {
@@ -30,16 +45,15 @@ int64_t keep_alive_of(const core::LoadOptions& options, int64_t fallback) {
 
 }  // namespace
 
-Result<std::shared_ptr<TextModel>> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lock,
-                                                                const std::string& id,
-                                                                const core::LoadOptions* overrides,
-                                                                bool explicit_load) {
+Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lock, const std::string& id,
+                                                std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
+                                                bool explicit_load) {
     Slot* slot = find_locked(id);
     if (slot == nullptr) {
         return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
     }
-    if (slot->status.entry.info.kind != core::ModelKind::LLM) {
-        return make_error(ErrorCode::UNSUPPORTED, kind_error(id, slot->status.entry.info.kind), "model");
+    if (auto ok = check_kind(id, slot->status.entry.info.kind, kind); !ok) {
+        return ok.error();
     }
     // Another caller is loading or unloading it: wait for that rather than starting a second load.
     const auto busy = [&] {
@@ -63,7 +77,7 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::ensure_loaded(std::unique_lock
     }
     const core::LoadOptions wanted =
         overrides != nullptr ? core::overlay(slot->spec.options, *overrides) : slot->status.options;
-    if (slot->status.state == ModelState::READY && slot->text) {
+    if (slot->status.state == ModelState::READY && slot->loaded()) {
         if (!explicit_load || wanted == slot->status.options) {
             return lease_locked(*slot);
         }
@@ -83,16 +97,45 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::ensure_loaded(std::unique_lock
     return load_locked(lock, *slot, wanted);
 }
 
+Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options) {
+    const std::string id = entry.id;
+    ModelLease loaded;
+    if (entry.info.kind == core::ModelKind::LLM) {
+        auto text = TextModel::load(entry.info.path, resolve_text_options(config_.text_defaults, options),
+                                    [this, id](float progress) {
+                                        std::lock_guard progress_lock(mutex_);
+                                        if (Slot* s = find_locked(id)) {
+                                            s->status.load_progress = progress;
+                                        }
+                                    });
+        if (!text) {
+            return text.error();
+        }
+        loaded.text = std::move(*text);
+        return loaded;
+    }
+    EmbeddingModelOptions embedding_options = config_.embedding_defaults;
+    embedding_options.n_threads = options.n_threads.value_or(embedding_options.n_threads);
+    // The path scopes the cache too: a different file under the same name never answers from the old one.
+    auto embedding = EmbeddingModel::load(id + "\n" + entry.info.path, entry.info.path, embedding_options, cache_);
+    if (!embedding) {
+        return embedding.error();
+    }
+    loaded.embedding = std::move(*embedding);
+    return loaded;
+}
+
 // Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
-Result<std::shared_ptr<TextModel>> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock, Slot& slot,
-                                                              const core::LoadOptions& options) {
+Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock, Slot& slot,
+                                              const core::LoadOptions& options) {
     const std::string id = slot.status.entry.id;
     const std::string path = slot.status.entry.info.path;
     const TextModelOptions resolved = resolve_text_options(config_.text_defaults, options);
     const auto ctx_cap = static_cast<int64_t>(slot.status.entry.info.context_length);
     const int64_t n_ctx = ctx_cap > 0 ? std::min<int64_t>(resolved.n_ctx_per_slot, ctx_cap) : resolved.n_ctx_per_slot;
-    const uint64_t need = estimate_memory(slot.status.entry.info, {n_ctx * resolved.n_slots, resolved.n_batch,
-                                                                   resolved.type_k, resolved.type_v})
+    const bool text = slot.status.entry.info.kind == core::ModelKind::LLM;
+    const uint64_t need = estimate_memory(slot.status.entry.info, {text ? n_ctx * resolved.n_slots : n_ctx,
+                                                                   resolved.n_batch, resolved.type_k, resolved.type_v})
                               .total();
     const ModelState before = slot.status.state;
     slot.status.state = ModelState::LOADING;  // reserves the model: no second load starts meanwhile
@@ -110,18 +153,14 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::load_locked(std::unique_lock<s
     now->status.options = options;
     now->status.load_progress = 0;
     now->status.memory_bytes = need;
+    const CatalogEntry entry = now->status.entry;  // a copy: the slot may change while the lock is released
     lock.unlock();
     log::info("loading model {} from {} (about {})", id, path, format_bytes(need));
     if (config_.before_load) {
         config_.before_load(id);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto loaded = TextModel::load(path, resolved, [this, id](float progress) {
-        std::lock_guard progress_lock(mutex_);
-        if (Slot* s = find_locked(id)) {
-            s->status.load_progress = progress;
-        }
-    });
+    auto loaded = load_model(entry, options);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
     now = find_locked(id);
@@ -139,7 +178,8 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::load_locked(std::unique_lock<s
                                    : ErrorCode::MODEL_NOT_READY;
         return make_error(code, "The model '" + id + "' failed to load: " + loaded.error().message);
     }
-    now->text = std::move(*loaded);
+    now->text = std::move(loaded->text);
+    now->embedding = std::move(loaded->embedding);
     now->status.state = ModelState::READY;
     now->status.last_error.clear();
     now->status.load_progress = 1;
@@ -155,9 +195,9 @@ Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock,
             continue;
         }
         const auto usage = m->book->read();
-        resident.push_back({m->status.entry.id, m->status.memory_bytes,
-                            std::max(m->status.last_used_ms, usage.last_used_ms),
-                            is_idle(m->status, usage.leases, m->text)});
+        const bool idle = m->status.state == ModelState::READY && usage.leases == 0 && m->loaded() && m->quiet();
+        resident.push_back(
+            {m->status.entry.id, m->status.memory_bytes, std::max(m->status.last_used_ms, usage.last_used_ms), idle});
     }
     auto victims = pick_evictions(resident, need, config_.memory_budget);
     if (!victims) {
@@ -173,7 +213,7 @@ Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock,
                               " of it is held by " + (holders.empty() ? "nothing" : holders));
     }
     for (const std::string& victim : *victims) {
-        if (Slot* v = find_locked(victim); v != nullptr && v->text) {
+        if (Slot* v = find_locked(victim); v != nullptr && v->loaded()) {
             log::info("unloading idle model {} to make room for {}", victim, id);
             drop_locked(lock, *v, ModelState::UNLOADED);
         }
@@ -181,22 +221,28 @@ Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock,
     return {};
 }
 
-std::shared_ptr<TextModel> ModelRegistry::lease_locked(Slot& slot) {
+ModelLease ModelRegistry::lease_locked(Slot& slot) {
     slot.status.last_used_ms = steady_now_ms();
-    return LeaseBook::lease(slot.text, slot.book, &steady_now_ms);
+    ModelLease lease;
+    if (slot.text) {
+        lease.text = LeaseBook::lease(slot.text, slot.book, &steady_now_ms);
+    }
+    if (slot.embedding) {
+        lease.embedding = LeaseBook::lease(slot.embedding, slot.book, &steady_now_ms);
+    }
+    return lease;
 }
 
 // Stops the model's scheduler with the lock released (running requests end with an error event), then
 // publishes the final state. The memory goes when the last lease does.
 void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state) {
     const std::string id = slot.status.entry.id;
-    std::shared_ptr<TextModel> model = std::move(slot.text);
+    Slot released;
+    released.text = std::move(slot.text);
+    released.embedding = std::move(slot.embedding);
     slot.status.state = ModelState::UNLOADING;
     lock.unlock();
-    if (model) {
-        model->scheduler().stop();
-        model.reset();
-    }
+    released.release_model();
     lock.lock();
     if (Slot* now = find_locked(id)) {
         now->status.state = final_state;
@@ -215,10 +261,10 @@ void ModelRegistry::reap_idle() {
         state_changed_.wait_for(lock, std::chrono::milliseconds(250));
         for (size_t i = 0; i < models_.size() && !stopping_; ++i) {
             Slot& slot = *models_[i];
-            if (slot.status.state != ModelState::READY || !slot.text) {
+            if (slot.status.state != ModelState::READY || !slot.loaded()) {
                 continue;
             }
-            const auto stats = slot.text->scheduler().stats();
+            const auto stats = slot.text ? slot.text->scheduler().stats() : sched::SchedulerStats{};
             const std::string id = slot.status.entry.id;
             if (stats.engine_failed) {
                 log::error("model {}: engine failed ({}); unloading it", id, stats.engine_error);
@@ -231,7 +277,7 @@ void ModelRegistry::reap_idle() {
             const int64_t keep_alive = keep_alive_of(slot.status.options, config_.keep_alive_s);
             const auto usage = slot.book->read();
             const int64_t idle_for = steady_now_ms() - std::max(slot.status.last_used_ms, usage.last_used_ms);
-            if (keep_alive >= 0 && is_idle(slot.status, usage.leases, slot.text) && idle_for >= keep_alive * 1000) {
+            if (keep_alive >= 0 && usage.leases == 0 && slot.quiet() && idle_for >= keep_alive * 1000) {
                 log::info("model {} idle for {} s: unloading", id, idle_for / 1000);
                 drop_locked(lock, slot, ModelState::UNLOADED);
             }

@@ -22,7 +22,9 @@ int64_t steady_now_ms() {
         .count();
 }
 
-ModelRegistry::ModelRegistry(RegistryConfig config) : config_(std::move(config)) {
+ModelRegistry::ModelRegistry(RegistryConfig config)
+    : config_(std::move(config)),
+      cache_(std::make_shared<sched::VectorCache>(config_.embedding_defaults.cache_entries)) {
     rescan();
     reaper_ = std::thread([this] { reap_idle(); });
 }
@@ -72,7 +74,7 @@ void ModelRegistry::rescan() {
             it != old.end() && it->second->status.entry.info.path == entry.catalog.info.path) {
             slot = std::move(it->second);
             old.erase(it);
-            if (!slot->text) {  // not loaded: the file's and the config's current word counts
+            if (!slot->loaded()) {  // not loaded: the file's and the config's current word counts
                 const bool was_broken = !slot->probed && slot->status.state == ModelState::FAILED;
                 if (!entry.probe_error.empty() || was_broken) {
                     slot->status.state = entry.probe_error.empty() ? ModelState::UNLOADED : ModelState::FAILED;
@@ -94,7 +96,7 @@ void ModelRegistry::rescan() {
     }
     // A loaded model whose entry vanished keeps serving its requests until they end; it stays listed.
     for (auto& [id, slot] : old) {
-        if (slot->text) {
+        if (slot->loaded()) {
             models_.push_back(std::move(slot));
         }
     }
@@ -139,17 +141,29 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     if (slot.text) {
         out.slots = slot.text->scheduler().stats();
     }
+    if (slot.embedding) {
+        out.embedding = slot.embedding->scheduler().stats();
+    }
     return out;
 }
 
 Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string& id) {
     std::unique_lock lock(mutex_);
-    return ensure_loaded(lock, id, nullptr, false);
+    auto lease = ensure_loaded(lock, id, core::ModelKind::LLM, nullptr, false);
+    lock.unlock();
+    return lease ? Result<std::shared_ptr<TextModel>>(std::move(lease->text)) : lease.error();
+}
+
+Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::acquire_embedding(const std::string& id, core::ModelKind kind) {
+    std::unique_lock lock(mutex_);
+    auto lease = ensure_loaded(lock, id, kind, nullptr, false);
+    lock.unlock();
+    return lease ? Result<std::shared_ptr<EmbeddingModel>>(std::move(lease->embedding)) : lease.error();
 }
 
 Result<ModelStatus> ModelRegistry::load(const std::string& id, const core::LoadOptions& overrides) {
     std::unique_lock lock(mutex_);
-    auto lease = ensure_loaded(lock, id, &overrides, true);
+    auto lease = ensure_loaded(lock, id, std::nullopt, &overrides, true);
     if (!lease) {
         return lease.error();
     }
@@ -177,7 +191,7 @@ Result<ModelStatus> ModelRegistry::unload(const std::string& id) {
     if (slot == nullptr) {
         return not_found(id);
     }
-    if (slot->text) {
+    if (slot->loaded()) {
         drop_locked(lock, *slot, ModelState::UNLOADED);
         slot = find_locked(id);
     }
@@ -188,19 +202,40 @@ Result<ModelStatus> ModelRegistry::unload(const std::string& id) {
 }
 
 void ModelRegistry::unload_all() {
-    std::vector<std::shared_ptr<TextModel>> models;
+    std::vector<Slot> released;
     {
         std::lock_guard lock(mutex_);
         for (auto& m : models_) {
-            if (m->text) {
-                models.push_back(std::move(m->text));
+            if (m->loaded()) {
+                released.emplace_back();
+                released.back().text = std::move(m->text);
+                released.back().embedding = std::move(m->embedding);
                 m->status.state = ModelState::UNLOADED;
                 m->status.memory_bytes = 0;
             }
         }
     }
-    for (auto& model : models) {
-        model->scheduler().stop();
+    for (auto& model : released) {
+        model.release_model();
+    }
+}
+
+bool ModelRegistry::Slot::quiet() const {
+    if (text) {
+        const auto stats = text->scheduler().stats();
+        return stats.slots_busy == 0 && stats.queued == 0;
+    }
+    return embedding == nullptr || embedding->scheduler().stats().queued == 0;
+}
+
+void ModelRegistry::Slot::release_model() {
+    if (text) {
+        text->scheduler().stop();
+        text.reset();
+    }
+    if (embedding) {
+        embedding->scheduler().stop();
+        embedding.reset();
     }
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/model_spec.h"
+#include "registry/embedding_model.h"
 #include "registry/model_catalog.h"
 #include "registry/model_state.h"
 #include "registry/text_model.h"
@@ -30,9 +31,10 @@ struct RegistryConfig {
     std::string models_dir;
     std::vector<core::ModelSpec> configured;  // from config.json; a configured name wins over a scanned file
     TextModelOptions text_defaults;
-    uint64_t memory_budget = 0;  // bytes; 0: no budget
-    bool autoload = true;        // a request to an unloaded model loads it
-    int64_t keep_alive_s = -1;   // idle seconds before unloading a model without its own; -1: never
+    EmbeddingModelOptions embedding_defaults;  // embedding and rerank models: batching, threads, queue, cache
+    uint64_t memory_budget = 0;                // bytes; 0: no budget
+    bool autoload = true;                      // a request to an unloaded model loads it
+    int64_t keep_alive_s = -1;                 // idle seconds before unloading a model without its own; -1: never
     std::chrono::milliseconds load_wait{std::chrono::minutes(5)};  // a request waits this long for a load
     std::function<void(const std::string& id)> before_load;        // tests: runs on the loading thread
 };
@@ -47,9 +49,16 @@ struct ModelStatus {
     uint64_t memory_bytes = 0;  // estimate, while loading or loaded
     double load_ms = 0;         // how long the last load took
     int64_t loaded_at_unix = 0;
-    int64_t last_used_ms = 0;                    // steady clock, for LRU and keep-alive
-    int leases = 0;                              // requests holding the loaded model
-    std::optional<sched::SchedulerStats> slots;  // a loaded text model's scheduler, at the time of the snapshot
+    int64_t last_used_ms = 0;                        // steady clock, for LRU and keep-alive
+    int leases = 0;                                  // requests holding the loaded model
+    std::optional<sched::SchedulerStats> slots;      // a loaded text model's scheduler, at the time of the snapshot
+    std::optional<sched::EmbeddingStats> embedding;  // a loaded embedding or rerank model's batcher and cache
+};
+
+// A lease on a loaded model: one of the two is set, as its kind says.
+struct ModelLease {
+    std::shared_ptr<TextModel> text;
+    std::shared_ptr<EmbeddingModel> embedding;
 };
 
 class ModelRegistry {
@@ -76,6 +85,11 @@ public:
     // text model), MODEL_NOT_READY (load failed, not loaded and autoload off, or the wait ran out),
     // OUT_OF_MEMORY (over the budget even with every idle model unloaded).
     Result<std::shared_ptr<TextModel>> acquire_text(const std::string& id);
+    // The same for an embedding (kind EMBEDDING) or cross-encoder (kind RERANK) model; UNSUPPORTED for a
+    // model of another kind.
+    Result<std::shared_ptr<EmbeddingModel>> acquire_embedding(const std::string& id, core::ModelKind kind);
+    // The vector cache every embedding and rerank model shares (hits, misses, entries).
+    sched::VectorCacheStats cache_stats() const { return cache_->stats(); }
     // Loads `id` (with `overrides` over its configured options) and returns its status once ready. A model
     // already loaded with other options is reloaded. Errors as acquire_text, plus INVALID_ARGUMENT for
     // options llama.cpp refuses.
@@ -91,16 +105,19 @@ private:
     Slot* find_locked(const std::string& id);
     const Slot* find_locked(const std::string& id) const;
     ModelStatus snapshot_locked(const Slot& slot) const;
-    Result<std::shared_ptr<TextModel>> ensure_loaded(std::unique_lock<std::mutex>& lock, const std::string& id,
-                                                     const core::LoadOptions* overrides, bool explicit_load);
-    Result<std::shared_ptr<TextModel>> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot,
-                                                   const core::LoadOptions& options);
+    // kind: what the caller needs (nullopt: any servable kind, for explicit loads).
+    Result<ModelLease> ensure_loaded(std::unique_lock<std::mutex>& lock, const std::string& id,
+                                     std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
+                                     bool explicit_load);
+    Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
+    Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options);
     Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, uint64_t need);
-    std::shared_ptr<TextModel> lease_locked(Slot& slot);
+    ModelLease lease_locked(Slot& slot);
     void drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state);
     void reap_idle();
 
     RegistryConfig config_;
+    const std::shared_ptr<sched::VectorCache> cache_;
     mutable std::mutex mutex_;
     std::condition_variable state_changed_;
     // guarded by mutex_

@@ -2,6 +2,7 @@
 // The route table and the glue between http and api: one flat list of (method, path, handler), every handler
 // wrapped so that an exception becomes a 500 OpenAI-shaped error and never leaves the handler.
 
+#include "api/embeddings_request.h"
 #include "http/router.h"
 #include "registry/model_registry.h"
 
@@ -10,6 +11,7 @@ namespace hearth::server {
 // What route handlers may use. Borrowed references; App owns them and outlives the HTTP server.
 struct RouteContext {
     registry::ModelRegistry& registry;
+    api::EmbeddingLimits embedding_limits = {};
 };
 
 void register_routes(http::Router& router, RouteContext& context);

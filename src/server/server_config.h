@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "api/embeddings_request.h"
 #include "http/http_server.h"
 #include "registry/model_registry.h"
 
@@ -14,7 +15,8 @@ struct ServerConfig {
     // The models: config.json entries, the models directory, defaults for LLMs (slots, context, batch,
     // threads, queue), the memory budget, autoload and keep-alive.
     registry::RegistryConfig registry;
-    std::vector<std::string> preload;  // models loaded at start-up (hearth serve --load)
+    std::vector<std::string> preload;       // models loaded at start-up (hearth serve --load)
+    api::EmbeddingLimits embedding_limits;  // inputs per embeddings request, documents per rerank
 };
 
 }  // namespace hearth::server
