@@ -43,7 +43,7 @@ test: build e2e-deps
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
-# Every libFuzzer target for FUZZ_SECONDS each (make test runs them for 15 s); findings in $(BUILD)/fuzz/artifacts.
+# Every libFuzzer target for FUZZ_SECONDS each (make test runs them for 10 s); findings in $(BUILD)/fuzz/artifacts.
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	tests/fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $$(scripts/deps.sh --prefix)

@@ -63,4 +63,52 @@ void print_serve_table(std::ostream& out, const ServeBenchConfig& config, const 
     }
 }
 
+nlohmann::json to_json(const ModelRun& run) {
+    const auto& m = run.model;
+    const auto& e = run.settings;
+    return {{"model",
+             {{"name", m.name},
+              {"path", m.path},
+              {"size_bytes", m.size_bytes},
+              {"sha256", m.sha256},
+              {"architecture", m.architecture},
+              {"quantization", m.quantization},
+              {"n_params", m.n_params}}},
+            {"settings",
+             {{"device", e.device.empty() ? "default" : e.device},
+              {"threads", e.threads},
+              {"n_batch", e.n_batch},
+              {"n_ubatch", e.n_ubatch},
+              {"n_gpu_layers", e.n_gpu_layers},
+              {"flash_attn", e.flash_attn},
+              {"type_k", e.type_k},
+              {"type_v", e.type_v}}},
+            {"test", run.test.name()},
+            {"n_prompt", run.test.n_prompt},
+            {"n_gen", run.test.n_gen},
+            {"repetitions", run.tokens_per_s.size()},
+            {"tokens_per_s", {{"mean", run.mean_tokens_per_s}, {"stddev", run.stddev_tokens_per_s}}},
+            {"samples", run.tokens_per_s}};
+}
+
+void print_model_table(std::ostream& out, const std::vector<ModelRun>& runs) {
+    out << "| model                          |   size MiB | params M | device  | threads | n_batch | n_ubatch |"
+           " ngl |   fa | type_k | type_v |   test |            t/s |\n"
+        << "| ------------------------------ | ---------: | -------: | ------- | ------: | ------: | -------: |"
+           " --: | ---: | -----: | -----: | -----: | -------------: |\n";
+    char line[320];
+    for (const auto& r : runs) {
+        const auto& e = r.settings;
+        const std::string model = r.model.architecture + " " + r.model.quantization + " " + r.model.name;
+        std::snprintf(line, sizeof line,
+                      "| %-30.30s | %10.2f | %8.2f | %-7.7s | %7d | %7d | %8d | %3d | %4s | %6s | %6s | %6s | %14s |\n",
+                      model.c_str(), static_cast<double>(r.model.size_bytes) / (1 << 20),
+                      static_cast<double>(r.model.n_params) / 1e6, e.device.empty() ? "default" : e.device.c_str(),
+                      e.threads, e.n_batch, e.n_ubatch, e.n_gpu_layers, e.flash_attn.c_str(), e.type_k.c_str(),
+                      e.type_v.c_str(), r.test.name().c_str(),
+                      format("%.2f ± %.2f", r.mean_tokens_per_s, r.stddev_tokens_per_s, 0).c_str());
+        out << line;
+    }
+}
+
 }  // namespace hearth::bench

@@ -169,15 +169,42 @@ build_whisper() {
     cp "$src/whisper.cpp/samples/jfk.wav" "$PREFIX/share/" 2>/dev/null || true
 }
 
+# ggml's sapphirerapids CPU variant runs AMX tile instructions. On some virtual machines the CPU reports AMX
+# and the kernel grants it, yet tile loads fault once a thread has computed a graph before (seen here: SIGILL
+# in tinygemm_kernel_amx on a 2-core Sapphire Rapids guest, in llama-bench, llama-server, whisper-cli and
+# hearth alike, on Q8_0 weights). Its score ranks it first on any AMX CPU, so it is set aside (renamed: ggml
+# loads only *.so) and the zen4 variant (AVX-512 with VNNI and BF16, no AMX) serves instead, for hearth and
+# the reference tools alike. HEARTH_CPU_AMX=1 puts it back.
+set_cpu_variants() {
+    local f
+    for f in "$PREFIX/bin/libggml-cpu-sapphirerapids.so" "$PREFIX/tools/libggml-cpu-sapphirerapids.so"; do
+        if [ "${HEARTH_CPU_AMX:-0}" = 1 ]; then
+            if [ -f "$f.off" ]; then mv "$f.off" "$f"; fi
+        elif [ -f "$f" ]; then
+            mv "$f" "$f.off"
+        fi
+    done
+}
+
 main() {
     install_packages
-    if [ -f "$PREFIX/.complete" ]; then log "engines up to date in $PREFIX"; echo "$PREFIX"; return; fi
+    if [ -f "$PREFIX/.complete" ]; then
+        set_cpu_variants
+        log "engines up to date in $PREFIX"
+        echo "$PREFIX"
+        return
+    fi
     # Sources and build trees sit at the same paths whatever the key, so ccache reuses objects across keys;
     # a lock keeps two builds from sharing them at once.
     mkdir -p "$CACHE"
     exec 9>"$CACHE/work.lock"
     flock 9
-    if [ -f "$PREFIX/.complete" ]; then log "engines built meanwhile in $PREFIX"; echo "$PREFIX"; return; fi
+    if [ -f "$PREFIX/.complete" ]; then
+        set_cpu_variants
+        log "engines built meanwhile in $PREFIX"
+        echo "$PREFIX"
+        return
+    fi
     local t0=$SECONDS src="$CACHE/work/src"
     BUILD="$CACHE/work/build"
     log "building engines into $PREFIX (cpu=$CPU cuda=$CUDA jobs=$JOBS)"
@@ -190,6 +217,7 @@ main() {
         "$LLAMA_PKG" "$LLAMA_COMMIT" "$WHISPER_PKG" "$CPU" "$CUDA" "$CUDA_ARCHS" "$(date -u +%FT%TZ)" \
         "$((SECONDS - t0))" >"$PREFIX/BUILD-INFO"
     rm -rf "$BUILD" "$src"
+    set_cpu_variants
     touch "$PREFIX/.complete"
     log "engines built in $((SECONDS - t0))s"
     echo "$PREFIX"

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/model_config_json.h"
+
 namespace hearth::api {
 
 using nlohmann::json;
@@ -30,6 +32,17 @@ json model_object(const registry::ModelStatus& model) {
         {"has_chat_template", info.has_chat_template},
         {"path", info.path},
     };
+    out["source"] = model.source;
+    out["options"] = load_options_json(model.options);
+    out["memory_bytes"] = model.memory_bytes;
+    out["leases"] = model.leases;
+    if (model.state == registry::ModelState::LOADING) {
+        out["load_progress"] = model.load_progress;
+    }
+    if (model.loaded_at_unix > 0) {
+        out["loaded_at"] = model.loaded_at_unix;
+        out["load_ms"] = model.load_ms;
+    }
     if (!model.last_error.empty()) {
         out["last_error"] = model.last_error;
     }
@@ -37,6 +50,19 @@ json model_object(const registry::ModelStatus& model) {
         const sched::SchedulerStats& s = *model.slots;
         out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
                         {"finished", s.finished}, {"cancelled", s.cancelled}, {"failed", s.failed}};
+    }
+    if (model.embedding) {
+        const sched::EmbeddingStats& e = *model.embedding;
+        out["embedding"] = {{"queued", e.queued},
+                            {"requests", e.jobs},
+                            {"inputs", e.inputs},
+                            {"batches", e.batches},
+                            {"failed", e.failed},
+                            {"cache",
+                             {{"hits", e.cache_hits},
+                              {"misses", e.cache_misses},
+                              {"entries", e.cache.entries},
+                              {"capacity", e.cache.capacity}}}};
     }
     return out;
 }
@@ -63,14 +89,20 @@ ApiReply model_reply(const registry::ModelStatus& model) {
 
 ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version) {
     json ready = json::array();
+    json failed = json::object();
     json states = json::object();
     for (const auto& model : models) {
         if (model.state == registry::ModelState::READY) {
             ready.push_back(model.entry.id);
         }
+        if (model.state == registry::ModelState::FAILED) {
+            failed[model.entry.id] = model.last_error;
+        }
         states[model.entry.id] = registry::to_string(model.state);
     }
-    return ApiReply{200, dump({{"status", "ok"}, {"version", version}, {"ready", ready}, {"models", states}})};
+    // The server itself is up ("ok") whatever its models do; a failed model is named with its reason.
+    return ApiReply{
+        200, dump({{"status", "ok"}, {"version", version}, {"ready", ready}, {"failed", failed}, {"models", states}})};
 }
 
 }  // namespace hearth::api

@@ -4,7 +4,9 @@
 
 #include <iostream>
 
+#include "cli/command_admin.h"
 #include "cli/command_bench.h"
+#include "cli/command_models.h"
 #include "cli/command_serve.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -23,6 +25,10 @@ int run_cli(int argc, char** argv) {
     add_serve_command(app, serve);
     BenchOptions bench;
     add_bench_command(app, bench);
+    ModelsOptions models;
+    add_models_commands(app, models);
+    AdminOptions admin;
+    add_admin_commands(app, admin);
     // CLI11 would only say "a subcommand is required" for a misspelt command: name it instead.
     const std::string first = argc > 1 ? argv[1] : "";
     const auto named_first = [&first](const CLI::App* sub) { return sub->check_name(first); };
@@ -44,7 +50,12 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand("bench")) {
         return run_bench(app, bench);
     }
-    return 2;
+    for (const char* command : {"add", "list", "rm"}) {
+        if (app.got_subcommand(command)) {
+            return run_models_command(app, models);
+        }
+    }
+    return run_admin_command(app, admin);
 }
 
 }  // namespace hearth::cli

@@ -52,14 +52,47 @@ bench::Endpoint endpoint_of(const std::string& name) {
     return name == "embeddings" ? bench::Endpoint::EMBEDDINGS : bench::Endpoint::CHAT;
 }
 
-int list_runs(const BenchOptions& options) {
+void print_model_rows(const std::vector<bench::StoredModelRow>& rows) {
+    std::cout << "engine runs (hearth bench MODEL), newest first\n"
+              << "     id  started               label           model                    sha256 prefix     quant"
+                 "   device   threads  n_batch  test       reps          t/s\n";
+    char line[320];
+    for (const auto& r : rows) {
+        std::snprintf(line, sizeof line,
+                      "  %5lld  %-20s  %-14.14s  %-23.23s  %-16s  %-6.6s  %-7.7s  %7d  %7d  %-8s  %5d  %9.2f ± %.2f\n",
+                      static_cast<long long>(r.id), r.started_at.c_str(), r.label.c_str(), r.model_name.c_str(),
+                      r.sha256_prefix.c_str(), r.quantization.c_str(), r.device.c_str(), r.threads, r.n_batch,
+                      r.test.c_str(), r.repetitions, r.mean_tokens_per_s, r.stddev_tokens_per_s);
+        std::cout << line;
+    }
+}
+
+// Every stored column, for scripts.
+int list_runs_json(const BenchOptions& options) {
     auto db = bench::BenchDb::open(options.db_path);
-    auto rows = db ? db->serve_rows(options.list_limit) : Result<std::vector<bench::StoredServeRow>>(db.error());
-    if (!rows) {
-        std::cerr << "hearth bench: " << rows.error().message << "\n";
+    auto models = db ? db->all_columns("model_runs", options.list_limit) : Result<nlohmann::json>(db.error());
+    auto serves = db ? db->all_columns("serve_runs", options.list_limit) : Result<nlohmann::json>(db.error());
+    if (!models || !serves) {
+        std::cerr << "hearth bench: " << (models ? serves.error() : models.error()).message << "\n";
         return 1;
     }
-    std::cout << "serve runs in " << options.db_path << " (newest first)\n"
+    std::cout << nlohmann::json{{"model_runs", *models}, {"serve_runs", *serves}}.dump(2) << std::endl;
+    return 0;
+}
+
+int list_runs(const BenchOptions& options) {
+    if (options.model.json) {
+        return list_runs_json(options);
+    }
+    auto db = bench::BenchDb::open(options.db_path);
+    auto rows = db ? db->serve_rows(options.list_limit) : Result<std::vector<bench::StoredServeRow>>(db.error());
+    auto model_rows = db ? db->model_rows(options.list_limit) : Result<std::vector<bench::StoredModelRow>>(db.error());
+    if (!rows || !model_rows) {
+        std::cerr << "hearth bench: " << (rows ? model_rows.error() : rows.error()).message << "\n";
+        return 1;
+    }
+    print_model_rows(*model_rows);
+    std::cout << "\nserve runs in " << options.db_path << " (newest first)\n"
               << "     id  started               label           model                    endpoint     conc"
                  "  ok  err  out tok/s  TTFT p99 ms  ITL p99 ms\n";
     char line[256];
@@ -143,6 +176,7 @@ void add_bench_command(CLI::App& app, BenchOptions& options) {
     CLI::App* serve = bench->add_subcommand("serve", "Load test of a running OpenAI-compatible server");
     serve->fallthrough();  // --db after the serve options
     add_serve_options(*serve, options);
+    add_model_bench_options(*bench, options.model);
 }
 
 int run_bench(const CLI::App& app, BenchOptions& options) {
@@ -153,7 +187,12 @@ int run_bench(const CLI::App& app, BenchOptions& options) {
     if (options.list) {
         return list_runs(options);
     }
-    std::cerr << "hearth bench: say what to run: 'hearth bench serve ...' or 'hearth bench --list'\n";
+    if (!options.model.config.model_path.empty()) {
+        options.model.db_path = options.db_path;
+        return run_model_bench_command(options.model);
+    }
+    std::cerr << "hearth bench: say what to run: 'hearth bench MODEL', 'hearth bench serve ...' or "
+                 "'hearth bench --list'\n";
     return 2;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// `hearth bench serve` (the serving load test, against hearth or any OpenAI-compatible server) and
-// `hearth bench --list` (past results from the SQLite database).
+// `hearth bench MODEL` (the engine benchmark, command_model_bench.h), `hearth bench serve` (the serving load
+// test, against hearth or any OpenAI-compatible server) and `hearth bench --list` (past results from the
+// SQLite database).
 
 #include <CLI/CLI.hpp>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "bench/serve_bench.h"
+#include "cli/command_model_bench.h"
 
 namespace hearth::cli {
 
@@ -23,6 +25,7 @@ struct BenchOptions {
     int time_limit_s = 600;
     int timeout_s = 300;
     bench::ServeBenchConfig serve;
+    ModelBenchOptions model;
 };
 
 void add_bench_command(CLI::App& app, BenchOptions& options);

@@ -2,10 +2,13 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
+#include "api/model_config_json.h"
+#include "cli/serve_access.h"
+#include "registry/memory_budget.h"
 #include "server/app.h"
+#include "util/file_io.h"
 #include "util/log.h"
 
 namespace hearth::cli {
@@ -20,6 +23,50 @@ std::string default_models_dir() {
     }
     const char* home = std::getenv("HOME");
     return std::string(home != nullptr ? home : ".") + "/.hearth/models";
+}
+
+std::string default_config_path() {
+    const char* home_env = std::getenv("HEARTH_HOME");
+    if (home_env != nullptr && *home_env != '\0') {
+        return std::string(home_env) + "/config.json";
+    }
+    const char* home = std::getenv("HOME");
+    return std::string(home != nullptr ? home : ".") + "/.hearth/config.json";
+}
+
+Result<uint64_t> parse_memory_budget(const std::string& text) {
+    if (text == "auto") {
+        return registry::default_memory_budget();
+    }
+    size_t end = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &end);
+    } catch (const std::exception&) {
+        end = 0;
+    }
+    const std::string unit = text.substr(end);
+    double scale = 0;
+    for (const auto& [name, factor] : std::initializer_list<std::pair<const char*, double>>{{"", 1.0},
+                                                                                            {"B", 1.0},
+                                                                                            {"KiB", 1024.0},
+                                                                                            {"MiB", 1048576.0},
+                                                                                            {"GiB", 1073741824.0},
+                                                                                            {"K", 1e3},
+                                                                                            {"M", 1e6},
+                                                                                            {"G", 1e9},
+                                                                                            {"KB", 1e3},
+                                                                                            {"MB", 1e6},
+                                                                                            {"GB", 1e9}}) {
+        if (unit == name) {
+            scale = factor;
+        }
+    }
+    if (end == 0 || scale == 0 || value < 0 || value * scale > 1e18) {
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "--memory-budget '" + text + "': expected auto, 0 (none) or a size such as 8GiB or 512MiB");
+    }
+    return static_cast<uint64_t>(value * scale);
 }
 
 void add_serve_command(CLI::App& app, ServeOptions& options) {
@@ -42,33 +89,43 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     serve->add_option("--idle-timeout", options.idle_timeout_s, "Seconds a keep-alive connection may idle")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
-    serve->add_option("--write-timeout", options.write_timeout_s, "Seconds to send one response or stream chunk")
-        ->check(CLI::Range(1, 3600))
-        ->capture_default_str();
-    serve->add_option("--max-connections", options.max_connections, "Open connections at most; beyond, closed")
-        ->check(CLI::Range(1, 1000000))
-        ->capture_default_str();
+    serve->add_option("--config", options.config_path, "Model config file (default: $HEARTH_HOME/config.json)");
+    serve->add_option("--load", options.preload, "Models to load at start-up (repeatable)");
     serve
-        ->add_option("--shutdown-timeout", options.shutdown_timeout_s,
-                     "Seconds in-flight requests may take to finish after SIGINT/SIGTERM (a second signal exits "
-                     "at once)")
-        ->check(CLI::Range(0, 3600))
+        ->add_option("--memory-budget", options.memory_budget,
+                     "Memory the loaded models may use (auto: 90% of RAM; 0: no limit; e.g. 8GiB)")
+        ->capture_default_str();
+    serve->add_flag("--no-autoload", options.no_autoload, "Requests to unloaded models fail instead of loading them");
+    serve
+        ->add_option("--keep-alive", options.keep_alive,
+                     "Idle time before a model unloads (seconds, 5m, 1h; -1: never), unless its config says")
         ->capture_default_str();
     add_text_model_options(*serve, options);
+    add_embedding_options(*serve, options);
     add_access_options(*serve, options);
 }
 
-void add_access_options(CLI::App& serve, ServeOptions& options) {
-    serve.add_option("--api-key", options.api_keys,
-                     "API key clients must send as 'Authorization: Bearer KEY' (repeatable; also $HEARTH_API_KEY)");
-    serve.add_option("--api-key-file", options.api_key_file, "File of API keys, one per line ('#' comments)");
-    serve.add_flag("--metrics-public", options.metrics_public, "Serve /metrics without an API key");
-    serve.add_option("--cors-origin", options.cors_origins,
-                     "Browser origin allowed to call the API, e.g. http://localhost:3000 (repeatable; '*' any)");
-    serve.add_option("--log-format", options.log_format, "Log lines as text or json")
-        ->check(CLI::IsMember({"text", "json"}))
+void add_embedding_options(CLI::App& serve, ServeOptions& options) {
+    serve
+        .add_option("--embedding-batch-window", options.embedding_batch_window_ms,
+                    "Milliseconds an embedding or rerank batch waits for more requests to join it (0: never waits)")
+        ->check(CLI::Range(0.0, 1000.0))
         ->capture_default_str();
-    serve.add_flag("--log-prompts", options.log_prompts, "Include request bodies (prompts) in the request log");
+    serve
+        .add_option("--embedding-batch-tokens", options.embedding_batch_tokens,
+                    "Tokens per embedding or rerank forward pass, all requests together (also bounds one input)")
+        ->check(CLI::Range(16, 1 << 16))
+        ->capture_default_str();
+    serve
+        .add_option("--embedding-cache", options.embedding_cache,
+                    "Embedding and rerank outputs kept in the LRU cache shared by all models (0: no cache)")
+        ->check(CLI::Range(0, 1 << 24))
+        ->capture_default_str();
+    serve
+        .add_option("--max-embedding-inputs", options.max_embedding_inputs,
+                    "Most inputs per embeddings request and documents per rerank request; beyond, 400")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
 }
 
 void add_text_model_options(CLI::App& serve, ServeOptions& options) {
@@ -97,63 +154,44 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
 
 namespace {
 
-// Keys from --api-key, --api-key-file and $HEARTH_API_KEY together; an unreadable file is an error.
-Result<std::vector<std::string>> collect_api_keys(const ServeOptions& options) {
-    std::vector<std::string> keys;
-    for (const std::string& key : options.api_keys) {
-        if (!key.empty()) {
-            keys.push_back(key);
-        }
-    }
-    if (const char* env = std::getenv("HEARTH_API_KEY"); env != nullptr && *env != '\0') {
-        keys.emplace_back(env);
-    }
-    if (options.api_key_file.empty()) {
-        return keys;
-    }
-    std::ifstream file(options.api_key_file);
-    if (!file) {
-        return make_error(ErrorCode::INVALID_ARGUMENT, "cannot read the API key file " + options.api_key_file);
-    }
-    const size_t before = keys.size();
-    for (std::string line; std::getline(file, line);) {
-        const size_t begin = line.find_first_not_of(" \t\r");
-        const size_t end = line.find_last_not_of(" \t\r");
-        if (begin != std::string::npos && line[begin] != '#') {
-            keys.push_back(line.substr(begin, end - begin + 1));
-        }
-    }
-    if (keys.size() == before) {
-        return make_error(ErrorCode::INVALID_ARGUMENT, "the API key file " + options.api_key_file + " holds no key");
-    }
-    return keys;
-}
-
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-server::ServerConfig make_config(const ServeOptions& options, std::vector<std::string> api_keys) {
-    server::ServerConfig config;
-    config.http.host = options.host;
-    config.http.port = static_cast<uint16_t>(options.port);
-    config.http.handler_threads = options.handler_threads;
-    config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
-    config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
-    config.http.write_timeout = std::chrono::seconds(options.write_timeout_s);
-    config.http.max_connections = options.max_connections;
+// The registry's settings from the command line and the config file; errors are one line for the user.
+Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
+    registry::RegistryConfig config;
     config.models_dir = options.models_dir.empty() ? default_models_dir() : options.models_dir;
-    config.text_models.n_slots = options.parallel;
-    config.text_models.n_ctx_per_slot = options.ctx_size;
-    config.text_models.n_batch = options.batch_size;
-    config.text_models.n_threads = options.threads;
-    config.text_models.queue_capacity = static_cast<size_t>(options.queue_size);
-    config.text_models.step_stretch = options.step_stretch;
-    config.access.api_keys = std::move(api_keys);
-    config.access.metrics_public = options.metrics_public;
-    config.access.cors_origins = options.cors_origins;
-    config.access.log_prompts = options.log_prompts;
-    config.shutdown_timeout = std::chrono::seconds(options.shutdown_timeout_s);
+    const std::string path = options.config_path.empty() ? default_config_path() : options.config_path;
+    auto text = read_text_file(path);
+    if (!text && (text.error().code != ErrorCode::NOT_FOUND || !options.config_path.empty())) {
+        return text.error();  // a missing default config is fine; a missing named one is not
+    }
+    if (text) {
+        auto specs = api::parse_model_config(*text);
+        if (!specs) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, path + ": " + specs.error().message);
+        }
+        config.configured = std::move(*specs);
+    }
+    auto budget = parse_memory_budget(options.memory_budget);
+    auto keep_alive = api::parse_keep_alive(nlohmann::json(options.keep_alive), "--keep-alive");
+    if (!budget || !keep_alive) {
+        return budget ? keep_alive.error() : budget.error();
+    }
+    config.memory_budget = *budget;
+    config.keep_alive_s = *keep_alive;
+    config.autoload = !options.no_autoload;
+    auto& text_models = config.text_defaults;
+    text_models.n_slots = options.parallel;
+    text_models.n_ctx_per_slot = options.ctx_size;
+    text_models.n_batch = options.batch_size;
+    text_models.n_threads = options.threads;
+    text_models.queue_capacity = static_cast<size_t>(options.queue_size);
+    text_models.step_stretch = options.step_stretch;
+    auto& embedding = config.embedding_defaults;
+    embedding.max_batch_tokens = options.embedding_batch_tokens;
+    embedding.batch_window =
+        std::chrono::microseconds(static_cast<int64_t>(options.embedding_batch_window_ms * 1000.0));
+    embedding.cache_entries = static_cast<size_t>(options.embedding_cache);
+    embedding.n_threads = options.threads;
+    embedding.queue_capacity = static_cast<size_t>(options.queue_size);
     return config;
 }
 
@@ -161,21 +199,25 @@ server::ServerConfig make_config(const ServeOptions& options, std::vector<std::s
 
 int run_serve(const ServeOptions& options) {
     server::block_stop_signals();
-    if (options.log_format == "json") {
-        log::set_format(log::Format::JSON);
+    server::ServerConfig config;
+    if (auto access = apply_access_options(options, config); !access) {
+        std::cerr << "hearth serve: " << access.error().message << "\n";
+        return 2;
     }
-    auto keys = collect_api_keys(options);
-    if (!keys) {
-        std::cerr << "hearth: " << keys.error().message << "\n";
-        return 1;
+    auto registry = registry_config(options);
+    if (!registry) {
+        std::cerr << "hearth serve: " << registry.error().message << "\n";
+        return 2;
     }
-    if (keys->empty() && !is_loopback(options.host)) {
-        log::warn(
-            "listening on {} without an API key: anyone who can reach this address can use the models "
-            "(set --api-key, --api-key-file or HEARTH_API_KEY)",
-            options.host);
-    }
-    server::App app(make_config(options, std::move(keys).value()));
+    config.registry = std::move(*registry);
+    config.preload = options.preload;
+    config.http.host = options.host;
+    config.http.port = static_cast<uint16_t>(options.port);
+    config.http.handler_threads = options.handler_threads;
+    config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
+    config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
+    config.embedding_limits.max_inputs = static_cast<size_t>(options.max_embedding_inputs);
+    server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";
         return 1;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "util/result.h"
+
 namespace hearth::cli {
 
 struct ServeOptions {
@@ -15,6 +17,22 @@ struct ServeOptions {
     int handler_threads = 128;
     int read_timeout_s = 30;
     int idle_timeout_s = 60;
+    int parallel = 4;
+    int ctx_size = 4096;
+    int batch_size = 512;
+    int threads = 0;
+    int queue_size = 64;
+    double step_stretch = 2.0;
+    std::string config_path;             // empty: default_config_path()
+    std::vector<std::string> preload;    // --load
+    std::string memory_budget = "auto";  // bytes with an optional unit, "auto" or "0" (none)
+    bool no_autoload = false;
+    std::string keep_alive = "-1";
+    double embedding_batch_window_ms = 2.0;
+    int embedding_batch_tokens = 2048;
+    int embedding_cache = 4096;
+    int max_embedding_inputs = 2048;
+    // Connections, shutdown, access and logging (serve_access.cpp).
     int write_timeout_s = 60;
     int max_connections = 1024;
     int shutdown_timeout_s = 10;
@@ -24,22 +42,20 @@ struct ServeOptions {
     std::vector<std::string> cors_origins;
     std::string log_format = "text";
     bool log_prompts = false;
-    int parallel = 4;
-    int ctx_size = 4096;
-    int batch_size = 512;
-    int threads = 0;
-    int queue_size = 64;
-    double step_stretch = 2.0;
 };
 
 void add_serve_command(CLI::App& app, ServeOptions& options);
 // LLM load options (slots, context, batch, threads, queue), shared by the commands that load models.
 void add_text_model_options(CLI::App& command, ServeOptions& options);
-// Access and logging options: API keys, CORS, metrics, log format.
-void add_access_options(CLI::App& command, ServeOptions& options);
+// Embedding and rerank models: batching window and size, the shared vector cache, inputs per request.
+void add_embedding_options(CLI::App& command, ServeOptions& options);
 int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.
 std::string default_models_dir();
+// $HEARTH_HOME/config.json, HEARTH_HOME defaulting to ~/.hearth.
+std::string default_config_path();
+// "8GiB", "512MiB", "1000000", "auto" (90% of RAM) or "0" (no budget). INVALID_ARGUMENT otherwise.
+Result<uint64_t> parse_memory_budget(const std::string& text);
 
 }  // namespace hearth::cli

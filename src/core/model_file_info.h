@@ -18,6 +18,12 @@ struct ModelFileInfo {
     uint64_t context_length = 0;
     uint64_t embedding_length = 0;
     bool has_chat_template = false;
+    // Attention shape, for estimating the KV cache (GGUF); 0 when unknown.
+    uint64_t block_count = 0;
+    uint64_t head_count = 0;
+    uint64_t head_count_kv = 0;
+    uint64_t key_length = 0;    // per head; 0: embedding_length / head_count
+    uint64_t value_length = 0;  // per head; 0: embedding_length / head_count
 };
 
 }  // namespace hearth::core

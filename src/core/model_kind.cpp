@@ -8,12 +8,15 @@ std::string_view to_string(ModelKind kind) {
         case ModelKind::EMBEDDING: return "embedding";
         case ModelKind::RERANK: return "rerank";
         case ModelKind::WHISPER: return "whisper";
+        case ModelKind::TTS: return "tts";
+        case ModelKind::VLM: return "vlm";
     }
     return "llm";
 }
 
 std::optional<ModelKind> parse_model_kind(std::string_view name) {
-    for (ModelKind kind : {ModelKind::LLM, ModelKind::EMBEDDING, ModelKind::RERANK, ModelKind::WHISPER}) {
+    for (ModelKind kind : {ModelKind::LLM, ModelKind::EMBEDDING, ModelKind::RERANK, ModelKind::WHISPER, ModelKind::TTS,
+                           ModelKind::VLM}) {
         if (to_string(kind) == name) {
             return kind;
         }

@@ -11,6 +11,8 @@ enum class ModelKind {
     EMBEDDING,  // encoder or pooled model: /v1/embeddings
     RERANK,     // cross-encoder with rank pooling: /v1/rerank
     WHISPER,    // whisper.cpp speech-to-text model
+    TTS,        // text-to-speech model (configured only; not served yet)
+    VLM,        // vision-language model with its mmproj projector (configured only; not served yet)
 };
 
 std::string_view to_string(ModelKind kind);

@@ -129,6 +129,12 @@ Result<core::ModelFileInfo> probe_gguf(const std::string& path, uint64_t file_si
     info.context_length = get_uint(ctx.get(), *arch + ".context_length").value_or(0);
     info.embedding_length = get_uint(ctx.get(), *arch + ".embedding_length").value_or(0);
     info.has_chat_template = gguf_find_key(ctx.get(), "tokenizer.chat_template") >= 0;
+    // What the memory estimate needs (KV cache size); 0 when the file does not say.
+    info.block_count = get_uint(ctx.get(), *arch + ".block_count").value_or(0);
+    info.head_count = get_uint(ctx.get(), *arch + ".attention.head_count").value_or(0);
+    info.head_count_kv = get_uint(ctx.get(), *arch + ".attention.head_count_kv").value_or(info.head_count);
+    info.key_length = get_uint(ctx.get(), *arch + ".attention.key_length").value_or(0);
+    info.value_length = get_uint(ctx.get(), *arch + ".attention.value_length").value_or(0);
     return info;
 }
 

@@ -6,8 +6,11 @@
 #include <cassert>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <utility>
 
+#include "engine/backend.h"
+#include "engine/llama_tokenize.h"
 #include "engine/model_probe.h"
 #include "engine/token_logprobs.h"
 #include "util/log.h"
@@ -18,6 +21,16 @@ namespace {
 
 Error invalid(std::string message) {
     return make_error(ErrorCode::INVALID_ARGUMENT, std::move(message));
+}
+
+std::optional<ggml_type> kv_cache_type(const std::string& name) {
+    for (const ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0,
+                                 GGML_TYPE_Q4_1, GGML_TYPE_IQ4_NL, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1}) {
+        if (name == ggml_type_name(type)) {
+            return type;
+        }
+    }
+    return std::nullopt;
 }
 
 Result<void> validate_options(const TextEngineOptions& options) {
@@ -32,14 +45,70 @@ Result<void> validate_options(const TextEngineOptions& options) {
     if (options.n_batch < 1 || options.n_ubatch < 1) {
         return invalid("n_batch and n_ubatch must be >= 1");
     }
+    if (options.tensor_split.size() > llama_max_devices()) {
+        return invalid("tensor_split has " + std::to_string(options.tensor_split.size()) +
+                       " shares; this build knows " + std::to_string(llama_max_devices()) + " devices at most");
+    }
+    for (const auto* type : {&options.type_k, &options.type_v}) {
+        if (!kv_cache_type(*type)) {
+            return invalid("unknown KV cache type '" + *type +
+                           "' (known: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)");
+        }
+    }
+    const bool v_quantized = options.type_v != "f32" && options.type_v != "f16" && options.type_v != "bf16";
+    if (v_quantized && options.flash_attn == FlashAttn::OFF) {
+        return invalid("a quantized V cache (" + options.type_v + ") needs flash attention");
+    }
     return {};
+}
+
+// The devices llama.cpp may offload to, as its NULL-terminated list; empty optional: all of them.
+Result<std::optional<std::vector<ggml_backend_dev_t>>> offload_devices(const std::string& name) {
+    if (name.empty()) {
+        return std::optional<std::vector<ggml_backend_dev_t>>{};
+    }
+    std::vector<ggml_backend_dev_t> list;
+    if (name != "none") {
+        ggml_backend_dev_t device = ggml_backend_dev_by_name(name.c_str());
+        if (device == nullptr) {
+            std::string known = "none";
+            for (const auto& d : BackendGuard::devices()) {
+                known += ", " + d.name;
+            }
+            return invalid("unknown device '" + name + "' (known: " + known + ")");
+        }
+        if (ggml_backend_dev_type(device) != GGML_BACKEND_DEVICE_TYPE_CPU) {
+            list.push_back(device);
+        }
+    }
+    list.push_back(nullptr);
+    return std::optional<std::vector<ggml_backend_dev_t>>(std::move(list));
 }
 
 // llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a
 // malformed file can surface as an exception from deep inside; neither may cross this module's boundary.
-llama_model_ptr load_model(const std::string& path, int32_t n_gpu_layers) {
+bool report_progress(float progress, void* user_data) {
+    const auto& callback = *static_cast<const std::function<void(float)>*>(user_data);
+    callback(progress);
+    return true;  // never cancel the load
+}
+
+llama_model_ptr load_model(const TextEngineOptions& options, std::vector<ggml_backend_dev_t>* devices) {
+    const std::string& path = options.path;
     llama_model_params params = llama_model_default_params();
-    params.n_gpu_layers = n_gpu_layers;
+    params.n_gpu_layers = options.n_gpu_layers;
+    params.devices = devices != nullptr ? devices->data() : nullptr;
+    // llama.cpp reads one share per device it knows; shorter lists are padded with zeros.
+    std::vector<float> split(std::max<size_t>(llama_max_devices(), options.tensor_split.size()), 0.0f);
+    std::copy(options.tensor_split.begin(), options.tensor_split.end(), split.begin());
+    if (!options.tensor_split.empty()) {
+        params.tensor_split = split.data();
+    }
+    std::function<void(float)> progress = options.progress;  // lives through the load below
+    if (progress) {
+        params.progress_callback = report_progress;
+        params.progress_callback_user_data = &progress;
+    }
     try {
         return llama_model_ptr(llama_model_load_from_file(path.c_str(), params));
     } catch (const std::exception& e) {
@@ -89,8 +158,12 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
         return invalid(options.path + " is a " + std::string(core::to_string(info->kind)) +
                        " model, not a text-generation model");
     }
+    auto devices = offload_devices(options.device);
+    if (!devices) {
+        return devices.error();
+    }
     auto engine = std::make_unique<LlamaTextEngine>(Passkey{});
-    engine->model_ = load_model(options.path, options.n_gpu_layers);
+    engine->model_ = load_model(options, *devices ? &**devices : nullptr);
     if (!engine->model_) {
         return invalid("llama.cpp cannot load " + options.path + " (the engine log has its reason)");
     }
@@ -126,6 +199,8 @@ Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {
     params.n_ubatch = static_cast<uint32_t>(std::min(options.n_ubatch, options.n_batch));
     params.kv_unified = options.kv_unified;
     params.flash_attn_type = to_llama(options.flash_attn);
+    params.type_k = *kv_cache_type(options.type_k);  // validated by load()
+    params.type_v = *kv_cache_type(options.type_v);
     if (options.n_threads > 0) {
         params.n_threads = options.n_threads;
         params.n_threads_batch = options.n_threads;
@@ -171,6 +246,10 @@ void LlamaTextEngine::init_vocab_info() {
 
 // --- thread-safe queries ---
 
+uint64_t LlamaTextEngine::n_params() const {
+    return llama_model_n_params(model_.get());
+}
+
 int32_t LlamaTextEngine::bos() const {
     return llama_vocab_bos(vocab_);
 }
@@ -204,28 +283,7 @@ std::string LlamaTextEngine::token_to_piece(int32_t token, bool special) const {
 
 Result<std::vector<int32_t>> LlamaTextEngine::tokenize(std::string_view text, bool add_special,
                                                        bool parse_special) const {
-    // A token covers at least one byte, plus BOS and EOS.
-    if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 2) {
-        return invalid("text too long to tokenize");
-    }
-    const auto text_len = static_cast<int32_t>(text.size());
-    std::vector<int32_t> tokens(text.size() + 2);
-    try {
-        int32_t n = llama_tokenize(vocab_, text.data(), text_len, tokens.data(), static_cast<int32_t>(tokens.size()),
-                                   add_special, parse_special);
-        if (n < 0 && n != std::numeric_limits<int32_t>::min()) {
-            tokens.resize(static_cast<size_t>(-n));
-            n = llama_tokenize(vocab_, text.data(), text_len, tokens.data(), static_cast<int32_t>(tokens.size()),
-                               add_special, parse_special);
-        }
-        if (n < 0) {
-            return make_error(ErrorCode::INTERNAL, "tokenization failed (code " + std::to_string(n) + ")");
-        }
-        tokens.resize(static_cast<size_t>(n));
-    } catch (const std::exception& e) {
-        return invalid(std::string("cannot tokenize: ") + e.what());
-    }
-    return tokens;
+    return tokenize_text(vocab_, text, add_special, parse_special);
 }
 
 // --- engine thread ---

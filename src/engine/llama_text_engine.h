@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,16 @@ struct TextEngineOptions {
     // took ~1.5x and prompt tokens ~2x as long. Separate streams split a mixed step into two passes (one
     // token of every sequence, then the rest of the chunk), which costs far less.
     bool kv_unified = false;
+    // KV cache element types by ggml name: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1 (llama-server's
+    // set). A quantized V cache needs flash attention.
+    std::string type_k = "f16";
+    std::string type_v = "f16";
+    // The one ggml device to offload to, by name (BackendGuard::devices()); "none" or a CPU device: no
+    // offload. Empty: every device llama.cpp finds.
+    std::string device;
+    std::vector<float> tensor_split;  // share of the model per device; empty: llama.cpp's split
+    // Load progress (0..1), called on the loading thread.
+    std::function<void(float)> progress;
 };
 
 // decode() failed because no KV cells were free for the batch: nothing was decoded and the memory is as it
@@ -77,6 +88,7 @@ public:
     int32_t n_batch() const override { return batch_.capacity(); }
     int32_t n_vocab() const override { return sampler_vocab_.n_vocab; }
     int32_t n_ctx_train() const { return n_ctx_train_; }
+    uint64_t n_params() const;
     int32_t bos() const;  // -1 when the vocabulary has none
     int32_t eos() const;  // -1 when the vocabulary has none
     bool is_eog(int32_t token) const override;

@@ -1,46 +1,105 @@
 #include "registry/model_registry.h"
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 
+#include "registry/model_entries.h"
+#include "registry/registry_slot.h"
 #include "util/log.h"
 
 namespace hearth::registry {
 
-ModelRegistry::ModelRegistry(const std::string& models_dir, TextModelOptions text_options)
-    : models_dir_(models_dir), text_options_(text_options) {
-    rescan();
+namespace {
+
+Error not_found(const std::string& id) {
+    return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
 }
 
+}  // namespace
+
+int64_t steady_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+ModelRegistry::ModelRegistry(RegistryConfig config)
+    : config_(std::move(config)),
+      cache_(std::make_shared<sched::VectorCache>(config_.embedding_defaults.cache_entries)) {
+    rescan();
+    reaper_ = std::thread([this] { reap_idle(); });
+}
+
+namespace {
+
+RegistryConfig directory_only(const std::string& models_dir, TextModelOptions text_options) {
+    RegistryConfig config;
+    config.models_dir = models_dir;
+    config.text_defaults = std::move(text_options);
+    return config;
+}
+
+}  // namespace
+
+ModelRegistry::ModelRegistry(const std::string& models_dir, TextModelOptions text_options)
+    : ModelRegistry(directory_only(models_dir, std::move(text_options))) {}
+
 ModelRegistry::~ModelRegistry() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    state_changed_.notify_all();
+    if (reaper_.joinable()) {
+        reaper_.join();
+    }
     unload_all();
 }
 
 void ModelRegistry::rescan() {
-    CatalogScan scan = scan_models_dir(models_dir_);
-    if (!scan.error.empty()) {
-        log::warn("{}", scan.error);
-    }
+    EntryScan scan = collect_entries(config_.models_dir, config_.configured);
     for (const RejectedFile& file : scan.rejected) {
         log::info("not serving {}: {}", file.path, file.reason);
     }
-    std::vector<ModelStatus> models;
-    models.reserve(scan.models.size());
-    for (CatalogEntry& entry : scan.models) {
-        log::info("model {} ({}, {}, {}) from {}", entry.id, core::to_string(entry.info.kind), entry.info.architecture,
-                  entry.info.quantization, entry.info.path);
-        models.push_back({std::move(entry), ModelState::UNLOADED, {}, std::nullopt});
-    }
     std::lock_guard lock(mutex_);
-    for (ModelStatus& fresh : models) {  // a model that stays keeps its lifecycle state
-        if (const ModelStatus* old = find_locked(fresh.entry.id);
-            old != nullptr && old->entry.info.path == fresh.entry.info.path) {
-            fresh.state = old->state;
-            fresh.last_error = old->last_error;
-            fresh.load_seconds = old->load_seconds;
+    std::map<std::string, std::unique_ptr<Slot>> old;
+    for (auto& slot : models_) {
+        const std::string id = slot->status.entry.id;
+        old.emplace(id, std::move(slot));
+    }
+    models_.clear();
+    for (ModelEntry& entry : scan.entries) {
+        std::unique_ptr<Slot> slot;
+        // The same model at the same path keeps its lifecycle (a loaded one stays loaded).
+        if (auto it = old.find(entry.catalog.id);
+            it != old.end() && it->second->status.entry.info.path == entry.catalog.info.path) {
+            slot = std::move(it->second);
+            old.erase(it);
+            if (!slot->loaded()) {  // not loaded: the file's and the config's current word counts
+                const bool was_broken = !slot->probed && slot->status.state == ModelState::FAILED;
+                if (!entry.probe_error.empty() || was_broken) {
+                    slot->status.state = entry.probe_error.empty() ? ModelState::UNLOADED : ModelState::FAILED;
+                    slot->status.last_error = entry.probe_error;
+                }
+                slot->status.options = entry.spec.options;
+            }
+        } else {
+            slot = std::make_unique<Slot>();
+            slot->status.state = entry.probe_error.empty() ? ModelState::UNLOADED : ModelState::FAILED;
+            slot->status.last_error = entry.probe_error;
+            slot->status.options = entry.spec.options;
+        }
+        slot->status.entry = std::move(entry.catalog);
+        slot->status.source = entry.configured ? "config" : "scan";
+        slot->spec = std::move(entry.spec);
+        slot->probed = entry.probe_error.empty();
+        models_.push_back(std::move(slot));
+    }
+    // A loaded model whose entry vanished keeps serving its requests until they end; it stays listed.
+    for (auto& [id, slot] : old) {
+        if (slot->loaded()) {
+            models_.push_back(std::move(slot));
         }
     }
-    models_ = std::move(models);
     rejected_ = std::move(scan.rejected);
 }
 
@@ -48,27 +107,16 @@ std::vector<ModelStatus> ModelRegistry::list() const {
     std::lock_guard lock(mutex_);
     std::vector<ModelStatus> out;
     out.reserve(models_.size());
-    for (const ModelStatus& m : models_) {
-        out.push_back(snapshot_locked(m));
+    for (const auto& m : models_) {
+        out.push_back(snapshot_locked(*m));
     }
     return out;
 }
 
 std::optional<ModelStatus> ModelRegistry::find(const std::string& id) const {
     std::lock_guard lock(mutex_);
-    auto it = std::find_if(models_.begin(), models_.end(), [&](const ModelStatus& m) { return m.entry.id == id; });
-    if (it == models_.end()) {
-        return std::nullopt;
-    }
-    return snapshot_locked(*it);
-}
-
-ModelStatus ModelRegistry::snapshot_locked(const ModelStatus& model) const {
-    ModelStatus out = model;
-    if (auto it = loaded_.find(model.entry.id); it != loaded_.end()) {
-        out.slots = it->second->scheduler().stats();
-    }
-    return out;
+    const Slot* slot = find_locked(id);
+    return slot != nullptr ? std::optional<ModelStatus>(snapshot_locked(*slot)) : std::nullopt;
 }
 
 std::vector<RejectedFile> ModelRegistry::rejected() const {
@@ -76,87 +124,118 @@ std::vector<RejectedFile> ModelRegistry::rejected() const {
     return rejected_;
 }
 
-}  // namespace hearth::registry
+ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) {
+    auto it = std::find_if(models_.begin(), models_.end(), [&](const auto& m) { return m->status.entry.id == id; });
+    return it == models_.end() ? nullptr : it->get();
+}
 
-namespace hearth::registry {
+const ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) const {
+    return const_cast<ModelRegistry*>(this)->find_locked(id);
+}
 
-ModelStatus* ModelRegistry::find_locked(const std::string& id) {
-    auto it = std::find_if(models_.begin(), models_.end(), [&](const ModelStatus& m) { return m.entry.id == id; });
-    return it == models_.end() ? nullptr : &*it;
+ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
+    ModelStatus out = slot.status;
+    const auto usage = slot.book->read();
+    out.leases = usage.leases;
+    out.last_used_ms = std::max(out.last_used_ms, usage.last_used_ms);
+    if (slot.text) {
+        out.slots = slot.text->scheduler().stats();
+    }
+    if (slot.embedding) {
+        out.embedding = slot.embedding->scheduler().stats();
+    }
+    return out;
 }
 
 Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string& id) {
     std::unique_lock lock(mutex_);
-    ModelStatus* model = find_locked(id);
-    if (model == nullptr) {
-        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
-    }
-    if (model->entry.info.kind != core::ModelKind::LLM) {
-        return make_error(ErrorCode::UNSUPPORTED,
-                          "The model '" + id + "' is a " + std::string(core::to_string(model->entry.info.kind)) +
-                              " model, not a text-generation model",
-                          "model");
-    }
-    // Another request is loading it: wait for that load rather than starting a second one.
-    state_changed_.wait(lock, [&] {
-        model = find_locked(id);
-        return model == nullptr || model->state != ModelState::LOADING;
-    });
-    if (model == nullptr) {
-        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
-    }
-    if (model->state == ModelState::READY) {
-        return loaded_.at(id);
-    }
-    if (model->state == ModelState::FAILED) {
-        return make_error(ErrorCode::MODEL_NOT_READY, "The model '" + id + "' failed to load: " + model->last_error);
-    }
-    return load_text(lock, *model);
+    auto lease = ensure_loaded(lock, id, core::ModelKind::LLM, nullptr, false);
+    lock.unlock();
+    return lease ? Result<std::shared_ptr<TextModel>>(std::move(lease->text)) : lease.error();
 }
 
-// Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
-Result<std::shared_ptr<TextModel>> ModelRegistry::load_text(std::unique_lock<std::mutex>& lock, ModelStatus& model) {
-    const std::string id = model.entry.id;
-    const std::string path = model.entry.info.path;
-    model.state = ModelState::LOADING;
+Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::acquire_embedding(const std::string& id, core::ModelKind kind) {
+    std::unique_lock lock(mutex_);
+    auto lease = ensure_loaded(lock, id, kind, nullptr, false);
     lock.unlock();
-    log::info("loading model {} from {}", id, path);
-    const auto started = std::chrono::steady_clock::now();
-    auto loaded = TextModel::load(path, text_options_);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    lock.lock();
-    ModelStatus* now = find_locked(id);
-    if (now != nullptr) {
-        now->state = loaded ? ModelState::READY : ModelState::FAILED;
-        now->last_error = loaded ? "" : loaded.error().message;
-        now->load_seconds = seconds;
+    return lease ? Result<std::shared_ptr<EmbeddingModel>>(std::move(lease->embedding)) : lease.error();
+}
+
+Result<ModelStatus> ModelRegistry::load(const std::string& id, const core::LoadOptions& overrides) {
+    std::unique_lock lock(mutex_);
+    auto lease = ensure_loaded(lock, id, std::nullopt, &overrides, true);
+    if (!lease) {
+        return lease.error();
     }
-    if (loaded) {
-        loaded_[id] = *loaded;
-    } else {
-        log::error("model {} failed to load: {}", id, loaded.error().message);
+    const Slot* slot = find_locked(id);
+    if (slot == nullptr) {
+        return not_found(id);
     }
-    state_changed_.notify_all();
-    if (!loaded) {
-        return make_error(ErrorCode::MODEL_NOT_READY,
-                          "The model '" + id + "' failed to load: " + loaded.error().message);
+    ModelStatus status = snapshot_locked(*slot);
+    status.leases = std::max(0, status.leases - 1);  // this call's own lease is about to go
+    lock.unlock();
+    return status;
+}
+
+Result<ModelStatus> ModelRegistry::unload(const std::string& id) {
+    std::unique_lock lock(mutex_);
+    Slot* slot = find_locked(id);
+    if (slot == nullptr) {
+        return not_found(id);
     }
-    return loaded;
+    state_changed_.wait(lock, [&] {
+        slot = find_locked(id);
+        return slot == nullptr ||
+               (slot->status.state != ModelState::LOADING && slot->status.state != ModelState::UNLOADING);
+    });
+    if (slot == nullptr) {
+        return not_found(id);
+    }
+    if (slot->loaded()) {
+        drop_locked(lock, *slot, ModelState::UNLOADED);
+        slot = find_locked(id);
+    }
+    if (slot == nullptr) {
+        return not_found(id);
+    }
+    return snapshot_locked(*slot);
 }
 
 void ModelRegistry::unload_all() {
-    std::map<std::string, std::shared_ptr<TextModel>> models;
+    std::vector<Slot> released;
     {
         std::lock_guard lock(mutex_);
-        models.swap(loaded_);
-        for (ModelStatus& m : models_) {
-            if (m.state == ModelState::READY) {
-                m.state = ModelState::UNLOADED;
+        for (auto& m : models_) {
+            if (m->loaded()) {
+                released.emplace_back();
+                released.back().text = std::move(m->text);
+                released.back().embedding = std::move(m->embedding);
+                m->status.state = ModelState::UNLOADED;
+                m->status.memory_bytes = 0;
             }
         }
     }
-    for (auto& [id, model] : models) {
-        model->scheduler().stop();
+    for (auto& model : released) {
+        model.release_model();
+    }
+}
+
+bool ModelRegistry::Slot::quiet() const {
+    if (text) {
+        const auto stats = text->scheduler().stats();
+        return stats.slots_busy == 0 && stats.queued == 0;
+    }
+    return embedding == nullptr || embedding->scheduler().stats().queued == 0;
+}
+
+void ModelRegistry::Slot::release_model() {
+    if (text) {
+        text->scheduler().stop();
+        text.reset();
+    }
+    if (embedding) {
+        embedding->scheduler().stop();
+        embedding.reset();
     }
 }
 

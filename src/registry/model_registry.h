@@ -1,61 +1,130 @@
 #pragma once
-// The set of models this server knows, with their lifecycle state. Built from a models-directory scan.
+// The models this server knows (configured in config.json, or found in the models directory), with their
+// lifecycle: unloaded -> loading -> ready -> unloading -> unloaded, and failed (with the reason).
+// Requests hold a lease (a shared_ptr) on a ready model: unloading stops its scheduler, which ends their
+// requests with an error, and frees the memory once the last lease is gone. Loads run without the lock, so
+// loading or using one model never blocks requests to another. A memory budget bounds what is loaded at
+// once: a load that does not fit unloads the least recently used idle models, or is refused. Idle models
+// unload after their keep-alive.
 // Thread-safe: every method may be called from any thread; snapshots are returned by value.
 
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "core/model_spec.h"
+#include "registry/embedding_model.h"
 #include "registry/model_catalog.h"
 #include "registry/model_state.h"
 #include "registry/text_model.h"
 
 namespace hearth::registry {
 
+struct RegistryConfig {
+    std::string models_dir;
+    std::vector<core::ModelSpec> configured;  // from config.json; a configured name wins over a scanned file
+    TextModelOptions text_defaults;
+    EmbeddingModelOptions embedding_defaults;  // embedding and rerank models: batching, threads, queue, cache
+    uint64_t memory_budget = 0;                // bytes; 0: no budget
+    bool autoload = true;                      // a request to an unloaded model loads it
+    int64_t keep_alive_s = -1;                 // idle seconds before unloading a model without its own; -1: never
+    std::chrono::milliseconds load_wait{std::chrono::minutes(5)};  // a request waits this long for a load
+    std::function<void(const std::string& id)> before_load;        // tests: runs on the loading thread
+};
+
 struct ModelStatus {
     CatalogEntry entry;
+    std::string source;         // "config" or "scan"
+    core::LoadOptions options;  // as configured (plus the overrides of the current load)
     ModelState state = ModelState::UNLOADED;
     std::string last_error;
-    std::optional<sched::SchedulerStats> slots;  // a loaded text model's scheduler, at the time of the snapshot
-    double load_seconds = 0;                     // how long the last load took (successful or not)
+    float load_progress = 0;    // 0..1 while loading
+    uint64_t memory_bytes = 0;  // estimate, while loading or loaded
+    double load_ms = 0;         // how long the last load took
+    int64_t loaded_at_unix = 0;
+    int64_t last_used_ms = 0;                        // steady clock, for LRU and keep-alive
+    int leases = 0;                                  // requests holding the loaded model
+    std::optional<sched::SchedulerStats> slots;      // a loaded text model's scheduler, at the time of the snapshot
+    std::optional<sched::EmbeddingStats> embedding;  // a loaded embedding or rerank model's batcher and cache
+};
+
+// A lease on a loaded model: one of the two is set, as its kind says.
+struct ModelLease {
+    std::shared_ptr<TextModel> text;
+    std::shared_ptr<EmbeddingModel> embedding;
 };
 
 class ModelRegistry {
 public:
+    explicit ModelRegistry(RegistryConfig config);
+    // The models directory only, with default options (tests, tools).
     explicit ModelRegistry(const std::string& models_dir, TextModelOptions text_options = {});
     ~ModelRegistry();
+    ModelRegistry(const ModelRegistry&) = delete;
+    ModelRegistry& operator=(const ModelRegistry&) = delete;
 
-    // Re-reads the models directory; models that vanished are dropped, new files are added.
+    // Re-reads the models directory and re-probes configured files; models that vanished are dropped
+    // (configured ones stay, failed), new files are added. Loaded models keep their state.
     void rescan();
 
     std::vector<ModelStatus> list() const;
     std::optional<ModelStatus> find(const std::string& id) const;
     std::vector<RejectedFile> rejected() const;
-    const std::string& models_dir() const { return models_dir_; }
+    const std::string& models_dir() const { return config_.models_dir; }
+    uint64_t memory_budget() const { return config_.memory_budget; }
 
-    // The loaded text model `id`, loaded on first use; concurrent callers wait for the one load. Errors:
-    // MODEL_NOT_FOUND, UNSUPPORTED (not a text model), MODEL_NOT_READY (the load failed, with its reason).
+    // A lease on the loaded text model `id`, loading it first when autoload is on; a request to a model
+    // that is loading waits for that load (at most load_wait). Errors: MODEL_NOT_FOUND, UNSUPPORTED (not a
+    // text model), MODEL_NOT_READY (load failed, not loaded and autoload off, or the wait ran out),
+    // OUT_OF_MEMORY (over the budget even with every idle model unloaded).
     Result<std::shared_ptr<TextModel>> acquire_text(const std::string& id);
+    // The same for an embedding (kind EMBEDDING) or cross-encoder (kind RERANK) model; UNSUPPORTED for a
+    // model of another kind.
+    Result<std::shared_ptr<EmbeddingModel>> acquire_embedding(const std::string& id, core::ModelKind kind);
+    // The vector cache every embedding and rerank model shares (hits, misses, entries).
+    sched::VectorCacheStats cache_stats() const { return cache_->stats(); }
+    // Loads `id` (with `overrides` over its configured options) and returns its status once ready. A model
+    // already loaded with other options is reloaded. Errors as acquire_text, plus INVALID_ARGUMENT for
+    // options llama.cpp refuses.
+    Result<ModelStatus> load(const std::string& id, const core::LoadOptions& overrides = {});
+    // Unloads `id`: its running requests end with an error. Loaded or not, the result is its status.
+    // Errors: MODEL_NOT_FOUND.
+    Result<ModelStatus> unload(const std::string& id);
     // Stops every loaded model's scheduler (their requests end with an error) and lets them go.
     void unload_all();
 
 private:
-    ModelStatus* find_locked(const std::string& id);
-    ModelStatus snapshot_locked(const ModelStatus& model) const;
-    Result<std::shared_ptr<TextModel>> load_text(std::unique_lock<std::mutex>& lock, ModelStatus& model);
+    struct Slot;  // one model's state
+    Slot* find_locked(const std::string& id);
+    const Slot* find_locked(const std::string& id) const;
+    ModelStatus snapshot_locked(const Slot& slot) const;
+    // kind: what the caller needs (nullopt: any servable kind, for explicit loads).
+    Result<ModelLease> ensure_loaded(std::unique_lock<std::mutex>& lock, const std::string& id,
+                                     std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
+                                     bool explicit_load);
+    Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
+    Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options);
+    Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, uint64_t need);
+    ModelLease lease_locked(Slot& slot);
+    void drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state);
+    void reap_idle();
 
-    const std::string models_dir_;
-    const TextModelOptions text_options_;
+    RegistryConfig config_;
+    const std::shared_ptr<sched::VectorCache> cache_;
     mutable std::mutex mutex_;
     std::condition_variable state_changed_;
     // guarded by mutex_
-    std::vector<ModelStatus> models_;
+    std::vector<std::unique_ptr<Slot>> models_;
     std::vector<RejectedFile> rejected_;
-    std::map<std::string, std::shared_ptr<TextModel>> loaded_;
+    bool stopping_ = false;
+    std::thread reaper_;  // last: unloads idle models past their keep-alive
 };
 
 }  // namespace hearth::registry

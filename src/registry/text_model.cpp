@@ -14,9 +14,35 @@ int32_t default_threads() {
     return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+engine::FlashAttn flash_attn_mode(const std::string& mode) {
+    if (mode == "on") {
+        return engine::FlashAttn::ON;
+    }
+    return mode == "off" ? engine::FlashAttn::OFF : engine::FlashAttn::AUTO;
+}
+
 }  // namespace
 
-Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, const TextModelOptions& options) {
+TextModelOptions resolve_text_options(const TextModelOptions& defaults, const core::LoadOptions& o) {
+    TextModelOptions out = defaults;
+    out.n_slots = o.n_slots.value_or(out.n_slots);
+    out.n_ctx_per_slot = o.n_ctx.value_or(out.n_ctx_per_slot);
+    out.n_batch = o.n_batch.value_or(out.n_batch);
+    out.n_ubatch = o.n_ubatch.value_or(out.n_ubatch);
+    out.n_threads = o.n_threads.value_or(out.n_threads);
+    out.n_gpu_layers = o.n_gpu_layers.value_or(out.n_gpu_layers);
+    out.flash_attn = o.flash_attn.value_or(out.flash_attn);
+    out.type_k = o.type_k.value_or(out.type_k);
+    out.type_v = o.type_v.value_or(out.type_v);
+    out.device = o.device.value_or(out.device);
+    if (!o.tensor_split.empty()) {
+        out.tensor_split = o.tensor_split;
+    }
+    return out;
+}
+
+Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, const TextModelOptions& options,
+                                                   std::function<void(float)> progress) {
     auto info = engine::probe_model_file(path);
     if (!info) {
         return info.error();
@@ -28,8 +54,15 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
         info->context_length > 0 ? std::min<int32_t>(options.n_ctx_per_slot, static_cast<int32_t>(info->context_length))
                                  : options.n_ctx_per_slot;
     engine_options.n_batch = options.n_batch;
-    engine_options.n_ubatch = options.n_batch;
+    engine_options.n_ubatch = options.n_ubatch > 0 ? std::min(options.n_ubatch, options.n_batch) : options.n_batch;
     engine_options.n_threads = options.n_threads > 0 ? options.n_threads : default_threads();
+    engine_options.n_gpu_layers = options.n_gpu_layers;
+    engine_options.flash_attn = flash_attn_mode(options.flash_attn);
+    engine_options.type_k = options.type_k;
+    engine_options.type_v = options.type_v;
+    engine_options.device = options.device;
+    engine_options.tensor_split = options.tensor_split;
+    engine_options.progress = std::move(progress);
     auto engine = engine::LlamaTextEngine::load(engine_options);
     if (!engine) {
         return engine.error();

@@ -3,9 +3,12 @@
 // Shared by the registry and every request using it (shared_ptr): it is freed when the last user lets go.
 // The engine's thread-safe queries (tokenize, chat template) may be used from any thread.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/model_spec.h"
 #include "engine/llama_text_engine.h"
 #include "sched/text_scheduler.h"
 #include "util/result.h"
@@ -16,10 +19,20 @@ struct TextModelOptions {
     int32_t n_slots = 4;            // parallel sequences
     int32_t n_ctx_per_slot = 4096;  // capped at the model's training context
     int32_t n_batch = 512;          // tokens per step: generating sequences first, then prefill chunks
+    int32_t n_ubatch = 0;           // tokens per compute pass; 0: n_batch
     int32_t n_threads = 0;          // 0: one per core
-    size_t queue_capacity = 64;     // requests waiting for a slot; beyond it, 429
-    double step_stretch = 2.0;      // a step with prompt tokens takes at most this x a decode-only step
+    int32_t n_gpu_layers = -1;      // -1: all of them when there is a GPU
+    std::string flash_attn = "auto";
+    std::string type_k = "f16";
+    std::string type_v = "f16";
+    std::string device;               // empty: every device
+    std::vector<float> tensor_split;  // empty: llama.cpp's split
+    size_t queue_capacity = 64;       // requests waiting for a slot; beyond it, 429
+    double step_stretch = 2.0;        // a step with prompt tokens takes at most this x a decode-only step
 };
+
+// The server's defaults with a model's configured options on top.
+TextModelOptions resolve_text_options(const TextModelOptions& defaults, const core::LoadOptions& options);
 
 class TextModel {
     struct Passkey {
@@ -27,7 +40,9 @@ class TextModel {
     };
 
 public:
-    static Result<std::shared_ptr<TextModel>> load(const std::string& path, const TextModelOptions& options);
+    // progress (0..1) is called from the loading thread while the weights are read.
+    static Result<std::shared_ptr<TextModel>> load(const std::string& path, const TextModelOptions& options,
+                                                   std::function<void(float)> progress = {});
     explicit TextModel(Passkey /*only load() constructs*/) {}
     ~TextModel();
     TextModel(const TextModel&) = delete;

@@ -79,14 +79,20 @@ Result<void> TextScheduler::submit(core::GenerationRequest request) {
 }
 
 SchedulerStats TextScheduler::stats() const {
-    return SchedulerStats{static_cast<int32_t>(slots_.size()),
-                          busy_.load(),
-                          queue_.size(),
-                          finished_.load(),
-                          cancelled_.load(),
-                          failed_.load(),
-                          kv_tokens_.load(),
-                          static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot()};
+    SchedulerStats stats{static_cast<int32_t>(slots_.size()),
+                         busy_.load(),
+                         queue_.size(),
+                         finished_.load(),
+                         cancelled_.load(),
+                         failed_.load(),
+                         false,
+                         {},
+                         kv_tokens_.load(),
+                         static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot()};
+    std::lock_guard lock(engine_error_mutex_);
+    stats.engine_failed = !engine_error_.empty();
+    stats.engine_error = engine_error_;
+    return stats;
 }
 
 void TextScheduler::stop() {
@@ -376,6 +382,12 @@ void TextScheduler::fail(Slot& slot, const Error& error) {
 // A failed decode leaves the batch's sequences in an unknown state: fail their requests, clear their KV.
 void TextScheduler::fail_batch(const Error& error) {
     log::error("decode failed: {}", error.message);
+    if (error.code == ErrorCode::INTERNAL) {
+        std::lock_guard lock(engine_error_mutex_);
+        if (engine_error_.empty()) {
+            engine_error_ = error.message;
+        }
+    }
     for (Slot& slot : slots_) {
         if (slot.state == SlotState::IDLE) {
             continue;

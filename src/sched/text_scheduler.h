@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,9 @@ struct SchedulerStats {
     uint64_t finished = 0;
     uint64_t cancelled = 0;
     uint64_t failed = 0;
+    // The engine failed in a way a retry will not fix (INTERNAL from decode): the model must be reloaded.
+    bool engine_failed = false;
+    std::string engine_error;
     int64_t kv_tokens_used = 0;   // KV cells holding tokens, idle slots' reusable prefixes included
     int64_t kv_tokens_total = 0;  // slots x context per slot
 };
@@ -85,6 +90,8 @@ private:
     std::atomic<uint64_t> finished_{0};
     std::atomic<uint64_t> cancelled_{0};
     std::atomic<uint64_t> failed_{0};
+    mutable std::mutex engine_error_mutex_;
+    std::string engine_error_;           // guarded by engine_error_mutex_; set once the engine is broken
     std::atomic<int64_t> kv_tokens_{0};  // set after each step, read by stats()
     std::thread thread_;                 // last: started after every member above is ready
 };

@@ -19,8 +19,8 @@ namespace hearth::server {
 struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
-          registry(config.models_dir, config.text_models),
-          context{registry, metrics},
+          registry(config.registry),
+          context{registry, metrics, config.embedding_limits},
           gateway(router, registry, metrics, config.access),
           http(
               config.http, [this](const http::HttpRequest& req) { return gateway.handle(req); },
@@ -47,9 +47,25 @@ App::~App() {
 }
 
 Result<void> App::start() {
-    log::info("models directory {}: {} servable, {} not servable", impl_->config.models_dir,
-              impl_->registry.list().size(), impl_->registry.rejected().size());
-    return impl_->http.start();
+    log::info("{} models ({} configured), models directory {}: {} files not servable", impl_->registry.list().size(),
+              impl_->config.registry.configured.size(), impl_->config.registry.models_dir,
+              impl_->registry.rejected().size());
+    for (const std::string& id : impl_->config.preload) {
+        if (!impl_->registry.find(id)) {
+            return make_error(ErrorCode::MODEL_NOT_FOUND, "--load " + id + ": no such model (hearth list shows them)");
+        }
+    }
+    if (auto started = impl_->http.start(); !started) {
+        return started;
+    }
+    // After listening, so that /health and status show the loads as they happen; a failed load leaves the
+    // model failed (with its reason) and the server serving the others.
+    for (const std::string& id : impl_->config.preload) {
+        if (auto loaded = impl_->registry.load(id); !loaded) {
+            log::error("--load {}: {}", id, loaded.error().message);
+        }
+    }
+    return {};
 }
 
 uint16_t App::port() const {

@@ -4,8 +4,9 @@
 
 #include "api/models_api.h"
 #include "server/completion_routes.h"
+#include "server/embedding_routes.h"
+#include "server/model_routes.h"
 #include "server/reply.h"
-#include "server/request_record.h"
 #include "server/server_metrics.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -22,25 +23,11 @@ HttpResponse get_health(RouteContext& ctx, const HttpRequest& /*req*/, const Rou
     return to_http(api::health_reply(ctx.registry.list(), std::string(HEARTH_VERSION)));
 }
 
-HttpResponse get_models(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
-    return to_http(api::models_list_reply(ctx.registry.list(), ctx.registry.rejected()));
-}
-
 HttpResponse get_metrics(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = scrape(ctx.metrics, ctx.registry.list());
     return response;
-}
-
-HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& params) {
-    const std::string& id = params.at("id");
-    auto model = ctx.registry.find(id);
-    if (!model) {
-        return error_response(make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model"));
-    }
-    note_model(id);
-    return to_http(api::model_reply(*model));
 }
 
 }  // namespace
@@ -71,8 +58,13 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("GET", "/metrics",         bind(get_metrics));
     router.add("GET", "/v1/models",       bind(get_models));
     router.add("GET", "/v1/models/{id*}", bind(get_model));
+    router.add("POST", "/v1/models/{id*}", bind(post_model_action));  // {id}/load, {id}/unload
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
     router.add("POST", "/v1/completions",      bind(post_completions));
+    router.add("POST", "/v1/embeddings",       bind(post_embeddings));
+    router.add("POST", "/v1/rerank",           bind(post_rerank));
+    router.add("POST", "/v1/reranking",        bind(post_rerank));
+    router.add("POST", "/rerank",              bind(post_rerank));
     // clang-format on
 }
 

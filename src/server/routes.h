@@ -2,6 +2,7 @@
 // The route table and the glue between http and api: one flat list of (method, path, handler), every handler
 // wrapped so that an exception becomes a 500 OpenAI-shaped error and never leaves the handler.
 
+#include "api/embeddings_request.h"
 #include "http/router.h"
 #include "registry/model_registry.h"
 #include "util/metrics.h"
@@ -12,6 +13,7 @@ namespace hearth::server {
 struct RouteContext {
     registry::ModelRegistry& registry;
     metrics::Registry& metrics;
+    api::EmbeddingLimits embedding_limits = {};
 };
 
 void register_routes(http::Router& router, RouteContext& context);

@@ -5,8 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "api/embeddings_request.h"
 #include "http/http_server.h"
-#include "registry/text_model.h"
+#include "registry/model_registry.h"
 
 namespace hearth::server {
 
@@ -20,8 +21,11 @@ struct AccessConfig {
 
 struct ServerConfig {
     http::HttpServerConfig http;
-    std::string models_dir;
-    registry::TextModelOptions text_models;  // how LLMs are loaded: slots, context, batch, threads, queue
+    // The models: config.json entries, the models directory, defaults for LLMs (slots, context, batch,
+    // threads, queue), the memory budget, autoload and keep-alive.
+    registry::RegistryConfig registry;
+    std::vector<std::string> preload;       // models loaded at start-up (hearth serve --load)
+    api::EmbeddingLimits embedding_limits;  // inputs per embeddings request, documents per rerank
     AccessConfig access;
     std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
 };

@@ -49,6 +49,11 @@ void declare_model_families(metrics::Registry& m) {
     m.declare("hearth_model_slots", GAUGE, "Parallel sequences (slots) of the loaded model.");
     m.declare("hearth_kv_cache_tokens", GAUGE, "KV cache cells holding tokens, reusable prefixes included.");
     m.declare("hearth_kv_cache_usage_ratio", GAUGE, "Share of the model's KV cache cells holding tokens.");
+    m.declare("hearth_model_memory_bytes", GAUGE, "Memory the model uses (estimate), while loading or loaded.");
+    m.declare("hearth_embedding_cache_hits_total", COUNTER,
+              "Embedding and rerank inputs of the model answered from the shared vector cache.");
+    m.declare("hearth_embedding_cache_misses_total", COUNTER,
+              "Embedding and rerank inputs of the model looked up in the vector cache and not found.");
     m.declare("process_resident_memory_bytes", GAUGE, "Resident memory size in bytes.");
     m.declare("process_start_time_seconds", GAUGE, "Start time of the process since the Unix epoch in seconds.");
     m.declare("hearth_uptime_seconds", GAUGE, "Seconds since the server started.");
@@ -69,23 +74,32 @@ void record_generation(metrics::Registry& m, const Labels& labels, const Labels&
     }
 }
 
-void collect_model(metrics::Registry& m, const registry::ModelStatus& model) {
-    const Labels id{{"model", model.entry.id}};
-    for (const registry::ModelState state : ALL_STATES) {
-        m.set("hearth_model_state", {{"model", model.entry.id}, {"state", std::string(registry::to_string(state))}},
-              model.state == state ? 1 : 0);
-    }
-    m.set("hearth_model_load_seconds", id, model.load_seconds);
-    if (!model.slots) {
-        return;
-    }
-    const sched::SchedulerStats& s = *model.slots;
+void collect_text_model(metrics::Registry& m, const Labels& id, const sched::SchedulerStats& s) {
     m.set("hearth_model_requests_running", id, s.slots_busy);
     m.set("hearth_model_requests_queued", id, static_cast<double>(s.queued));
     m.set("hearth_model_slots", id, s.slots_total);
     m.set("hearth_kv_cache_tokens", id, static_cast<double>(s.kv_tokens_used));
     m.set("hearth_kv_cache_usage_ratio", id,
           s.kv_tokens_total > 0 ? static_cast<double>(s.kv_tokens_used) / static_cast<double>(s.kv_tokens_total) : 0);
+}
+
+void collect_model(metrics::Registry& m, const registry::ModelStatus& model) {
+    const Labels id{{"model", model.entry.id}};
+    for (const registry::ModelState state : ALL_STATES) {
+        m.set("hearth_model_state", {{"model", model.entry.id}, {"state", std::string(registry::to_string(state))}},
+              model.state == state ? 1 : 0);
+    }
+    m.set("hearth_model_load_seconds", id, model.load_ms / 1000.0);
+    m.set("hearth_model_memory_bytes", id, static_cast<double>(model.memory_bytes));
+    if (model.slots) {
+        collect_text_model(m, id, *model.slots);
+    }
+    if (model.embedding) {
+        // The scheduler's own running totals (they restart with a reload: a counter reset to Prometheus).
+        m.set("hearth_model_requests_queued", id, static_cast<double>(model.embedding->queued));
+        m.set("hearth_embedding_cache_hits_total", id, static_cast<double>(model.embedding->cache_hits));
+        m.set("hearth_embedding_cache_misses_total", id, static_cast<double>(model.embedding->cache_misses));
+    }
 }
 
 }  // namespace
@@ -115,9 +129,10 @@ void record_request(metrics::Registry& metrics, const std::string& endpoint, int
 
 std::string scrape(metrics::Registry& metrics, const std::vector<registry::ModelStatus>& models) {
     // Rebuilt from the snapshot: a model that left the directory leaves the exposition too.
-    for (const char* name : {"hearth_model_state", "hearth_model_load_seconds", "hearth_model_requests_running",
-                             "hearth_model_requests_queued", "hearth_model_slots", "hearth_kv_cache_tokens",
-                             "hearth_kv_cache_usage_ratio"}) {
+    for (const char* name :
+         {"hearth_model_state", "hearth_model_load_seconds", "hearth_model_requests_running",
+          "hearth_model_requests_queued", "hearth_model_slots", "hearth_kv_cache_tokens", "hearth_kv_cache_usage_ratio",
+          "hearth_model_memory_bytes", "hearth_embedding_cache_hits_total", "hearth_embedding_cache_misses_total"}) {
         metrics.clear(name);
     }
     for (const registry::ModelStatus& model : models) {

@@ -101,7 +101,11 @@ void Registry::add(const std::string& name, const Labels& labels, double value) 
 
 void Registry::set(const std::string& name, const Labels& labels, double value) {
     std::lock_guard lock(mutex_);
-    if (Family* family = find(name, MetricType::GAUGE)) {
+    Family* family = find(name, MetricType::GAUGE);
+    if (family == nullptr) {
+        family = find(name, MetricType::COUNTER);
+    }
+    if (family != nullptr) {
         family->samples[labels].value = value;
     }
 }
@@ -124,8 +128,8 @@ void Registry::observe(const std::string& name, const Labels& labels, double val
 
 void Registry::clear(const std::string& name) {
     std::lock_guard lock(mutex_);
-    if (Family* family = find(name, MetricType::GAUGE)) {
-        family->samples.clear();
+    if (const auto it = families_.find(name); it != families_.end()) {
+        it->second.samples.clear();
     }
 }
 

@@ -28,9 +28,10 @@ public:
 
     // Undeclared names are ignored, as are calls of the wrong kind (a programming error, never a crash).
     void add(const std::string& name, const Labels& labels, double value = 1.0);
+    // Gauges; and counters whose running total another component keeps (copied at each scrape).
     void set(const std::string& name, const Labels& labels, double value);
     void observe(const std::string& name, const Labels& labels, double value);
-    // Drops every sample of a gauge family, for gauges rebuilt from scratch at each scrape (model states).
+    // Drops every sample of a family, for families rebuilt from scratch at each scrape (model states).
     void clear(const std::string& name);
 
     // The sample's value (a histogram's count); 0 when absent. For tests and for derived values.

@@ -12,46 +12,82 @@ import { makeTempDir, mkmodel, removeTempDirs, startServer, stopAllServers } fro
 const MODEL = 'tiny';
 const CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 };
 const TEXT = { model: MODEL, prompt: 'hi', max_tokens: 2 };
-
-// Endpoints taking a JSON body, with a valid body each (new POST endpoints join this list).
-const POST_ENDPOINTS = [
-    { path: '/v1/chat/completions', valid: CHAT },
-    { path: '/v1/completions', valid: TEXT },
-];
-const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics'];
+const EMBED = { model: 'bert', input: ['hello', 'world'] };
+const RERANK = { model: 'rerank', query: 'q', documents: ['a', 'b'] };
 
 const deep = (n) => '['.repeat(n) + ']'.repeat(n);
+const BAD = [400, 'invalid_argument'];
 
-// Body classes: [name, body (string or Buffer) from the valid object, expected status, expected code].
-function bodyCases(valid) {
+// Classes every JSON endpoint refuses: [name, body (string or Buffer) from the valid object, status, code].
+function commonCases(valid) {
     const json = JSON.stringify(valid);
     const field = (extra) => JSON.stringify({ ...valid, ...extra });
     return [
-        ['malformed JSON', json.slice(0, -3), 400, 'invalid_argument'],
-        ['not an object', '[1,2,3]', 400, 'invalid_argument'],
-        ['empty body', '', 400, 'invalid_argument'],
+        ['malformed JSON', json.slice(0, -3), ...BAD],
+        ['not an object', '[1,2,3]', ...BAD],
+        ['empty body', '', ...BAD],
         ['invalid UTF-8 in a string', Buffer.concat([Buffer.from(json.slice(0, -1) + ',"user":"a'),
-            Buffer.from([0xff, 0xfe, 0x22]), Buffer.from('}')]), 400, 'invalid_argument'],
+            Buffer.from([0xff, 0xfe, 0x22]), Buffer.from('}')]), ...BAD],
         ['invalid UTF-8 in a key', Buffer.concat([Buffer.from('{"'), Buffer.from([0xc3, 0x28]),
-            Buffer.from(`":1,${json.slice(1)}`)]), 400, 'invalid_argument'],
-        ['model of the wrong type', field({ model: 5 }), 400, 'invalid_argument'],
-        ['max_tokens of the wrong type', field({ max_tokens: 'ten' }), 400, 'invalid_argument'],
-        ['stream of the wrong type', field({ stream: 'yes' }), 400, 'invalid_argument'],
-        ['stop of the wrong type', field({ stop: 5 }), 400, 'invalid_argument'],
-        ['negative max_tokens', field({ max_tokens: -1 }), 400, 'invalid_argument'],
-        ['negative n', field({ n: -1 }), 400, 'invalid_argument'],
-        ['negative top_k', field({ top_k: -3 }), 400, 'invalid_argument'],
-        ['negative temperature', field({ temperature: -1 }), 400, 'invalid_argument'],
-        ['huge n', field({ n: 1e9 }), 400, 'invalid_argument'],
-        ['huge max_tokens', field({ max_tokens: 1e12 }), 400, 'context_length_exceeded'],
-        ['huge integer beyond int64', json.slice(0, -1) + ',"seed":123456789012345678901234567890}', 400,
-            'invalid_argument'],
-        ['huge top_logprobs', field({ logprobs: true, top_logprobs: 1000 }), 400, 'invalid_argument'],
-        ['NaN-like number', json.slice(0, -1) + ',"temperature":NaN}', 400, 'invalid_argument'],
-        ['nesting too deep', json.slice(0, -1) + `,"x":${deep(100)}}`, 400, 'invalid_argument'],
+            Buffer.from(`":1,${json.slice(1)}`)]), ...BAD],
+        ['model of the wrong type', field({ model: 5 }), ...BAD],
+        ['NaN-like number', json.slice(0, -1) + ',"x":NaN}', ...BAD],
+        ['nesting too deep', json.slice(0, -1) + `,"x":${deep(100)}}`, ...BAD],
         ['unknown model', field({ model: 'no-such-model' }), 404, 'model_not_found'],
     ];
 }
+
+function generationCases(valid) {
+    const json = JSON.stringify(valid);
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    return [
+        ...commonCases(valid),
+        ['max_tokens of the wrong type', field({ max_tokens: 'ten' }), ...BAD],
+        ['stream of the wrong type', field({ stream: 'yes' }), ...BAD],
+        ['stop of the wrong type', field({ stop: 5 }), ...BAD],
+        ['negative max_tokens', field({ max_tokens: -1 }), ...BAD],
+        ['negative n', field({ n: -1 }), ...BAD],
+        ['negative top_k', field({ top_k: -3 }), ...BAD],
+        ['negative temperature', field({ temperature: -1 }), ...BAD],
+        ['huge n', field({ n: 1e9 }), ...BAD],
+        ['huge max_tokens', field({ max_tokens: 1e12 }), 400, 'context_length_exceeded'],
+        ['huge integer beyond int64', json.slice(0, -1) + ',"seed":123456789012345678901234567890}', ...BAD],
+        ['huge top_logprobs', field({ logprobs: true, top_logprobs: 1000 }), ...BAD],
+    ];
+}
+
+function embeddingCases(valid) {
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    return [
+        ...commonCases(valid),
+        ['input of the wrong type', field({ input: 5 }), ...BAD],
+        ['input of mixed types', field({ input: ['a', 5] }), ...BAD],
+        ['encoding_format of the wrong type', field({ encoding_format: 7 }), ...BAD],
+        ['negative dimensions', field({ dimensions: -1 }), ...BAD],
+        ['huge dimensions', field({ dimensions: 1e9 }), ...BAD],
+        ['too many inputs', field({ input: Array(5000).fill('x') }), ...BAD],
+    ];
+}
+
+function rerankCases(valid) {
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    return [
+        ...commonCases(valid),
+        ['query of the wrong type', field({ query: 5 }), ...BAD],
+        ['documents of the wrong type', field({ documents: 'a' }), ...BAD],
+        ['negative top_n', field({ top_n: -1 }), ...BAD],
+        ['too many documents', field({ documents: Array(5000).fill('x') }), ...BAD],
+    ];
+}
+
+// Endpoints taking a JSON body, with a valid body and their cases each (new POST endpoints join this list).
+const POST_ENDPOINTS = [
+    { path: '/v1/chat/completions', valid: CHAT, cases: generationCases },
+    { path: '/v1/completions', valid: TEXT, cases: generationCases },
+    { path: '/v1/embeddings', valid: EMBED, cases: embeddingCases },
+    { path: '/v1/rerank', valid: RERANK, cases: rerankCases },
+];
+const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics'];
 
 describe('bad-input matrix', () => {
     let server;
@@ -60,6 +96,8 @@ describe('bad-input matrix', () => {
     before(async () => {
         const dir = await makeTempDir('matrix');
         await mkmodel('tiny-qwen3', path.join(dir, `${MODEL}.gguf`));  // f16, with a chat template
+        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
+        await mkmodel('tiny-rerank', path.join(dir, 'rerank.gguf'));
         server = await startServer({ modelsDir: dir, args: ['--threads', '1', '--read-timeout', '2'] });
         base = server.baseURL;
     });
@@ -69,12 +107,12 @@ describe('bad-input matrix', () => {
         await removeTempDirs();
     });
 
-    for (const { path: p, valid } of POST_ENDPOINTS) {
+    for (const { path: p, valid, cases } of POST_ENDPOINTS) {
         test(`POST ${p}: every body class is a 4xx error envelope`, async () => {
             const ok = await request(base, p, { method: 'POST', body: JSON.stringify(valid),
                 headers: { 'content-type': 'application/json' } });
             assert.equal(ok.status, 200, `the valid body: ${ok.text}`);
-            for (const [name, body, status, code] of bodyCases(valid)) {
+            for (const [name, body, status, code] of cases(valid)) {
                 const res = await request(base, p, { method: 'POST', body,
                     headers: { 'content-type': 'application/json' } });
                 assert.equal(res.status, status, `${p}: ${name}: ${res.text.slice(0, 300)}`);
@@ -143,6 +181,8 @@ describe('bad-input matrix: authentication', () => {
     test('every endpoint: a missing or wrong key is 401, the health check stays open', async () => {
         const dir = await makeTempDir('matrix-auth');
         await mkmodel('tiny-qwen3', path.join(dir, `${MODEL}.gguf`));  // f16, with a chat template
+        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
+        await mkmodel('tiny-rerank', path.join(dir, 'rerank.gguf'));
         const server = await startServer({ modelsDir: dir, args: ['--api-key', 'sk-matrix'] });
         const endpoints = [...POST_ENDPOINTS.map((e) => ['POST', e.path, e.valid]),
             ...GET_ENDPOINTS.map((p) => ['GET', p])];

@@ -7,7 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAlive, rawExchange, request } from './lib/http.mjs';
-import { copyFileIn, makeTempDir, removeTempDirs, sharedModel, startServer, stopAllServers } from './lib/server.mjs';
+import path from 'node:path';
+
+import {
+    copyFileIn, makeTempDir, mkmodel, removeTempDirs, sharedModel, startServer, stopAllServers,
+} from './lib/server.mjs';
 
 const PROMPT = 'Once upon a secret-prompt-marker';
 
@@ -47,6 +51,7 @@ describe('metrics, request ids and the request log', () => {
     before(async () => {
         const dir = await makeTempDir('obs');
         await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
+        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
         server = await startServer({ modelsDir: dir, args: ['--threads', '1', '--log-format', 'json'] });
         base = server.baseURL;
     });
@@ -93,6 +98,20 @@ describe('metrics, request ids and the request log', () => {
         assert.ok(sample(after, 'hearth_model_load_seconds{model="stories"}') > 0);
         assert.ok(sample(after, 'hearth_kv_cache_usage_ratio{model="stories"}') > 0);
         assert.equal(sample(after, 'hearth_requests_in_flight{endpoint="/v1/completions"}'), 0);
+    });
+
+    test('embeddings: requests by model, embedding-cache hits and misses, promtool still clean', async () => {
+        const embed = (input) => request(base, '/v1/embeddings', { method: 'POST',
+            headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bert', input }) });
+        assert.equal((await embed(['alpha', 'beta'])).status, 200);
+        assert.equal((await embed(['alpha'])).status, 200);
+        const text = await scrape(base);
+        const lint = promtool(text);
+        assert.ok(lint.ok, `promtool:\n${lint.output}`);
+        assert.equal(sample(text, 'hearth_requests_total{endpoint="/v1/embeddings",model="bert",status="200"}'), 2);
+        assert.equal(sample(text, 'hearth_embedding_cache_misses_total{model="bert"}'), 2);
+        assert.equal(sample(text, 'hearth_embedding_cache_hits_total{model="bert"}'), 1);
+        assert.ok(sample(text, 'hearth_model_memory_bytes{model="bert"}') > 0);
     });
 
     test('an unknown model never becomes a label', async () => {

@@ -151,7 +151,7 @@ describe('metrics access, CORS and binding', () => {
 
     test('an unreadable key file stops start-up with a clear message', async () => {
         const r = await runHearth(['serve', '--port', '0', '--models-dir', dir, '--api-key-file', '/nonexistent/k']);
-        assert.equal(r.code, 1, r.output);
+        assert.equal(r.code, 2, r.output);
         assert.match(r.output, /cannot read the API key file/);
     });
 });

@@ -29,7 +29,8 @@ check_sizes() {
 # forbid FOLDER REGEX WHY: no file under FOLDER may include a header matching REGEX.
 forbid() {
     local hits
-    hits=$(git ls-files "$1" | xargs -r grep -nE "^#include [<\"]($2)" 2>/dev/null)
+    # shellcheck disable=SC2086 # $1 may hold several pathspecs
+    hits=$(git ls-files -- $1 | xargs -r grep -nE "^#include [<\"]($2)" 2>/dev/null)
     [ -z "$hits" ] || bad "$3:"$'\n'"$hits"
 }
 
@@ -47,8 +48,10 @@ check_layers() {
         "HTTP never sees a model or OpenAI JSON"
     forbid 'src/server' 'boost' "only src/http includes Boost.Beast"
     forbid 'src/cli' 'boost' "only src/http includes Boost.Beast"
-    forbid 'bench' '(boost|llama|whisper|ggml|gguf|mtmd|core/|engine/|sched/|registry/|api/|server/)' \
+    forbid 'bench :(exclude)bench/model' '(boost|llama|whisper|ggml|gguf|mtmd|core/|engine/|sched/|registry/|api/|server/)' \
         "bench/ measures servers over HTTP only (src/http's client): no engine, no server internals"
+    forbid 'bench/model' '(boost|nlohmann|sched/|registry/|api/|http/|server/)' \
+        "bench/model measures engines directly: no scheduler, server, HTTP or JSON"
     forbid 'src/api' 'engine/' "api does not call engines"
     local naked
     naked=$(git ls-files src tools bench | xargs -r grep -nE '(^|[^_[:alnum:]])(new [A-Za-z_:]+[({]|delete [a-z_]+;|malloc\(|free\()' |

@@ -11,6 +11,7 @@ namespace {
 // llama_pooling_type values (llama.h).
 constexpr uint32_t POOLING_MEAN = 1;
 constexpr uint32_t POOLING_CLS = 2;
+constexpr uint32_t POOLING_LAST = 3;
 constexpr uint32_t POOLING_RANK = 4;
 
 // BERT-style vocabularies normally say how many segment types there are; two is BERT's own count.
@@ -24,7 +25,13 @@ uint32_t pooling_value(const ModelConfig& config) {
     if (config.arch == Arch::RERANK) {
         return POOLING_RANK;
     }
-    return config.pooling == Pooling::CLS ? POOLING_CLS : POOLING_MEAN;
+    switch (config.pooling) {
+        case Pooling::CLS: return POOLING_CLS;
+        case Pooling::LAST: return POOLING_LAST;
+        case Pooling::NONE:
+        case Pooling::MEAN: break;
+    }
+    return POOLING_MEAN;
 }
 
 void set_bert_keys(gguf_context* meta, const ModelConfig& config) {

@@ -32,6 +32,11 @@ void set_decoder_keys(gguf_context* meta, const ModelConfig& config, const std::
     gguf_set_val_f32(meta, key("rope.freq_base").c_str(), config.rope_theta);
     gguf_set_val_f32(meta, key("attention.layer_norm_rms_epsilon").c_str(), config.norm_eps);
     gguf_set_val_u32(meta, key("rope.dimension_count").c_str(), head_dim);
+    // A pooled decoder is an embedding model (as Qwen3-Embedding): llama_pooling_type values.
+    if (config.pooling != Pooling::NONE) {
+        const uint32_t pooling = config.pooling == Pooling::LAST ? 3 : config.pooling == Pooling::CLS ? 2 : 1;
+        gguf_set_val_u32(meta, key("pooling_type").c_str(), pooling);
+    }
     // llama.cpp derives the head width as embd / heads unless these say otherwise (Qwen3 differs).
     if (head_dim * static_cast<uint32_t>(config.heads) != static_cast<uint32_t>(config.embd)) {
         gguf_set_val_u32(meta, key("attention.key_length").c_str(), head_dim);

@@ -78,7 +78,8 @@ void define_options(CLI::App& app, CliOptions& opts) {
     add_shape_option(app, "--ctx", opts.ctx, "training context length (Whisper: text context)");
     app.add_option("--vocab", opts.vocab, "vocabulary: ggml-vocab-NAME.gguf (Whisper: for-tests-ggml-NAME.bin)");
     app.add_option("--template", opts.chat_template, "chat template templates/NAME.jinja, or none");
-    app.add_option("--pooling", opts.pooling, "bert embedding pooling: mean or cls");
+    app.add_option("--pooling", opts.pooling,
+                   "embedding pooling: mean or cls (bert), last (llama, qwen2, qwen3: an embedding model)");
     app.add_flag("--untied", opts.untied, "write a separate output.weight instead of reusing token_embd");
     app.add_option("--type", opts.type, "weight type: f32, f16, q8_0, q4_0 or q4_k")->capture_default_str();
     app.add_option("--seed", opts.seed, "random seed")->capture_default_str();

@@ -79,7 +79,10 @@ Pooling pooling_from_string(const std::string& text) {
     if (text == "cls") {
         return Pooling::CLS;
     }
-    throw UsageError("unknown pooling '" + text + "' (expected mean or cls)");
+    if (text == "last") {
+        return Pooling::LAST;
+    }
+    throw UsageError("unknown pooling '" + text + "' (expected mean, cls or last)");
 }
 
 void apply_arch_defaults(ModelConfig& config) {

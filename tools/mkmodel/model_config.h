@@ -16,7 +16,8 @@ public:
 
 enum class Arch { LLAMA, QWEN2, QWEN3, BERT, RERANK, WHISPER };
 enum class WeightType { F32, F16, Q8_0, Q4_0, Q4_K };
-enum class Pooling { MEAN, CLS };
+// NONE: a decoder writes no pooling key (a text-generation model); a BERT model then pools by mean.
+enum class Pooling { NONE, MEAN, CLS, LAST };
 
 struct ModelConfig {
     std::string name;  // general.name; the preset name or the architecture name
@@ -31,7 +32,7 @@ struct ModelConfig {
     float rope_theta = 10000.0F;
     float norm_eps = 1e-5F;
     bool tied_embeddings = true;  // no output.weight: llama.cpp reuses token_embd
-    Pooling pooling = Pooling::MEAN;
+    Pooling pooling = Pooling::NONE;
     std::string vocab;          // ggml-vocab-<vocab>.gguf, or for-tests-ggml-<vocab>.bin for Whisper
     std::string chat_template;  // templates/<chat_template>.jinja; empty for none
     int eos_token_id = -1;      // instruct models end turns with a chat token, not the vocab file's eos; -1 keeps it

@@ -60,5 +60,27 @@ TEST(ModelsApi, HealthListsReadyModels) {
     EXPECT_EQ(json::parse(model_reply(failed).body)["last_error"], "out of memory");
 }
 
+TEST(ModelsApi, EmbeddingModelShowsItsBatcherAndCache) {
+    auto model = make_model("e", core::ModelKind::EMBEDDING, registry::ModelState::READY);
+    EXPECT_FALSE(json::parse(model_reply(model).body).contains("embedding"));
+    sched::EmbeddingStats stats;
+    stats.jobs = 5;
+    stats.batches = 2;
+    stats.inputs = 9;
+    stats.cache_hits = 3;
+    stats.cache_misses = 9;
+    stats.cache.entries = 9;
+    stats.cache.capacity = 100;
+    model.embedding = stats;
+    const json e = json::parse(model_reply(model).body)["embedding"];
+    EXPECT_EQ(e["requests"], 5);
+    EXPECT_EQ(e["batches"], 2);
+    EXPECT_EQ(e["inputs"], 9);
+    EXPECT_EQ(e["cache"]["hits"], 3);
+    EXPECT_EQ(e["cache"]["misses"], 9);
+    EXPECT_EQ(e["cache"]["entries"], 9);
+    EXPECT_EQ(e["cache"]["capacity"], 100);
+}
+
 }  // namespace
 }  // namespace hearth::api

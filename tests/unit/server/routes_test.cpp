@@ -23,10 +23,11 @@ protected:
         context_ = std::make_unique<RouteContext>(RouteContext{*registry_, metrics_});
         register_routes(router_, *context_);
     }
-    http::HttpResponse call(const std::string& method, const std::string& path) {
+    http::HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {
         http::HttpRequest req;
         req.method = method;
         req.path = path;
+        req.body = body;
         return dispatch_request(router_, req);
     }
 
@@ -75,6 +76,23 @@ TEST_F(RoutesTest, HealthSaysWhichModelsAreReady) {
     EXPECT_EQ(body["status"], "ok");
     EXPECT_TRUE(body["ready"].empty());
     EXPECT_EQ(body["models"]["alpha"], "unloaded");
+}
+
+TEST_F(RoutesTest, EmbeddingAndRerankRoutes) {
+    auto unknown = call("POST", "/v1/embeddings", R"({"model":"nope","input":"x"})");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_EQ(json::parse(unknown.body)["error"]["param"], "model");
+    // alpha is an LLM: neither an embedding nor a rerank model. Nothing gets loaded for a wrong kind.
+    EXPECT_EQ(call("POST", "/v1/embeddings", R"({"model":"alpha","input":"x"})").status, 400);
+    for (const char* path : {"/v1/rerank", "/rerank", "/v1/reranking"}) {
+        auto wrong_kind = call("POST", path, R"({"model":"gamma","query":"q","documents":["d"]})");
+        EXPECT_EQ(wrong_kind.status, 400) << path;
+        EXPECT_NE(json::parse(wrong_kind.body)["error"]["message"].get<std::string>().find("not a rerank model"),
+                  std::string::npos);
+        EXPECT_EQ(call("POST", path, R"({"model":"gamma","documents":["d"]})").status, 400) << path;
+    }
+    EXPECT_EQ(call("GET", "/v1/embeddings").status, 405);
+    EXPECT_EQ(call("POST", "/v1/embeddings", "not json").status, 400);
 }
 
 TEST(RouteGuard, ExceptionsBecome500) {

@@ -49,13 +49,14 @@ TEST(MetricsTest, GaugesSetAddAndClear) {
     EXPECT_EQ(m.render(), "# HELP x_in_flight In flight.\n# TYPE x_in_flight gauge\n");
 }
 
-TEST(MetricsTest, UndeclaredAndMistypedCallsAreIgnored) {
+TEST(MetricsTest, UndeclaredAndMistypedCallsAreIgnoredButTotalsMayBeCopied) {
     Registry m;
     m.declare("x_total", MetricType::COUNTER, "C.");
     m.observe("x_total", {}, 1);
-    m.set("x_total", {}, 4);
     m.add("nope_total", {});
     EXPECT_EQ(m.value("x_total", {}), 0);
+    m.set("x_total", {}, 4);  // a running total kept elsewhere, copied in
+    EXPECT_EQ(m.value("x_total", {}), 4);
     EXPECT_EQ(m.value("nope_total", {}), 0);
 }
 

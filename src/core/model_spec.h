@@ -1,0 +1,50 @@
+#pragma once
+// A configured model: a name, its file and how to load it. Plain data shared by the registry (which loads),
+// the api (config file and request JSON) and the CLI (hearth add). Unset options take the server's defaults.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model_kind.h"
+#include "util/result.h"
+
+namespace hearth::core {
+
+struct LoadOptions {
+    std::optional<std::string> device;  // ggml device name; "none": CPU only
+    std::optional<int32_t> n_gpu_layers;
+    std::vector<float> tensor_split;  // share per GPU; empty: llama.cpp's split
+    std::optional<int32_t> n_ctx;     // context per slot
+    std::optional<int32_t> n_slots;   // parallel sequences
+    std::optional<int32_t> n_batch;
+    std::optional<int32_t> n_ubatch;
+    std::optional<int32_t> n_threads;
+    std::optional<std::string> flash_attn;  // auto, on, off
+    std::optional<std::string> type_k;      // KV cache types (f16, q8_0, ...)
+    std::optional<std::string> type_v;
+    std::optional<int64_t> keep_alive_s;     // idle seconds before an automatic unload; -1: never
+    std::optional<std::string> draft_model;  // speculative decoding (stored; used by a later issue)
+
+    bool operator==(const LoadOptions&) const = default;
+};
+
+struct ModelSpec {
+    std::string name;
+    std::string path;
+    std::optional<ModelKind> kind;  // detected from the file when unset
+    std::string mmproj;             // a vlm's projector file
+    LoadOptions options;
+
+    bool operator==(const ModelSpec&) const = default;
+};
+
+// Range checks a client or a config file could get wrong. INVALID_ARGUMENT naming the field.
+Result<void> validate(const LoadOptions& options);
+// A model name usable in URLs and on the command line: 1-128 of [A-Za-z0-9._:/-], not starting with '.' or '/'.
+Result<void> validate_model_name(const std::string& name);
+// `over`'s set fields replace `base`'s.
+LoadOptions overlay(const LoadOptions& base, const LoadOptions& over);
+
+}  // namespace hearth::core

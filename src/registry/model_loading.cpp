@@ -1,0 +1,288 @@
+// ModelRegistry's lifecycle transitions: load (within the memory budget), lease, unload, keep-alive.
+
+#include <algorithm>
+#include <ctime>
+
+#include "registry/memory_budget.h"
+#include "registry/model_registry.h"
+#include "registry/registry_slot.h"
+#include "util/log.h"
+
+namespace hearth::registry {
+
+namespace {
+
+bool servable(core::ModelKind kind) {
+    return kind == core::ModelKind::LLM || kind == core::ModelKind::EMBEDDING || kind == core::ModelKind::RERANK;
+}
+
+std::string kind_name(core::ModelKind kind) {
+    switch (kind) {
+        case core::ModelKind::LLM: return "a text-generation model";
+        case core::ModelKind::EMBEDDING: return "an embedding model";
+        case core::ModelKind::RERANK: return "a rerank model";
+        default: return "a " + std::string(core::to_string(kind)) + " model";
+    }
+}
+
+// The model's kind against what the caller needs (nullopt: anything this server can load).
+Result<void> check_kind(const std::string& id, core::ModelKind kind, std::optional<core::ModelKind> wanted) {
+    if (wanted && kind != *wanted) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "The model '" + id + "' is " + kind_name(kind) + ", not " + kind_name(*wanted), "model");
+    }
+    if (!servable(kind)) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "The model '" + id + "' is " + kind_name(kind) + "; this server cannot load those yet",
+                          "model");
+    }
+    return {};
+}
+
+int64_t keep_alive_of(const core::LoadOptions& options, int64_t fallback) {
+    return options.keep_alive_s.value_or(fallback);
+}
+
+}  // namespace
+
+Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lock, const std::string& id,
+                                                std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
+                                                bool explicit_load) {
+    Slot* slot = find_locked(id);
+    if (slot == nullptr) {
+        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
+    }
+    if (auto ok = check_kind(id, slot->status.entry.info.kind, kind); !ok) {
+        return ok.error();
+    }
+    // Another caller is loading or unloading it: wait for that rather than starting a second load.
+    const auto busy = [&] {
+        slot = find_locked(id);
+        return slot != nullptr &&
+               (slot->status.state == ModelState::LOADING || slot->status.state == ModelState::UNLOADING);
+    };
+    if (!state_changed_.wait_for(lock, config_.load_wait, [&] { return !busy(); })) {
+        return make_error(ErrorCode::MODEL_NOT_READY, "The model '" + id + "' is still loading; try again shortly");
+    }
+    if (slot == nullptr) {
+        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
+    }
+    if (slot->status.state == ModelState::READY && slot->text && slot->text->scheduler().stats().engine_failed) {
+        const std::string error = "engine failed: " + slot->text->scheduler().stats().engine_error;
+        drop_locked(lock, *slot, ModelState::FAILED);  // and load it again below
+        if ((slot = find_locked(id)) == nullptr) {
+            return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
+        }
+        slot->status.last_error = error;
+    }
+    const core::LoadOptions wanted =
+        overrides != nullptr ? core::overlay(slot->spec.options, *overrides) : slot->status.options;
+    if (slot->status.state == ModelState::READY && slot->loaded()) {
+        if (!explicit_load || wanted == slot->status.options) {
+            return lease_locked(*slot);
+        }
+        drop_locked(lock, *slot, ModelState::UNLOADED);  // reload with the new options
+        if ((slot = find_locked(id)) == nullptr) {
+            return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
+        }
+    }
+    if (!slot->probed) {
+        return make_error(ErrorCode::MODEL_NOT_READY,
+                          "The model '" + id + "' cannot be loaded: " + slot->status.last_error);
+    }
+    if (!explicit_load && !config_.autoload) {
+        return make_error(ErrorCode::MODEL_NOT_READY,
+                          "The model '" + id + "' is not loaded (autoload is off: POST /v1/models/" + id + "/load)");
+    }
+    return load_locked(lock, *slot, wanted);
+}
+
+Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options) {
+    const std::string id = entry.id;
+    ModelLease loaded;
+    if (entry.info.kind == core::ModelKind::LLM) {
+        auto text = TextModel::load(entry.info.path, resolve_text_options(config_.text_defaults, options),
+                                    [this, id](float progress) {
+                                        std::lock_guard progress_lock(mutex_);
+                                        if (Slot* s = find_locked(id)) {
+                                            s->status.load_progress = progress;
+                                        }
+                                    });
+        if (!text) {
+            return text.error();
+        }
+        loaded.text = std::move(*text);
+        return loaded;
+    }
+    EmbeddingModelOptions embedding_options = config_.embedding_defaults;
+    embedding_options.n_threads = options.n_threads.value_or(embedding_options.n_threads);
+    // The path scopes the cache too: a different file under the same name never answers from the old one.
+    auto embedding = EmbeddingModel::load(id + "\n" + entry.info.path, entry.info.path, embedding_options, cache_);
+    if (!embedding) {
+        return embedding.error();
+    }
+    loaded.embedding = std::move(*embedding);
+    return loaded;
+}
+
+// Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
+Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock, Slot& slot,
+                                              const core::LoadOptions& options) {
+    const std::string id = slot.status.entry.id;
+    const std::string path = slot.status.entry.info.path;
+    const TextModelOptions resolved = resolve_text_options(config_.text_defaults, options);
+    const auto ctx_cap = static_cast<int64_t>(slot.status.entry.info.context_length);
+    const int64_t n_ctx = ctx_cap > 0 ? std::min<int64_t>(resolved.n_ctx_per_slot, ctx_cap) : resolved.n_ctx_per_slot;
+    const bool text = slot.status.entry.info.kind == core::ModelKind::LLM;
+    const uint64_t need = estimate_memory(slot.status.entry.info, {text ? n_ctx * resolved.n_slots : n_ctx,
+                                                                   resolved.n_batch, resolved.type_k, resolved.type_v})
+                              .total();
+    const ModelState before = slot.status.state;
+    slot.status.state = ModelState::LOADING;  // reserves the model: no second load starts meanwhile
+    if (auto room = make_room_locked(lock, id, need); !room) {
+        if (Slot* now = find_locked(id)) {
+            now->status.state = before;
+        }
+        state_changed_.notify_all();
+        return room.error();
+    }
+    Slot* now = find_locked(id);
+    if (now == nullptr) {
+        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
+    }
+    now->status.options = options;
+    now->status.load_progress = 0;
+    now->status.memory_bytes = need;
+    const CatalogEntry entry = now->status.entry;  // a copy: the slot may change while the lock is released
+    lock.unlock();
+    log::info("loading model {} from {} (about {})", id, path, format_bytes(need));
+    if (config_.before_load) {
+        config_.before_load(id);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto loaded = load_model(entry, options);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    lock.lock();
+    now = find_locked(id);
+    if (now == nullptr) {
+        return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed while loading", "model");
+    }
+    state_changed_.notify_all();
+    if (!loaded) {
+        now->status.state = ModelState::FAILED;
+        now->status.last_error = loaded.error().message;
+        now->status.memory_bytes = 0;
+        log::error("model {} failed to load: {}", id, loaded.error().message);
+        const ErrorCode code = loaded.error().code == ErrorCode::INVALID_ARGUMENT && options != now->spec.options
+                                   ? ErrorCode::INVALID_ARGUMENT  // the caller's override was refused
+                                   : ErrorCode::MODEL_NOT_READY;
+        return make_error(code, "The model '" + id + "' failed to load: " + loaded.error().message);
+    }
+    now->text = std::move(loaded->text);
+    now->embedding = std::move(loaded->embedding);
+    now->status.state = ModelState::READY;
+    now->status.last_error.clear();
+    now->status.load_progress = 1;
+    now->status.load_ms = ms;
+    now->status.loaded_at_unix = static_cast<int64_t>(std::time(nullptr));
+    return lease_locked(*now);
+}
+
+Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, uint64_t need) {
+    std::vector<ResidentModel> resident;
+    for (const auto& m : models_) {
+        if (m->status.entry.id == id || m->status.memory_bytes == 0) {
+            continue;
+        }
+        const auto usage = m->book->read();
+        const bool idle = m->status.state == ModelState::READY && usage.leases == 0 && m->loaded() && m->quiet();
+        resident.push_back(
+            {m->status.entry.id, m->status.memory_bytes, std::max(m->status.last_used_ms, usage.last_used_ms), idle});
+    }
+    auto victims = pick_evictions(resident, need, config_.memory_budget);
+    if (!victims) {
+        uint64_t used = 0;
+        std::string holders;
+        for (const auto& r : resident) {
+            used += r.bytes;
+            holders += (holders.empty() ? "" : ", ") + r.id + (r.idle ? "" : " (busy)");
+        }
+        return make_error(ErrorCode::OUT_OF_MEMORY,
+                          "The model '" + id + "' needs about " + format_bytes(need) + "; the memory budget is " +
+                              format_bytes(config_.memory_budget) + " and " + format_bytes(used) +
+                              " of it is held by " + (holders.empty() ? "nothing" : holders));
+    }
+    for (const std::string& victim : *victims) {
+        if (Slot* v = find_locked(victim); v != nullptr && v->loaded()) {
+            log::info("unloading idle model {} to make room for {}", victim, id);
+            drop_locked(lock, *v, ModelState::UNLOADED);
+        }
+    }
+    return {};
+}
+
+ModelLease ModelRegistry::lease_locked(Slot& slot) {
+    slot.status.last_used_ms = steady_now_ms();
+    ModelLease lease;
+    if (slot.text) {
+        lease.text = LeaseBook::lease(slot.text, slot.book, &steady_now_ms);
+    }
+    if (slot.embedding) {
+        lease.embedding = LeaseBook::lease(slot.embedding, slot.book, &steady_now_ms);
+    }
+    return lease;
+}
+
+// Stops the model's scheduler with the lock released (running requests end with an error event), then
+// publishes the final state. The memory goes when the last lease does.
+void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state) {
+    const std::string id = slot.status.entry.id;
+    Slot released;
+    released.text = std::move(slot.text);
+    released.embedding = std::move(slot.embedding);
+    slot.status.state = ModelState::UNLOADING;
+    lock.unlock();
+    released.release_model();
+    lock.lock();
+    if (Slot* now = find_locked(id)) {
+        now->status.state = final_state;
+        now->status.memory_bytes = 0;
+        now->status.load_progress = 0;
+    }
+    log::info("model {} unloaded", id);
+    state_changed_.notify_all();
+}
+
+// Once a second: unload idle models past their keep-alive, and mark models whose engine broke as failed
+// (their next request reloads them), so that status and /health tell the truth.
+void ModelRegistry::reap_idle() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        state_changed_.wait_for(lock, std::chrono::milliseconds(250));
+        for (size_t i = 0; i < models_.size() && !stopping_; ++i) {
+            Slot& slot = *models_[i];
+            if (slot.status.state != ModelState::READY || !slot.loaded()) {
+                continue;
+            }
+            const auto stats = slot.text ? slot.text->scheduler().stats() : sched::SchedulerStats{};
+            const std::string id = slot.status.entry.id;
+            if (stats.engine_failed) {
+                log::error("model {}: engine failed ({}); unloading it", id, stats.engine_error);
+                drop_locked(lock, slot, ModelState::FAILED);
+                if (Slot* now = find_locked(id)) {
+                    now->status.last_error = "engine failed: " + stats.engine_error;
+                }
+                continue;
+            }
+            const int64_t keep_alive = keep_alive_of(slot.status.options, config_.keep_alive_s);
+            const auto usage = slot.book->read();
+            const int64_t idle_for = steady_now_ms() - std::max(slot.status.last_used_ms, usage.last_used_ms);
+            if (keep_alive >= 0 && usage.leases == 0 && slot.quiet() && idle_for >= keep_alive * 1000) {
+                log::info("model {} idle for {} s: unloading", id, idle_for / 1000);
+                drop_locked(lock, slot, ModelState::UNLOADED);
+            }
+        }
+    }
+}
+
+}  // namespace hearth::registry

@@ -1,0 +1,32 @@
+#pragma once
+// One model's state inside ModelRegistry (private to the registry's .cpp files). Guarded by the registry's
+// mutex, except `book`, which has its own.
+
+#include <memory>
+
+#include "core/model_spec.h"
+#include "registry/embedding_model.h"
+#include "registry/lease_book.h"
+#include "registry/model_registry.h"
+#include "registry/text_model.h"
+
+namespace hearth::registry {
+
+struct ModelRegistry::Slot {
+    ModelStatus status;  // leases and slots are filled at snapshot time
+    core::ModelSpec spec;
+    bool probed = false;                        // the file was readable as a model: loading it may succeed
+    std::shared_ptr<TextModel> text;            // while ready (and unloading), by kind
+    std::shared_ptr<EmbeddingModel> embedding;  // (one of the two)
+    std::shared_ptr<LeaseBook> book = std::make_shared<LeaseBook>();
+
+    bool loaded() const { return text != nullptr || embedding != nullptr; }
+    // Nothing queued or running in its scheduler.
+    bool quiet() const;
+    // Stops its scheduler (requests end with an error) and lets the model go (freed with the last lease).
+    void release_model();
+};
+
+int64_t steady_now_ms();
+
+}  // namespace hearth::registry
