@@ -16,7 +16,7 @@ struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
           registry(config.registry),
-          context{registry, config.embedding_limits},
+          context{registry, config.embedding_limits, config.audio_limits},
           http(
               config.http, [this](const http::HttpRequest& req) { return dispatch_request(router, req); },
               transport_error_response) {

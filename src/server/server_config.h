@@ -7,6 +7,7 @@
 #include "api/embeddings_request.h"
 #include "http/http_server.h"
 #include "registry/model_registry.h"
+#include "server/routes.h"
 
 namespace hearth::server {
 
@@ -17,6 +18,7 @@ struct ServerConfig {
     registry::RegistryConfig registry;
     std::vector<std::string> preload;       // models loaded at start-up (hearth serve --load)
     api::EmbeddingLimits embedding_limits;  // inputs per embeddings request, documents per rerank
+    AudioLimits audio_limits;               // upload size and audio length of transcriptions
 };
 
 }  // namespace hearth::server
