@@ -6,6 +6,7 @@
 
 #include "api/model_config_json.h"
 #include "cli/command_serve.h"
+#include "engine/backend.h"
 #include "engine/model_probe.h"
 #include "registry/memory_budget.h"
 #include "registry/model_entries.h"
@@ -227,6 +228,7 @@ void add_models_commands(CLI::App& app, ModelsOptions& o) {
 }
 
 int run_models_command(const CLI::App& app, ModelsOptions& options) {
+    engine::silence_engine_logs();  // a file that is not a model gets our one line, not gguf's
     if (app.got_subcommand("add")) {
         return run_add(*app.get_subcommand("add"), options);
     }

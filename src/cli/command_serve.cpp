@@ -102,8 +102,41 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
         ->capture_default_str();
     add_text_model_options(*serve, options);
     add_embedding_options(*serve, options);
+    add_speech_options(*serve, options);
     add_access_options(*serve, options);
 }
+
+void add_speech_options(CLI::App& serve, ServeOptions& options) {
+    serve.add_option("--vad-model", options.vad_model,
+                     "Silero VAD model (ggml) for requests with vad=true (default: a silero*.bin in the models "
+                     "directory)");
+    serve.add_option("--speech-sessions", options.speech_sessions, "Transcriptions at once per whisper model")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    serve.add_option("--max-upload-mb", options.max_upload_mb, "Largest audio upload, in MiB; beyond, 413")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    serve.add_option("--max-audio-seconds", options.max_audio_seconds, "Longest audio a request may hold")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+}
+
+namespace {
+
+// The first silero*.bin under the models directory: Silero VAD ships as one small ggml file.
+std::string find_vad_model(const std::string& models_dir) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(models_dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (it->is_regular_file(ec) && name.rfind("silero", 0) == 0 && it->path().extension() == ".bin") {
+            return it->path().string();
+        }
+    }
+    return {};
+}
+
+}  // namespace
 
 void add_embedding_options(CLI::App& serve, ServeOptions& options) {
     serve
@@ -192,6 +225,10 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     embedding.cache_entries = static_cast<size_t>(options.embedding_cache);
     embedding.n_threads = options.threads;
     embedding.queue_capacity = static_cast<size_t>(options.queue_size);
+    auto& speech = config.speech_defaults;
+    speech.sessions = static_cast<size_t>(options.speech_sessions);
+    speech.n_threads = options.threads;
+    speech.vad_model_path = options.vad_model.empty() ? find_vad_model(config.models_dir) : options.vad_model;
     return config;
 }
 
@@ -217,6 +254,8 @@ int run_serve(const ServeOptions& options) {
     config.http.read_timeout = std::chrono::seconds(options.read_timeout_s);
     config.http.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
     config.embedding_limits.max_inputs = static_cast<size_t>(options.max_embedding_inputs);
+    config.audio_limits.max_upload_bytes = static_cast<size_t>(options.max_upload_mb) << 20;
+    config.audio_limits.max_audio_seconds = options.max_audio_seconds;
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

@@ -32,6 +32,10 @@ struct ServeOptions {
     int embedding_batch_tokens = 2048;
     int embedding_cache = 4096;
     int max_embedding_inputs = 2048;
+    std::string vad_model;  // empty: a silero*.bin under the models directory, when there is one
+    int speech_sessions = 2;
+    int max_upload_mb = 25;
+    double max_audio_seconds = 3 * 3600;
     // Connections, shutdown, access and logging (serve_access.cpp).
     int write_timeout_s = 60;
     int max_connections = 1024;
@@ -49,6 +53,8 @@ void add_serve_command(CLI::App& app, ServeOptions& options);
 void add_text_model_options(CLI::App& command, ServeOptions& options);
 // Embedding and rerank models: batching window and size, the shared vector cache, inputs per request.
 void add_embedding_options(CLI::App& command, ServeOptions& options);
+// Speech-to-text: VAD model, transcriptions at once, upload and audio limits.
+void add_speech_options(CLI::App& command, ServeOptions& options);
 int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.

@@ -28,6 +28,8 @@ void route_engine_log(ggml_log_level level, const char* text, void* /*user_data*
     }
 }
 
+void drop_engine_log(ggml_log_level /*level*/, const char* /*text*/, void* /*user_data*/) {}
+
 std::string device_type_name(enum ggml_backend_dev_type type) {
     switch (type) {
         case GGML_BACKEND_DEVICE_TYPE_CPU: return "cpu";
@@ -69,6 +71,12 @@ std::vector<BackendDevice> BackendGuard::devices() {
 
 std::string engine_versions() {
     return std::string("llama.cpp ") + HEARTH_LLAMA_VERSION + ", whisper.cpp " + whisper_version();
+}
+
+void silence_engine_logs() {
+    llama_log_set(drop_engine_log, nullptr);
+    whisper_log_set(drop_engine_log, nullptr);
+    ggml_log_set(drop_engine_log, nullptr);
 }
 
 }  // namespace hearth::engine

@@ -27,6 +27,10 @@ public:
     static std::vector<BackendDevice> devices();
 };
 
+// Drops the engines' own log lines (ggml, gguf, llama.cpp, whisper.cpp) for command-line tools that report
+// failures in one line of their own (e.g. a probe of a file that is not a model). No BackendGuard needed.
+void silence_engine_logs();
+
 // Engine version strings for /health and --version.
 std::string engine_versions();
 

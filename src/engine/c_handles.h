@@ -16,6 +16,15 @@
 struct common_chat_templates;
 void common_chat_templates_free(struct common_chat_templates* tmpls);
 
+// FFmpeg (libavformat, libavcodec, libswresample), used by engine/audio_decoder.cpp only: declared by
+// name here, their deleters are defined there.
+struct AVFormatContext;
+struct AVIOContext;
+struct AVCodecContext;
+struct AVFrame;
+struct AVPacket;
+struct SwrContext;
+
 namespace hearth::engine {
 
 struct GgmlContextDeleter {
@@ -39,6 +48,12 @@ struct WhisperContextDeleter {
 struct WhisperStateDeleter {
     void operator()(whisper_state* state) const { whisper_free_state(state); }
 };
+struct WhisperVadDeleter {
+    void operator()(whisper_vad_context* ctx) const { whisper_vad_free(ctx); }
+};
+struct WhisperVadSegmentsDeleter {
+    void operator()(whisper_vad_segments* segments) const { whisper_vad_free_segments(segments); }
+};
 struct FileDeleter {
     void operator()(std::FILE* file) const { std::fclose(file); }
 };
@@ -50,11 +65,38 @@ using llama_context_ptr = std::unique_ptr<llama_context, LlamaContextDeleter>;
 using llama_sampler_ptr = std::unique_ptr<llama_sampler, LlamaSamplerDeleter>;
 using whisper_context_ptr = std::unique_ptr<whisper_context, WhisperContextDeleter>;
 using whisper_state_ptr = std::unique_ptr<whisper_state, WhisperStateDeleter>;
+using whisper_vad_ptr = std::unique_ptr<whisper_vad_context, WhisperVadDeleter>;
+using whisper_vad_segments_ptr = std::unique_ptr<whisper_vad_segments, WhisperVadSegmentsDeleter>;
 using file_ptr = std::unique_ptr<std::FILE, FileDeleter>;
 
 struct CommonChatTemplatesDeleter {
     void operator()(common_chat_templates* tmpls) const { common_chat_templates_free(tmpls); }
 };
 using chat_templates_ptr = std::unique_ptr<common_chat_templates, CommonChatTemplatesDeleter>;
+
+struct AvFormatDeleter {
+    void operator()(AVFormatContext* ctx) const;  // avformat_close_input
+};
+struct AvIoDeleter {
+    void operator()(AVIOContext* io) const;  // av_freep(&io->buffer), avio_context_free
+};
+struct AvCodecDeleter {
+    void operator()(AVCodecContext* ctx) const;  // avcodec_free_context
+};
+struct AvFrameDeleter {
+    void operator()(AVFrame* frame) const;  // av_frame_free
+};
+struct AvPacketDeleter {
+    void operator()(AVPacket* packet) const;  // av_packet_free
+};
+struct SwrDeleter {
+    void operator()(SwrContext* swr) const;  // swr_free
+};
+using av_format_ptr = std::unique_ptr<AVFormatContext, AvFormatDeleter>;
+using av_io_ptr = std::unique_ptr<AVIOContext, AvIoDeleter>;
+using av_codec_ptr = std::unique_ptr<AVCodecContext, AvCodecDeleter>;
+using av_frame_ptr = std::unique_ptr<AVFrame, AvFrameDeleter>;
+using av_packet_ptr = std::unique_ptr<AVPacket, AvPacketDeleter>;
+using swr_ptr = std::unique_ptr<SwrContext, SwrDeleter>;
 
 }  // namespace hearth::engine

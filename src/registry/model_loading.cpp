@@ -13,7 +13,8 @@ namespace hearth::registry {
 namespace {
 
 bool servable(core::ModelKind kind) {
-    return kind == core::ModelKind::LLM || kind == core::ModelKind::EMBEDDING || kind == core::ModelKind::RERANK;
+    return kind == core::ModelKind::LLM || kind == core::ModelKind::EMBEDDING || kind == core::ModelKind::RERANK ||
+           kind == core::ModelKind::WHISPER;
 }
 
 std::string kind_name(core::ModelKind kind) {
@@ -21,6 +22,7 @@ std::string kind_name(core::ModelKind kind) {
         case core::ModelKind::LLM: return "a text-generation model";
         case core::ModelKind::EMBEDDING: return "an embedding model";
         case core::ModelKind::RERANK: return "a rerank model";
+        case core::ModelKind::WHISPER: return "a whisper (speech-to-text) model";
         default: return "a " + std::string(core::to_string(kind)) + " model";
     }
 }
@@ -114,6 +116,16 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
         loaded.text = std::move(*text);
         return loaded;
     }
+    if (entry.info.kind == core::ModelKind::WHISPER) {
+        SpeechModelOptions speech_options = config_.speech_defaults;
+        speech_options.n_threads = options.n_threads.value_or(speech_options.n_threads);
+        auto speech = SpeechModel::load(entry.info.path, speech_options);
+        if (!speech) {
+            return speech.error();
+        }
+        loaded.speech = std::move(*speech);
+        return loaded;
+    }
     EmbeddingModelOptions embedding_options = config_.embedding_defaults;
     embedding_options.n_threads = options.n_threads.value_or(embedding_options.n_threads);
     // The path scopes the cache too: a different file under the same name never answers from the old one.
@@ -180,6 +192,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     }
     now->text = std::move(loaded->text);
     now->embedding = std::move(loaded->embedding);
+    now->speech = std::move(loaded->speech);
     now->status.state = ModelState::READY;
     now->status.last_error.clear();
     now->status.load_progress = 1;
@@ -230,6 +243,9 @@ ModelLease ModelRegistry::lease_locked(Slot& slot) {
     if (slot.embedding) {
         lease.embedding = LeaseBook::lease(slot.embedding, slot.book, &steady_now_ms);
     }
+    if (slot.speech) {
+        lease.speech = LeaseBook::lease(slot.speech, slot.book, &steady_now_ms);
+    }
     return lease;
 }
 
@@ -240,6 +256,7 @@ void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, 
     Slot released;
     released.text = std::move(slot.text);
     released.embedding = std::move(slot.embedding);
+    released.speech = std::move(slot.speech);
     slot.status.state = ModelState::UNLOADING;
     lock.unlock();
     released.release_model();

@@ -144,6 +144,9 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     if (slot.embedding) {
         out.embedding = slot.embedding->scheduler().stats();
     }
+    if (slot.speech) {
+        out.speech = slot.speech->pool().stats();
+    }
     return out;
 }
 
@@ -159,6 +162,13 @@ Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::acquire_embedding(const s
     auto lease = ensure_loaded(lock, id, kind, nullptr, false);
     lock.unlock();
     return lease ? Result<std::shared_ptr<EmbeddingModel>>(std::move(lease->embedding)) : lease.error();
+}
+
+Result<std::shared_ptr<SpeechModel>> ModelRegistry::acquire_speech(const std::string& id) {
+    std::unique_lock lock(mutex_);
+    auto lease = ensure_loaded(lock, id, core::ModelKind::WHISPER, nullptr, false);
+    lock.unlock();
+    return lease ? Result<std::shared_ptr<SpeechModel>>(std::move(lease->speech)) : lease.error();
 }
 
 Result<ModelStatus> ModelRegistry::load(const std::string& id, const core::LoadOptions& overrides) {
@@ -210,6 +220,7 @@ void ModelRegistry::unload_all() {
                 released.emplace_back();
                 released.back().text = std::move(m->text);
                 released.back().embedding = std::move(m->embedding);
+                released.back().speech = std::move(m->speech);
                 m->status.state = ModelState::UNLOADED;
                 m->status.memory_bytes = 0;
             }
@@ -225,6 +236,10 @@ bool ModelRegistry::Slot::quiet() const {
         const auto stats = text->scheduler().stats();
         return stats.slots_busy == 0 && stats.queued == 0;
     }
+    if (speech) {
+        const auto stats = speech->pool().stats();
+        return stats.busy == 0 && stats.waiting == 0;
+    }
     return embedding == nullptr || embedding->scheduler().stats().queued == 0;
 }
 
@@ -236,6 +251,10 @@ void ModelRegistry::Slot::release_model() {
     if (embedding) {
         embedding->scheduler().stop();
         embedding.reset();
+    }
+    if (speech) {
+        speech->pool().stop();
+        speech.reset();
     }
 }
 

@@ -23,6 +23,7 @@
 #include "registry/embedding_model.h"
 #include "registry/model_catalog.h"
 #include "registry/model_state.h"
+#include "registry/speech_model.h"
 #include "registry/text_model.h"
 
 namespace hearth::registry {
@@ -32,6 +33,7 @@ struct RegistryConfig {
     std::vector<core::ModelSpec> configured;  // from config.json; a configured name wins over a scanned file
     TextModelOptions text_defaults;
     EmbeddingModelOptions embedding_defaults;  // embedding and rerank models: batching, threads, queue, cache
+    SpeechModelOptions speech_defaults;        // whisper models: sessions at once, waiting bound, VAD model
     uint64_t memory_budget = 0;                // bytes; 0: no budget
     bool autoload = true;                      // a request to an unloaded model loads it
     int64_t keep_alive_s = -1;                 // idle seconds before unloading a model without its own; -1: never
@@ -53,12 +55,14 @@ struct ModelStatus {
     int leases = 0;                                  // requests holding the loaded model
     std::optional<sched::SchedulerStats> slots;      // a loaded text model's scheduler, at the time of the snapshot
     std::optional<sched::EmbeddingStats> embedding;  // a loaded embedding or rerank model's batcher and cache
+    std::optional<sched::SpeechStats> speech;        // a loaded whisper model's session pool
 };
 
-// A lease on a loaded model: one of the two is set, as its kind says.
+// A lease on a loaded model: one of them is set, as its kind says.
 struct ModelLease {
     std::shared_ptr<TextModel> text;
     std::shared_ptr<EmbeddingModel> embedding;
+    std::shared_ptr<SpeechModel> speech;
 };
 
 class ModelRegistry {
@@ -88,6 +92,8 @@ public:
     // The same for an embedding (kind EMBEDDING) or cross-encoder (kind RERANK) model; UNSUPPORTED for a
     // model of another kind.
     Result<std::shared_ptr<EmbeddingModel>> acquire_embedding(const std::string& id, core::ModelKind kind);
+    // The same for a whisper model.
+    Result<std::shared_ptr<SpeechModel>> acquire_speech(const std::string& id);
     // The vector cache every embedding and rerank model shares (hits, misses, entries).
     sched::VectorCacheStats cache_stats() const { return cache_->stats(); }
     // Loads `id` (with `overrides` over its configured options) and returns its status once ready. A model

@@ -8,6 +8,7 @@
 #include "registry/embedding_model.h"
 #include "registry/lease_book.h"
 #include "registry/model_registry.h"
+#include "registry/speech_model.h"
 #include "registry/text_model.h"
 
 namespace hearth::registry {
@@ -17,10 +18,11 @@ struct ModelRegistry::Slot {
     core::ModelSpec spec;
     bool probed = false;                        // the file was readable as a model: loading it may succeed
     std::shared_ptr<TextModel> text;            // while ready (and unloading), by kind
-    std::shared_ptr<EmbeddingModel> embedding;  // (one of the two)
+    std::shared_ptr<EmbeddingModel> embedding;  // (one of them)
+    std::shared_ptr<SpeechModel> speech;
     std::shared_ptr<LeaseBook> book = std::make_shared<LeaseBook>();
 
-    bool loaded() const { return text != nullptr || embedding != nullptr; }
+    bool loaded() const { return text != nullptr || embedding != nullptr || speech != nullptr; }
     // Nothing queued or running in its scheduler.
     bool quiet() const;
     // Stops its scheduler (requests end with an error) and lets the model go (freed with the last lease).

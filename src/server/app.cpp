@@ -20,7 +20,7 @@ struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
           registry(config.registry),
-          context{registry, metrics, config.embedding_limits},
+          context{registry, metrics, config.embedding_limits, config.audio_limits},
           gateway(router, registry, metrics, config.access),
           http(
               config.http, [this](const http::HttpRequest& req) { return gateway.handle(req); },

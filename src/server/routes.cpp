@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "api/models_api.h"
+#include "server/audio_routes.h"
 #include "server/completion_routes.h"
 #include "server/embedding_routes.h"
 #include "server/model_routes.h"
@@ -61,6 +62,8 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/models/{id*}", bind(post_model_action));  // {id}/load, {id}/unload
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
     router.add("POST", "/v1/completions",      bind(post_completions));
+    router.add("POST", "/v1/audio/transcriptions", bind(post_transcriptions));
+    router.add("POST", "/v1/audio/translations",   bind(post_translations));
     router.add("POST", "/v1/embeddings",       bind(post_embeddings));
     router.add("POST", "/v1/rerank",           bind(post_rerank));
     router.add("POST", "/v1/reranking",        bind(post_rerank));

@@ -10,10 +10,16 @@
 namespace hearth::server {
 
 // What route handlers may use. Borrowed references; App owns them and outlives the HTTP server.
+struct AudioLimits {
+    size_t max_upload_bytes = 25u << 20;  // beyond, 413 (OpenAI's limit)
+    double max_audio_seconds = 3 * 3600;  // decoded audio beyond, 413
+};
+
 struct RouteContext {
     registry::ModelRegistry& registry;
     metrics::Registry& metrics;
     api::EmbeddingLimits embedding_limits = {};
+    AudioLimits audio_limits = {};
 };
 
 void register_routes(http::Router& router, RouteContext& context);

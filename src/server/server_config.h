@@ -8,6 +8,7 @@
 #include "api/embeddings_request.h"
 #include "http/http_server.h"
 #include "registry/model_registry.h"
+#include "server/routes.h"
 
 namespace hearth::server {
 
@@ -26,6 +27,7 @@ struct ServerConfig {
     registry::RegistryConfig registry;
     std::vector<std::string> preload;       // models loaded at start-up (hearth serve --load)
     api::EmbeddingLimits embedding_limits;  // inputs per embeddings request, documents per rerank
+    AudioLimits audio_limits;               // upload size and audio length of transcriptions
     AccessConfig access;
     std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
 };

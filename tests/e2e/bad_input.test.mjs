@@ -80,13 +80,72 @@ function rerankCases(valid) {
     ];
 }
 
-// Endpoints taking a JSON body, with a valid body and their cases each (new POST endpoints join this list).
+// One second of silence, 16 kHz mono 16-bit PCM WAV.
+function wav() {
+    const samples = 16000;
+    const buf = Buffer.alloc(44 + samples * 2);
+    buf.write('RIFF', 0);
+    buf.writeUInt32LE(36 + samples * 2, 4);
+    buf.write('WAVEfmt ', 8);
+    buf.writeUInt32LE(16, 16);
+    buf.writeUInt16LE(1, 20);
+    buf.writeUInt16LE(1, 22);
+    buf.writeUInt32LE(16000, 24);
+    buf.writeUInt32LE(32000, 28);
+    buf.writeUInt16LE(2, 32);
+    buf.writeUInt16LE(16, 34);
+    buf.write('data', 36);
+    buf.writeUInt32LE(samples * 2, 40);
+    return buf;
+}
+
+const BOUNDARY = 'hearth-matrix';
+const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
+
+// A multipart/form-data body: `fields` (name -> string or Buffer) then, unless null, the file part.
+function multipart(fields, file = wav()) {
+    const parts = Object.entries(fields).map(([name, value]) => Buffer.concat([
+        Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+        Buffer.from(value), Buffer.from('\r\n')]));
+    if (file !== null) {
+        parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n` +
+            'Content-Type: audio/wav\r\n\r\n'), file, Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from(`--${BOUNDARY}--\r\n`));
+    return Buffer.concat(parts);
+}
+
+// Audio uploads: [name, body, status, code, content type].
+function audioCases() {
+    const model = { model: 'whisper' };
+    return [
+        ['JSON instead of a form', JSON.stringify(model), ...BAD, 'application/json'],
+        ['no boundary', multipart(model), ...BAD, 'multipart/form-data'],
+        ['empty body', '', ...BAD, MULTIPART],
+        ['unterminated form', multipart(model).subarray(0, 60), ...BAD, MULTIPART],
+        ['no file part', multipart(model, null), ...BAD, MULTIPART],
+        ['no model part', multipart({}), ...BAD, MULTIPART],
+        ['invalid UTF-8 in a field', multipart({ model: Buffer.from([0x77, 0xff, 0xfe]) }), ...BAD, MULTIPART],
+        ['unknown response_format', multipart({ ...model, response_format: 'xml' }), ...BAD, MULTIPART],
+        ['negative temperature', multipart({ ...model, temperature: '-1' }), ...BAD, MULTIPART],
+        ['temperature not a number', multipart({ ...model, temperature: 'hot' }), ...BAD, MULTIPART],
+        ['a file that is not audio', multipart(model, Buffer.from('not audio at all')), ...BAD, MULTIPART],
+        ['an upload over --max-upload-mb', multipart(model, Buffer.alloc(1100 * 1024)), 413, 'payload_too_large',
+            MULTIPART],
+        ['unknown model', multipart({ model: 'no-such-model' }), 404, 'model_not_found', MULTIPART],
+    ];
+}
+
+// Endpoints taking a body, with a valid one and their cases each (new POST endpoints join this list).
 const POST_ENDPOINTS = [
     { path: '/v1/chat/completions', valid: CHAT, cases: generationCases },
     { path: '/v1/completions', valid: TEXT, cases: generationCases },
     { path: '/v1/embeddings', valid: EMBED, cases: embeddingCases },
     { path: '/v1/rerank', valid: RERANK, cases: rerankCases },
+    { path: '/v1/audio/transcriptions', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
+    { path: '/v1/audio/translations', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
 ];
+const bodyOf = (valid) => (Buffer.isBuffer(valid) ? valid : JSON.stringify(valid));
 const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics'];
 
 describe('bad-input matrix', () => {
@@ -98,7 +157,9 @@ describe('bad-input matrix', () => {
         await mkmodel('tiny-qwen3', path.join(dir, `${MODEL}.gguf`));  // f16, with a chat template
         await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
         await mkmodel('tiny-rerank', path.join(dir, 'rerank.gguf'));
-        server = await startServer({ modelsDir: dir, args: ['--threads', '1', '--read-timeout', '2'] });
+        await mkmodel('tiny-whisper', path.join(dir, 'whisper.bin'));
+        server = await startServer({ modelsDir: dir,
+            args: ['--threads', '1', '--read-timeout', '2', '--max-upload-mb', '1'] });
         base = server.baseURL;
     });
 
@@ -107,14 +168,13 @@ describe('bad-input matrix', () => {
         await removeTempDirs();
     });
 
-    for (const { path: p, valid, cases } of POST_ENDPOINTS) {
+    for (const { path: p, valid, type = 'application/json', cases } of POST_ENDPOINTS) {
         test(`POST ${p}: every body class is a 4xx error envelope`, async () => {
-            const ok = await request(base, p, { method: 'POST', body: JSON.stringify(valid),
-                headers: { 'content-type': 'application/json' } });
+            const ok = await request(base, p, { method: 'POST', body: bodyOf(valid), headers: { 'content-type': type } });
             assert.equal(ok.status, 200, `the valid body: ${ok.text}`);
-            for (const [name, body, status, code] of cases(valid)) {
+            for (const [name, body, status, code, contentType = type] of cases(valid)) {
                 const res = await request(base, p, { method: 'POST', body,
-                    headers: { 'content-type': 'application/json' } });
+                    headers: { 'content-type': contentType } });
                 assert.equal(res.status, status, `${p}: ${name}: ${res.text.slice(0, 300)}`);
                 const err = assertErrorResponse(res, status, { code, what: `${p}: ${name}` });
                 assert.doesNotMatch(err.message, /[\uFFFD]{3,}/, `${p}: ${name}: message`);
@@ -183,22 +243,23 @@ describe('bad-input matrix: authentication', () => {
         await mkmodel('tiny-qwen3', path.join(dir, `${MODEL}.gguf`));  // f16, with a chat template
         await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
         await mkmodel('tiny-rerank', path.join(dir, 'rerank.gguf'));
+        await mkmodel('tiny-whisper', path.join(dir, 'whisper.bin'));
         const server = await startServer({ modelsDir: dir, args: ['--api-key', 'sk-matrix'] });
-        const endpoints = [...POST_ENDPOINTS.map((e) => ['POST', e.path, e.valid]),
-            ...GET_ENDPOINTS.map((p) => ['GET', p])];
-        for (const [method, p, valid] of endpoints) {
+        const endpoints = [...POST_ENDPOINTS.map((e) => ['POST', e.path, e.valid, e.type ?? 'application/json']),
+            ...GET_ENDPOINTS.map((p) => ['GET', p, undefined, 'application/json'])];
+        for (const [method, p, valid, type] of endpoints) {
+            const body = valid ? bodyOf(valid) : undefined;
             for (const authorization of [undefined, 'Bearer sk-wrong']) {
-                const headers = { 'content-type': 'application/json' };
+                const headers = { 'content-type': type };
                 if (authorization) {
                     headers.authorization = authorization;
                 }
-                const res = await request(server.baseURL, p, { method, headers,
-                    body: valid ? JSON.stringify(valid) : undefined });
+                const res = await request(server.baseURL, p, { method, headers, body });
                 assertErrorResponse(res, 401, { code: 'unauthenticated', what: `${method} ${p} ${authorization}` });
                 await assertAlive(server.baseURL, `${method} ${p} ${authorization}`);
             }
-            const res = await request(server.baseURL, p, { method, body: valid ? JSON.stringify(valid) : undefined,
-                headers: { 'content-type': 'application/json', authorization: 'Bearer sk-matrix' } });
+            const res = await request(server.baseURL, p, { method, body,
+                headers: { 'content-type': type, authorization: 'Bearer sk-matrix' } });
             assert.equal(res.status, 200, `${method} ${p} with the key: ${res.text}`);
         }
         await sleep(0);

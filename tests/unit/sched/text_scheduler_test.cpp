@@ -232,6 +232,17 @@ TEST(TextScheduler, DecodeFailureFailsTheBatchAndServingGoesOn) {
     EXPECT_FALSE(failed.finish.has_value());
     EXPECT_EQ(run_one(s, make_request({1, 2}, 2)).text, "w3 w4 ");
     EXPECT_EQ(s.stats().failed, 1u);
+    // An INTERNAL decode error means the engine is broken: the registry reads this and reloads the model.
+    EXPECT_TRUE(s.stats().engine_failed);
+    EXPECT_NE(s.stats().engine_error.find("llama_decode failed"), std::string::npos);
+}
+
+TEST(TextScheduler, HealthyEngineIsNotMarkedFailed) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    EXPECT_EQ(run_one(s, make_request({1, 2}, 2)).text, "w3 w4 ");
+    EXPECT_FALSE(s.stats().engine_failed);
+    EXPECT_TRUE(s.stats().engine_error.empty());
 }
 
 TEST(TextScheduler, StopEndsEveryRequestWithAnError) {
