@@ -1,5 +1,6 @@
-// The speech session pool over a scripted engine: sessions run concurrently up to the limit, extra requests
-// wait (bounded; beyond, OVERLOADED), a stop flag cancels a waiting or running request, stop() ends all.
+// The speech session pool over a scripted engine: sessions run concurrently up to the limit, each request on
+// a session of its own; extra requests wait (bounded; beyond, OVERLOADED), a stop flag cancels a waiting or running
+// request, stop() ends all.
 
 #include "sched/speech_pool.h"
 
@@ -58,7 +59,7 @@ private:
 
 const std::vector<float> AUDIO(16000, 0.0f);
 
-TEST(SpeechPool, RunsUpToSessionsAtOnceAndReusesThem) {
+TEST(SpeechPool, RunsUpToSessionsAtOnceEachOnAFreshSession) {
     FakeSpeechEngine engine(100ms);
     SpeechPool pool(engine, {2, 8});
     std::vector<std::future<Result<core::Transcript>>> runs;
@@ -71,7 +72,7 @@ TEST(SpeechPool, RunsUpToSessionsAtOnceAndReusesThem) {
         EXPECT_DOUBLE_EQ(t->duration, 1.0);
     }
     EXPECT_EQ(engine.peak.load(), 2);
-    EXPECT_EQ(engine.made.load(), 2);
+    EXPECT_EQ(engine.made.load(), 5);  // a fresh decoding state per request
     EXPECT_EQ(pool.stats().completed, 5u);
     EXPECT_EQ(pool.stats().busy, 0u);
 }
