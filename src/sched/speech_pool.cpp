@@ -65,6 +65,11 @@ Result<core::Transcript> SpeechPool::run(const std::vector<float>& samples, cons
     if (!session) {
         return session.error();
     }
+    core::TranscriptionOptions shared = options;
+    if (config_.threads > 0) {
+        std::lock_guard lock(mutex_);
+        shared.n_threads = std::max<int32_t>(1, config_.threads / static_cast<int32_t>(std::max<size_t>(busy_, 1)));
+    }
     // Either flag ends the run: the request's (client gone) or the pool's (unload).
     std::atomic<bool> stopped{false};
     std::atomic<bool> done{false};
@@ -77,7 +82,7 @@ Result<core::Transcript> SpeechPool::run(const std::vector<float>& samples, cons
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
-    auto transcript = (*session)->transcribe(samples, options, &stopped);
+    auto transcript = (*session)->transcribe(samples, shared, &stopped);
     done.store(true);
     watcher.join();
     session->reset();  // the state's memory goes before the next request may take its place

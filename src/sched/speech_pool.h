@@ -19,8 +19,11 @@
 namespace hearth::sched {
 
 struct SpeechPoolConfig {
-    size_t sessions = 2;      // transcriptions at once
+    size_t sessions = 4;      // transcriptions at once
     size_t max_waiting = 32;  // requests waiting for a session; beyond, OVERLOADED
+    // CPU threads all running transcriptions share: each starts with threads / (running ones), at least 1,
+    // so that concurrent requests split the cores instead of oversubscribing them. 0: the engine decides.
+    int32_t threads = 0;
 };
 
 struct SpeechStats {
