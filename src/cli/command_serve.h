@@ -33,7 +33,7 @@ struct ServeOptions {
     int embedding_cache = 4096;
     int max_embedding_inputs = 2048;
     std::string vad_model;  // empty: a silero*.bin under the models directory, when there is one
-    int speech_sessions = 2;
+    int speech_sessions = 4;
     int max_upload_mb = 25;
     double max_audio_seconds = 3 * 3600;
     // Connections, shutdown, access and logging (serve_access.cpp).

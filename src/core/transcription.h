@@ -13,7 +13,8 @@ struct TranscriptionOptions {
     float temperature = 0.0f;  // first decoding temperature; whisper raises it when a window decodes badly
     bool translate = false;    // to English
     bool word_timestamps = false;
-    bool vad = false;  // skip silence with the server's VAD model
+    bool vad = false;       // skip silence with the server's VAD model
+    int32_t n_threads = 0;  // set by the speech pool (its share of the cores); 0: the engine's own count
 };
 
 struct TranscriptSegment {

@@ -126,7 +126,8 @@ Result<core::Transcript> WhisperEngine::transcribe(whisper_state* state, const s
     if (options.vad && !has_vad()) {
         return invalid("voice activity detection needs a VAD model (hearth serve --vad-model)");
     }
-    whisper_full_params params = full_params(options, options_.n_threads, options_.vad_model_path);
+    const int32_t threads = options.n_threads > 0 ? options.n_threads : options_.n_threads;
+    whisper_full_params params = full_params(options, threads, options_.vad_model_path);
     params.abort_callback = abort_requested;
     params.abort_callback_user_data = const_cast<std::atomic<bool>*>(stop);
     int rc = -1;

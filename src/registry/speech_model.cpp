@@ -1,5 +1,8 @@
 #include "registry/speech_model.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "engine/audio_decoder.h"
 
 namespace hearth::registry {

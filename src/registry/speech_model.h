@@ -13,7 +13,7 @@
 namespace hearth::registry {
 
 struct SpeechModelOptions {
-    size_t sessions = 2;         // transcriptions at once per model
+    size_t sessions = 4;         // transcriptions at once per model
     size_t max_waiting = 32;     // beyond, 429
     int32_t n_threads = 0;       // per transcription; 0: one per core
     std::string vad_model_path;  // Silero VAD for requests that ask for it; empty: refused

@@ -27,12 +27,12 @@ Result<std::unique_ptr<engine::SpeechSession>> SpeechPool::checkout(const std::a
     if (stopping_) {
         return make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading");
     }
-    if (idle_.empty() && made_ >= config_.sessions && waiting_ >= config_.max_waiting) {
+    if (busy_ >= config_.sessions && waiting_ >= config_.max_waiting) {
         return make_error(ErrorCode::OVERLOADED, "too many transcriptions are waiting for this model; retry later");
     }
     ++waiting_;
     // Polls the caller's stop flag: a client that leaves while waiting costs nothing.
-    while (!stopping_ && idle_.empty() && made_ >= config_.sessions && !(stop != nullptr && stop->load())) {
+    while (!stopping_ && busy_ >= config_.sessions && !(stop != nullptr && stop->load())) {
         changed_.wait_for(lock, std::chrono::milliseconds(100));
     }
     --waiting_;
@@ -44,26 +44,17 @@ Result<std::unique_ptr<engine::SpeechSession>> SpeechPool::checkout(const std::a
         return make_error(ErrorCode::CANCELLED, "cancelled while waiting");
     }
     ++busy_;
-    if (!idle_.empty()) {
-        auto session = std::move(idle_.back());
-        idle_.pop_back();
-        return session;
-    }
     ++made_;
     lock.unlock();
     auto session = engine_.make_session();  // allocates: outside the lock
     if (!session) {
-        std::lock_guard relock(mutex_);
-        --made_;
-        --busy_;
-        changed_.notify_all();
+        checkin();
     }
     return session;
 }
 
-void SpeechPool::checkin(std::unique_ptr<engine::SpeechSession> session) {
+void SpeechPool::checkin() {
     std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(session));
     --busy_;
     changed_.notify_all();
 }
@@ -73,6 +64,11 @@ Result<core::Transcript> SpeechPool::run(const std::vector<float>& samples, cons
     auto session = checkout(stop);
     if (!session) {
         return session.error();
+    }
+    core::TranscriptionOptions shared = options;
+    if (config_.threads > 0) {
+        std::lock_guard lock(mutex_);
+        shared.n_threads = std::max<int32_t>(1, config_.threads / static_cast<int32_t>(std::max<size_t>(busy_, 1)));
     }
     // Either flag ends the run: the request's (client gone) or the pool's (unload).
     std::atomic<bool> stopped{false};
@@ -86,10 +82,11 @@ Result<core::Transcript> SpeechPool::run(const std::vector<float>& samples, cons
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
-    auto transcript = (*session)->transcribe(samples, options, &stopped);
+    auto transcript = (*session)->transcribe(samples, shared, &stopped);
     done.store(true);
     watcher.join();
-    checkin(std::move(*session));
+    session->reset();  // the state's memory goes before the next request may take its place
+    checkin();
     std::lock_guard lock(mutex_);
     if (transcript) {
         ++totals_.completed;

@@ -1,8 +1,10 @@
 #pragma once
-// Concurrency for one loaded speech model: a bounded pool of sessions (decoding states over the shared
-// weights). A request checks a session out, transcribes on its own (handler) thread and checks it back in,
-// so that up to `sessions` requests run at once with no lock around the weights; more wait, up to
-// `max_waiting`, beyond which the pool answers OVERLOADED (429).
+// Concurrency for one loaded speech model: up to `sessions` transcriptions at once, each on a session
+// (decoding state over the shared weights) of its own, made for the request and dropped after it, on the
+// request's (handler) thread; no lock around the weights. A fresh state per request makes a transcription
+// depend on its input only, as whisper-cli's does: whisper.cpp's temperature fallback samples from the
+// state's random generator, which a reused state would carry over from earlier requests. More requests
+// wait, up to `max_waiting`, beyond which the pool answers OVERLOADED (429).
 // Thread contract: every method from any thread.
 
 #include <atomic>
@@ -17,12 +19,15 @@
 namespace hearth::sched {
 
 struct SpeechPoolConfig {
-    size_t sessions = 2;      // transcriptions at once
+    size_t sessions = 4;      // transcriptions at once
     size_t max_waiting = 32;  // requests waiting for a session; beyond, OVERLOADED
+    // CPU threads all running transcriptions share: each starts with threads / (running ones), at least 1,
+    // so that concurrent requests split the cores instead of oversubscribing them. 0: the engine decides.
+    int32_t threads = 0;
 };
 
 struct SpeechStats {
-    size_t sessions = 0;  // made so far (at most config.sessions)
+    size_t sessions = 0;  // made so far
     size_t busy = 0;
     size_t waiting = 0;
     uint64_t completed = 0;
@@ -48,14 +53,13 @@ public:
 
 private:
     Result<std::unique_ptr<engine::SpeechSession>> checkout(const std::atomic<bool>* stop);
-    void checkin(std::unique_ptr<engine::SpeechSession> session);
+    void checkin();
 
     engine::SpeechEngine& engine_;
     const SpeechPoolConfig config_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     // guarded by mutex_
-    std::vector<std::unique_ptr<engine::SpeechSession>> idle_;
     size_t made_ = 0;
     size_t busy_ = 0;
     size_t waiting_ = 0;

@@ -44,8 +44,9 @@ void declare_request_families(metrics::Registry& m) {
 void declare_model_families(metrics::Registry& m) {
     m.declare("hearth_model_state", GAUGE, "1 for a model's current lifecycle state, 0 for the others.");
     m.declare("hearth_model_load_seconds", GAUGE, "How long the model's last load took.");
-    m.declare("hearth_model_requests_running", GAUGE, "Generations holding a slot of the model.");
-    m.declare("hearth_model_requests_queued", GAUGE, "Generations waiting for a slot of the model.");
+    m.declare("hearth_model_requests_running", GAUGE,
+              "Requests the model is working on (generations holding a slot, transcriptions holding a session).");
+    m.declare("hearth_model_requests_queued", GAUGE, "Requests waiting for a slot, batch or session of the model.");
     m.declare("hearth_model_slots", GAUGE, "Parallel sequences (slots) of the loaded model.");
     m.declare("hearth_kv_cache_tokens", GAUGE, "KV cache cells holding tokens, reusable prefixes included.");
     m.declare("hearth_kv_cache_usage_ratio", GAUGE, "Share of the model's KV cache cells holding tokens.");
@@ -93,6 +94,10 @@ void collect_model(metrics::Registry& m, const registry::ModelStatus& model) {
     m.set("hearth_model_memory_bytes", id, static_cast<double>(model.memory_bytes));
     if (model.slots) {
         collect_text_model(m, id, *model.slots);
+    }
+    if (model.speech) {
+        m.set("hearth_model_requests_running", id, static_cast<double>(model.speech->busy));
+        m.set("hearth_model_requests_queued", id, static_cast<double>(model.speech->waiting));
     }
     if (model.embedding) {
         // The scheduler's own running totals (they restart with a reload: a counter reset to Prometheus).

@@ -9,9 +9,11 @@ export function openaiClient(baseURL) {
     return new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: 'none', maxRetries: 0, timeout: 15_000 });
 }
 
-// fetch + JSON: { status, headers, text, json } (json is undefined when the body is not JSON).
+// fetch + JSON: { status, headers, text, json } (json is undefined when the body is not JSON). init.timeoutMs
+// (default 15 s) bounds the whole exchange.
 export async function request(baseURL, pathAndQuery, init = {}) {
-    const res = await fetch(`${baseURL}${pathAndQuery}`, { ...init, signal: AbortSignal.timeout(15_000) });
+    const { timeoutMs = 15_000, ...rest } = init;
+    const res = await fetch(`${baseURL}${pathAndQuery}`, { ...rest, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     let json;
     try {

@@ -1,5 +1,6 @@
-// The speech session pool over a scripted engine: sessions run concurrently up to the limit, extra requests
-// wait (bounded; beyond, OVERLOADED), a stop flag cancels a waiting or running request, stop() ends all.
+// The speech session pool over a scripted engine: sessions run concurrently up to the limit, each request on
+// a session of its own; extra requests wait (bounded; beyond, OVERLOADED), a stop flag cancels a waiting or running
+// request, stop() ends all.
 
 #include "sched/speech_pool.h"
 
@@ -23,6 +24,7 @@ public:
         return std::unique_ptr<engine::SpeechSession>(std::make_unique<Session>(*this));
     }
     std::atomic<int> made{0};
+    std::atomic<int> last_threads{-1};
     std::atomic<int> running{0};
     std::atomic<int> peak{0};
 
@@ -30,8 +32,10 @@ private:
     class Session final : public engine::SpeechSession {
     public:
         explicit Session(FakeSpeechEngine& engine) : engine_(engine) {}
-        Result<core::Transcript> transcribe(const std::vector<float>& samples, const core::TranscriptionOptions&,
+        Result<core::Transcript> transcribe(const std::vector<float>& samples,
+                                            const core::TranscriptionOptions& options,
                                             const std::atomic<bool>* stop) override {
+            engine_.last_threads = options.n_threads;
             const int now = ++engine_.running;
             int peak = engine_.peak.load();
             while (now > peak && !engine_.peak.compare_exchange_weak(peak, now)) {
@@ -58,9 +62,9 @@ private:
 
 const std::vector<float> AUDIO(16000, 0.0f);
 
-TEST(SpeechPool, RunsUpToSessionsAtOnceAndReusesThem) {
+TEST(SpeechPool, RunsUpToSessionsAtOnceEachOnAFreshSession) {
     FakeSpeechEngine engine(100ms);
-    SpeechPool pool(engine, {2, 8});
+    SpeechPool pool(engine, {2, 8, 0});
     std::vector<std::future<Result<core::Transcript>>> runs;
     for (int i = 0; i < 5; ++i) {
         runs.push_back(std::async(std::launch::async, [&] { return pool.run(AUDIO, {}); }));
@@ -71,14 +75,26 @@ TEST(SpeechPool, RunsUpToSessionsAtOnceAndReusesThem) {
         EXPECT_DOUBLE_EQ(t->duration, 1.0);
     }
     EXPECT_EQ(engine.peak.load(), 2);
-    EXPECT_EQ(engine.made.load(), 2);
+    EXPECT_EQ(engine.made.load(), 5);  // a fresh decoding state per request
     EXPECT_EQ(pool.stats().completed, 5u);
     EXPECT_EQ(pool.stats().busy, 0u);
 }
 
+TEST(SpeechPool, ConcurrentRequestsSplitTheThreads) {
+    FakeSpeechEngine engine(200ms);
+    SpeechPool pool(engine, {4, 8, 4});
+    ASSERT_TRUE(pool.run(AUDIO, {}));
+    EXPECT_EQ(engine.last_threads.load(), 4);  // alone: every thread
+    auto first = std::async(std::launch::async, [&] { return pool.run(AUDIO, {}); });
+    std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(pool.run(AUDIO, {}));
+    EXPECT_EQ(engine.last_threads.load(), 2);  // the second of two running: half
+    EXPECT_TRUE(first.get());
+}
+
 TEST(SpeechPool, TooManyWaitingIsOverloaded) {
     FakeSpeechEngine engine(300ms);
-    SpeechPool pool(engine, {1, 1});
+    SpeechPool pool(engine, {1, 1, 0});
     auto running = std::async(std::launch::async, [&] { return pool.run(AUDIO, {}); });
     std::this_thread::sleep_for(50ms);
     auto waiting = std::async(std::launch::async, [&] { return pool.run(AUDIO, {}); });
@@ -92,7 +108,7 @@ TEST(SpeechPool, TooManyWaitingIsOverloaded) {
 
 TEST(SpeechPool, StopFlagCancelsWaitingAndRunning) {
     FakeSpeechEngine engine(5000ms);
-    SpeechPool pool(engine, {1, 4});
+    SpeechPool pool(engine, {1, 4, 0});
     std::atomic<bool> stop_running{false};
     std::atomic<bool> stop_waiting{false};
     auto running = std::async(std::launch::async, [&] { return pool.run(AUDIO, {}, &stop_running); });
@@ -110,7 +126,7 @@ TEST(SpeechPool, StopFlagCancelsWaitingAndRunning) {
 
 TEST(SpeechPool, StopEndsRunningAndRefusesNew) {
     FakeSpeechEngine engine(5000ms);
-    SpeechPool pool(engine, {1, 4});
+    SpeechPool pool(engine, {1, 4, 0});
     auto running = std::async(std::launch::async, [&] { return pool.run(AUDIO, {}); });
     std::this_thread::sleep_for(50ms);
     pool.stop();
