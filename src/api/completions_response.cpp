@@ -13,12 +13,13 @@ namespace {
 
 constexpr std::string_view ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr size_t ID_LENGTH = 24;
+constexpr size_t TOOL_CALL_ID_LENGTH = 9;
 
-std::string random_id_chars() {
+std::string random_id_chars(size_t length = ID_LENGTH) {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     std::uniform_int_distribution<size_t> pick(0, ID_ALPHABET.size() - 1);
     std::string id;
-    for (size_t i = 0; i < ID_LENGTH; ++i) {
+    for (size_t i = 0; i < length; ++i) {
         id += ID_ALPHABET[pick(rng)];
     }
     return id;
@@ -97,7 +98,7 @@ std::string new_response_id(std::string_view prefix) {
 }
 
 std::string new_tool_call_id() {
-    return "call_" + random_id_chars();
+    return random_id_chars(TOOL_CALL_ID_LENGTH);
 }
 
 int64_t unix_time_now() {

@@ -34,7 +34,8 @@ struct ResponseOptions {
 
 // "<prefix>-" and 24 random alphanumerics: "chatcmpl-…" for chat, "cmpl-…" for completions.
 std::string new_response_id(std::string_view prefix);
-// "call_" and 24 random alphanumerics, OpenAI's shape of a tool call id.
+// 9 random alphanumerics: clients send tool call ids back with the results, and some templates (Mistral's)
+// refuse any other shape; OpenAI clients treat ids as opaque strings.
 std::string new_tool_call_id();
 int64_t unix_time_now();
 // id, created, model, n, stream, include_usage and logprobs from the resolved request.
