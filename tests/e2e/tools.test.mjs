@@ -175,6 +175,8 @@ describe('tool calling and structured output', () => {
             await mkmodel(preset, path.join(dir, `${model}.gguf`));
         }
         await mkmodel('tiny-qwen3', path.join(dir, 'qwen3.gguf'));
+        // Untied: with tied embeddings a random model repeats the prompt's last token (a newline here).
+        await mkmodel('tiny-qwq', path.join(dir, 'qwq.gguf'), { untied: true });
         const server = await startServer({ modelsDir: dir, args: ['--threads', '1'] });
         base = server.baseURL;
         client = openaiClient(base);
@@ -330,6 +332,21 @@ describe('tool calling and structured output', () => {
         });
         assert.equal(assertErrorResponse(badTool, 400).param, 'tools');
         await assertAlive(base);
+    });
+
+    test('qwq: the thinking the template opens is reasoning_content, streamed as such', async () => {
+        const body = { model: 'qwq', messages: USER, max_tokens: 12, temperature: 0 };
+        const whole = await client.chat.completions.create(body);
+        const message = whole.choices[0].message;
+        assert.ok(message.reasoning_content.length > 0, JSON.stringify(message));
+        assert.equal(message.content, '', 'no </think>: nothing is the answer yet');
+        assert.equal(whole.choices[0].finish_reason, 'length');
+        const streamed = await collect(await client.chat.completions.create({ ...body, stream: true }));
+        assertSameMessage(streamed.message, message, 'qwq streamed');
+        // reasoning_format none (llama-server's switch) leaves the thinking in the content.
+        const inline = await client.chat.completions.create({ ...body, reasoning_format: 'none' });
+        assert.equal(inline.choices[0].message.reasoning_content, undefined);
+        assert.ok(inline.choices[0].message.content.length > 0);
     });
 
     test('qwen3: thinking switched off renders the empty think block and the answer is content', async () => {

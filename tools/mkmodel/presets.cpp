@@ -72,6 +72,7 @@ constexpr const char* QWEN25_TEMPLATE = "Qwen-Qwen2.5-7B-Instruct";
 constexpr const char* QWEN3_TEMPLATE = "Qwen-Qwen3-0.6B";
 constexpr const char* LLAMA32_TEMPLATE = "meta-llama-Llama-3.2-3B-Instruct";
 constexpr const char* LLAMA31_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct";
+constexpr const char* QWQ_TEMPLATE = "Qwen-QwQ-32B";
 constexpr const char* MISTRAL_NEMO_TEMPLATE = "mistralai-Mistral-Nemo-Instruct-2407";
 
 std::vector<Preset> build_presets() {
@@ -98,6 +99,9 @@ std::vector<Preset> build_presets() {
          qwen("tiny-qwen2", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWEN25_TEMPLATE)},
         {"tiny-qwen3", "test size qwen3: 2 layers, 64 dim, 4/2 heads of 32, Qwen3 vocab and template",
          qwen("tiny-qwen3", Arch::QWEN3, {2, 64, 256, 4, 2, 32, 4096}, QWEN3_TEMPLATE)},
+        // QwQ's template opens the answer with "<think>\n": whatever a random model says is reasoning.
+        {"tiny-qwq", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab, QwQ template (thinks first)",
+         qwen("tiny-qwq", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWQ_TEMPLATE)},
         {"tiny-mistral",
          "test size llama: 2 layers, 64 dim, GQA 4/2, Mistral v1 (Llama 2) vocab, Mistral Nemo template",
          mistral("tiny-mistral", {2, 64, 256, 4, 2, 0, 4096}, MISTRAL_NEMO_TEMPLATE)},
