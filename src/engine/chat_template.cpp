@@ -164,6 +164,13 @@ Result<ChatPrompt> ChatTemplate::render(const ChatRequest& request) const {
             inputs->tool_choice = COMMON_CHAT_TOOL_CHOICE_REQUIRED;
             rendered = common_chat_templates_apply(templates_.get(), *inputs);
         }
+        // Fail closed: a template without a tool-call format has no grammar to force a call with.
+        if (!inputs->tools.empty() && inputs->tool_choice == COMMON_CHAT_TOOL_CHOICE_REQUIRED &&
+            rendered.grammar.empty()) {
+            return make_error(ErrorCode::INVALID_ARGUMENT,
+                              "this model's chat template has no tool-call format, so a tool call cannot be required",
+                              "tool_choice");
+        }
         fill_constraints(rendered, *inputs, out);
         return out;
     } catch (const std::exception& e) {

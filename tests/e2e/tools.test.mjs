@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAlive, assertErrorResponse, openaiClient, request } from './lib/http.mjs';
-import { makeTempDir, mkmodel, removeTempDirs, startServer, stopAllServers } from './lib/server.mjs';
+import { copyFileIn, makeTempDir, mkmodel, removeTempDirs, sharedModel, startServer,
+    stopAllServers } from './lib/server.mjs';
 
 const FAMILIES = [
     { model: 'qwen', preset: 'tiny-qwen2' },
@@ -177,6 +178,8 @@ describe('tool calling and structured output', () => {
         await mkmodel('tiny-qwen3', path.join(dir, 'qwen3.gguf'));
         // Untied: with tied embeddings a random model repeats the prompt's last token (a newline here).
         await mkmodel('tiny-qwq', path.join(dir, 'qwq.gguf'), { untied: true });
+        // A plain ChatML template: no tool-call format at all.
+        await copyFileIn(dir, 'chatml.gguf', sharedModel('stories260K/stories260K-q8_0-chatml.gguf'));
         const server = await startServer({ modelsDir: dir, args: ['--threads', '1'] });
         base = server.baseURL;
         client = openaiClient(base);
@@ -310,7 +313,7 @@ describe('tool calling and structured output', () => {
         validate(res.choices[0].message.parsed, PERSON);
     });
 
-    test('a schema that cannot be enforced is a 400 naming the problem, and the server keeps serving', async () => {
+    test('a schema or tool_choice that cannot be enforced is a 400 naming the problem; the server keeps serving', async () => {
         const bad = [
             { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } },
             { type: 'object', properties: { a: { type: 'string', pattern: '^(ab$' } } },
@@ -331,6 +334,13 @@ describe('tool calling and structured output', () => {
                 tools: [{ type: 'function', function: { name: 'f', parameters: bad[0] } }] }),
         });
         assert.equal(assertErrorResponse(badTool, 400).param, 'tools');
+        // A template that cannot express a call cannot be made to call: 400, never unconstrained text.
+        const noFormat = await request(base, '/v1/chat/completions', {
+            method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'chatml', messages: USER, max_tokens: 4, tools: [WEATHER],
+                tool_choice: 'required' }),
+        });
+        assert.equal(assertErrorResponse(noFormat, 400).param, 'tool_choice');
         await assertAlive(base);
     });
 
