@@ -21,6 +21,10 @@ struct GrammarConstraint {
     // Not lazy: tokens the grammar consumes before the first generated one (the template's generation
     // prompt, which chat grammars spell out at their start).
     std::vector<int32_t> prefill_tokens;
+    // Lazy: the model's thinking block, which the trigger must not fire in (see engine::ReasoningGate).
+    std::string reasoning_start;
+    std::vector<std::string> reasoning_ends;
+    bool starts_in_reasoning = false;  // the prompt already opened the block
 
     bool empty() const { return gbnf.empty(); }
 };

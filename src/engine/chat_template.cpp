@@ -98,6 +98,10 @@ void fill_constraints(const common_chat_params& rendered, const common_chat_temp
     }
     out.grammar.preserved_tokens = rendered.preserved_tokens;
     out.grammar.generation_prompt = rendered.generation_prompt;
+    if (rendered.supports_thinking && inputs.reasoning_format != COMMON_REASONING_FORMAT_NONE) {
+        out.grammar.thinking_start_tag = rendered.thinking_start_tag;
+        out.grammar.thinking_end_tags = rendered.thinking_end_tags;
+    }
     out.additional_stops = rendered.additional_stops;
     out.parser.format = static_cast<int>(rendered.format);
     out.parser.reasoning_format = static_cast<int>(inputs.reasoning_format);

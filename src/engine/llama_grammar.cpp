@@ -105,6 +105,17 @@ std::vector<llama_token_data> candidates(const float* logits, int32_t n_vocab) {
     return out;
 }
 
+std::string special_piece(const llama_vocab* vocab, int32_t token) {
+    std::string piece(32, '\0');
+    int32_t n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
+    if (n < 0) {
+        piece.resize(static_cast<size_t>(-n));
+        n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
+    }
+    piece.resize(static_cast<size_t>(std::max(n, 0)));
+    return piece;
+}
+
 bool grammar_allows(llama_sampler* grammar, int32_t token) {
     llama_token_data single{token, 1.0f, 0.0f};
     llama_token_data_array array{&single, 1, -1, false};
@@ -161,6 +172,13 @@ Result<core::GrammarConstraint> resolve_grammar(const llama_vocab* vocab, const 
         }
         if (!out.lazy) {
             out.prefill_tokens = prefill_tokens(vocab, request.generation_prompt);
+        } else if (!request.thinking_start_tag.empty()) {
+            out.reasoning_start = request.thinking_start_tag;
+            out.reasoning_ends = request.thinking_end_tags;
+            const std::string& prompt = request.generation_prompt;
+            const size_t end = prompt.find_last_not_of(" \t\r\n");
+            out.starts_in_reasoning =
+                end != std::string::npos && prompt.substr(0, end + 1).ends_with(out.reasoning_start);
         }
     } catch (const std::exception& e) {
         return invalid(std::string("grammar triggers: ") + e.what());
@@ -201,7 +219,7 @@ Result<llama_sampler_ptr> make_grammar_sampler(const llama_vocab* vocab, const c
 }
 
 Result<int32_t> sample_with_grammar(llama_context* ctx, int32_t index, int32_t n_vocab, llama_sampler* chain,
-                                    llama_sampler* grammar) {
+                                    llama_sampler* grammar, ReasoningGate& gate) {
     try {
         const float* logits = llama_get_logits_ith(ctx, index);
         std::vector<llama_token_data> data = candidates(logits, n_vocab);
@@ -224,7 +242,9 @@ Result<int32_t> sample_with_grammar(llama_context* ctx, int32_t index, int32_t n
                 return invalid("no token the output grammar allows survives the sampling settings (logit_bias?)");
             }
         }
-        llama_sampler_accept(grammar, token);
+        if (gate.admit(special_piece(llama_model_get_vocab(llama_get_model(ctx)), token))) {
+            llama_sampler_accept(grammar, token);
+        }
         llama_sampler_accept(chain, token);
         return token;
     } catch (const std::exception& e) {

@@ -10,6 +10,7 @@
 
 #include "core/sampling_params.h"
 #include "engine/c_handles.h"
+#include "engine/reasoning_gate.h"
 #include "util/result.h"
 
 namespace hearth::engine {
@@ -30,6 +31,8 @@ struct GrammarRequest {
     std::vector<GrammarTrigger> triggers;
     std::vector<std::string> preserved_tokens;  // special tokens the grammar and parser see as text
     std::string generation_prompt;              // consumed by a non-lazy grammar before generation starts
+    std::string thinking_start_tag;             // the model's thinking block, when it has one
+    std::vector<std::string> thinking_end_tags;
 };
 
 // llama.cpp's tool-call grammars let the model write free text before its first call even when a call is
@@ -49,10 +52,11 @@ std::vector<int32_t> preserved_token_ids(const llama_vocab* vocab, const std::ve
 // A fresh grammar sampler with its prefill consumed; null when the constraint is empty.
 Result<llama_sampler_ptr> make_grammar_sampler(const llama_vocab* vocab, const core::GrammarConstraint& grammar);
 
-// Draws the token at batch output `index` with `chain` under `grammar` and records it in both.
+// Draws the token at batch output `index` with `chain` under `grammar` and records it in both (in the
+// grammar only when `gate` admits its text).
 // Errors: INVALID_ARGUMENT when the grammar allows no token the chain would draw (e.g. every allowed token
 // banned by logit_bias), INTERNAL when llama.cpp throws.
 Result<int32_t> sample_with_grammar(llama_context* ctx, int32_t index, int32_t n_vocab, llama_sampler* chain,
-                                    llama_sampler* grammar);
+                                    llama_sampler* grammar, ReasoningGate& gate);
 
 }  // namespace hearth::engine

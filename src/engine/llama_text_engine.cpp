@@ -107,6 +107,7 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     engine->samplers_.resize(static_cast<size_t>(engine->n_slots_));
     engine->grammars_.resize(static_cast<size_t>(engine->n_slots_));
     engine->grammar_errors_.resize(static_cast<size_t>(engine->n_slots_));
+    engine->reasoning_gates_.resize(static_cast<size_t>(engine->n_slots_));
     for (auto& chain : engine->samplers_) {
         chain = make_sampler_chain(greedy, engine->sampler_vocab_);
     }
@@ -315,6 +316,10 @@ void LlamaTextEngine::reset_sampler(int32_t seq, const core::SamplingParams& par
     const auto index = static_cast<size_t>(seq);
     samplers_[index] = make_sampler_chain(params, sampler_vocab_);
     grammar_errors_[index].reset();
+    const core::GrammarConstraint& constraint = params.grammar;
+    reasoning_gates_[index] = constraint.lazy ? ReasoningGate(constraint.reasoning_start, constraint.reasoning_ends,
+                                                              constraint.starts_in_reasoning)
+                                              : ReasoningGate();
     auto grammar = make_grammar_sampler(vocab_, params.grammar);
     if (grammar) {
         grammars_[index] = std::move(grammar).value();
@@ -339,7 +344,7 @@ Result<int32_t> LlamaTextEngine::sample(int32_t seq, int32_t batch_index) {
     }
     if (grammars_[index]) {
         return sample_with_grammar(ctx_.get(), batch_index, sampler_vocab_.n_vocab, samplers_[index].get(),
-                                   grammars_[index].get());
+                                   grammars_[index].get(), reasoning_gates_[index]);
     }
     try {
         return llama_sampler_sample(samplers_[index].get(), ctx_.get(), batch_index);

@@ -165,6 +165,7 @@ private:
     std::vector<llama_sampler_ptr> samplers_;           // one chain per seq
     std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
     std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start
+    std::vector<ReasoningGate> reasoning_gates_;        // per seq: keeps a lazy grammar out of thinking
     std::atomic<bool> abort_{false};
     std::atomic<std::thread::id> engine_thread_{};
 };

@@ -33,7 +33,7 @@ protected:
     static void SetUpTestSuite() {
         static engine::BackendGuard backend;
         dir_ = std::make_unique<testing::TempDir>();
-        for (const char* preset : {"tiny-qwen2", "tiny-llama", "tiny-mistral", "tiny-qwen3"}) {
+        for (const char* preset : {"tiny-qwen2", "tiny-llama", "tiny-mistral", "tiny-qwen3", "tiny-qwq"}) {
             const std::string file = (dir_->path() / (std::string(preset) + ".gguf")).string();
             const std::string command =
                 std::string(HEARTH_MKMODEL) + " --preset " + preset + " --type f16 -o " + file + " > /dev/null 2>&1";
@@ -182,6 +182,31 @@ TEST_F(ChatEngineTest, AutoGrammarIsLazyAndTriggeredByTheCallMarker) {
     // Llama 3's control tokens are single tokens: preserved, they reach the parser as text.
     EXPECT_EQ(model("tiny-llama").preserved_token_ids({"<|start_header_id|>", "no such token"}).size(), 1u);
     EXPECT_TRUE(resolved->prefill_tokens.empty());
+}
+
+TEST_F(ChatEngineTest, LazyGrammarsOfThinkingModelsKnowTheirThinkingBlock) {
+    ChatRequest request;
+    request.tools = {WEATHER};
+    auto qwen3 = model("tiny-qwen3").resolve_grammar(render("tiny-qwen3", request).grammar);
+    ASSERT_TRUE(qwen3) << qwen3.error().message;
+    ASSERT_TRUE(qwen3->lazy);
+    EXPECT_EQ(qwen3->reasoning_start, "<think>");
+    EXPECT_EQ(qwen3->reasoning_ends, std::vector<std::string>{"</think>"});
+    EXPECT_FALSE(qwen3->starts_in_reasoning);
+    // QwQ's prompt ends inside the block it opened.
+    auto qwq = model("tiny-qwq").resolve_grammar(render("tiny-qwq", request).grammar);
+    ASSERT_TRUE(qwq) << qwq.error().message;
+    EXPECT_TRUE(qwq->starts_in_reasoning);
+    // Without reasoning extraction there is no block to keep the grammar out of.
+    request.extract_reasoning = false;
+    auto inline_thinking = model("tiny-qwen3").resolve_grammar(render("tiny-qwen3", request).grammar);
+    ASSERT_TRUE(inline_thinking);
+    EXPECT_TRUE(inline_thinking->reasoning_start.empty());
+    // The Llama template does not think.
+    request.extract_reasoning = true;
+    auto llama = model("tiny-llama").resolve_grammar(render("tiny-llama", request).grammar);
+    ASSERT_TRUE(llama);
+    EXPECT_TRUE(llama->reasoning_start.empty());
 }
 
 TEST_F(ChatEngineTest, SchemasBecomeGrammarsOrClearErrors) {
