@@ -236,6 +236,36 @@ void read_chat_tool_fields(FieldReader& reader, ChatToolFields& out) {
     out.extract_reasoning = !reasoning || *reasoning != "none";
 }
 
+void keep_schema_key_order(std::string_view body, ChatToolFields& fields) {
+    const bool has_schema = fields.response_format.type == ResponseFormatType::JSON_SCHEMA;
+    if (fields.tools.empty() && !has_schema) {
+        return;
+    }
+    // The body already parsed once within the depth limit, so this parse succeeds; no exception either way.
+    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(body, nullptr, false);
+    if (ordered.is_discarded()) {
+        return;
+    }
+    const auto at = [](const nlohmann::ordered_json& object, const char* key) -> const nlohmann::ordered_json* {
+        return object.is_object() && object.contains(key) ? &object.at(key) : nullptr;
+    };
+    const nlohmann::ordered_json* tools = at(ordered, "tools");
+    for (size_t i = 0; tools != nullptr && tools->is_array() && i < fields.tools.size() && i < tools->size(); ++i) {
+        const nlohmann::ordered_json* function = at((*tools)[i], "function");
+        const nlohmann::ordered_json* parameters = function != nullptr ? at(*function, "parameters") : nullptr;
+        if (parameters != nullptr && parameters->is_object()) {
+            fields.tools[i].parameters =
+                parameters->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        }
+    }
+    const nlohmann::ordered_json* format = at(ordered, "response_format");
+    const nlohmann::ordered_json* wrapper = format != nullptr ? at(*format, "json_schema") : nullptr;
+    const nlohmann::ordered_json* schema = wrapper != nullptr ? at(*wrapper, "schema") : nullptr;
+    if (has_schema && schema != nullptr && schema->is_object() && !schema->empty()) {
+        fields.response_format.schema = schema->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    }
+}
+
 std::vector<core::ToolCall> read_message_tool_calls(FieldReader& reader) {
     std::vector<core::ToolCall> calls;
     const json* value = reader.find("tool_calls");

@@ -3,6 +3,7 @@
 // parallel_tool_calls, response_format, reasoning_format, and the tool_calls of earlier assistant turns.
 // Internal to the api module (completions_request.h is the interface).
 
+#include <string_view>
 #include <vector>
 
 #include "api/completions_request.h"
@@ -15,6 +16,11 @@ namespace hearth::api {
 // Reads tools, tool_choice, parallel_tool_calls, response_format and reasoning_format; the first mistake is
 // recorded in `reader`.
 void read_chat_tool_fields(FieldReader& reader, ChatToolFields& out);
+
+// The body is read into sorted objects; schemas must keep the client's key order (the template shows them
+// to the model as written, and a schema's property order is the order the grammar makes the model write).
+// Replaces the tools' parameters and the response_format schema with their text in the body's order.
+void keep_schema_key_order(std::string_view body, ChatToolFields& fields);
 
 // An assistant message's "tool_calls" (absent: none); the first mistake is recorded in `reader`.
 std::vector<core::ToolCall> read_message_tool_calls(FieldReader& reader);

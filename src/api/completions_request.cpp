@@ -193,6 +193,7 @@ Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view bod
     if (!reader.ok()) {
         return reader.error();
     }
+    keep_schema_key_order(body, request.tool_fields);
     return request;
 }
 

@@ -38,8 +38,9 @@ TEST(ChatTools, ToolsAreReadWithTheirSchemaAsJsonText) {
     ASSERT_EQ(p.tool_fields.tools.size(), 2u);
     EXPECT_EQ(p.tool_fields.tools[0].name, "get_weather");
     EXPECT_EQ(p.tool_fields.tools[0].description, "Weather now");
+    // In the client's key order: the template shows the schema as written, the grammar follows its order.
     EXPECT_EQ(p.tool_fields.tools[0].parameters,
-              R"({"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"})");
+              R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})");
     EXPECT_EQ(p.tool_fields.tools[1].parameters, "{}");
     ASSERT_TRUE(p.tool_fields.tool_choice.has_value());
     EXPECT_EQ(p.tool_fields.tool_choice->mode, ToolChoiceMode::AUTO);  // OpenAI's default with tools
@@ -75,7 +76,12 @@ TEST(ChatTools, ResponseFormats) {
                               "schema":{"type":"array","items":{"type":"integer"}}}})"))
             .tool_fields.response_format;
     EXPECT_EQ(schema.type, ResponseFormatType::JSON_SCHEMA);
-    EXPECT_EQ(schema.schema, R"({"items":{"type":"integer"},"type":"array"})");
+    EXPECT_EQ(schema.schema, R"({"type":"array","items":{"type":"integer"}})");
+    const ResponseFormat ordered =
+        chat_ok(chat_with(R"("response_format":{"type":"json_schema","json_schema":{"name":"x",
+                              "schema":{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer"}}}}})"))
+            .tool_fields.response_format;
+    EXPECT_EQ(ordered.schema, R"({"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer"}}})");
     // No schema: any JSON object.
     EXPECT_EQ(chat_ok(chat_with(R"("response_format":{"type":"json_schema","json_schema":{"name":"x"}})"))
                   .tool_fields.response_format.schema,
