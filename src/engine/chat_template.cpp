@@ -1,5 +1,6 @@
-// The only file that includes llama.cpp common's chat API. common uses nlohmann/json internally, but its
-// headers expose only common_json (a pimpl), so the engine still never sees JSON types.
+// With chat_output_parser.cpp, the only files that include llama.cpp common's chat API. common uses
+// nlohmann/json internally, but its headers expose only common_json (a pimpl), so the engine still never sees
+// JSON types: schemas and tool arguments cross as JSON text.
 
 #include "engine/chat_template.h"
 

@@ -34,15 +34,25 @@ std::vector<int32_t> tokenize_special(const llama_vocab* vocab, const std::strin
     return tokens;
 }
 
+std::string special_piece(const llama_vocab* vocab, int32_t token) {
+    std::string piece(32, '\0');
+    int32_t n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
+    if (n < 0) {
+        piece.resize(static_cast<size_t>(-n));
+        n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
+    }
+    piece.resize(static_cast<size_t>(std::max(n, 0)));
+    return piece;
+}
+
 // The generation prompt's tokens as the grammar must consume them. Some tokenizers put a space token before
 // the first special token; the text has none, so neither does the grammar (as in common's sampler).
 std::vector<int32_t> prefill_tokens(const llama_vocab* vocab, const std::string& generation_prompt) {
     std::vector<int32_t> tokens = tokenize_special(vocab, generation_prompt);
     if (!tokens.empty() && !generation_prompt.empty() &&
         std::isspace(static_cast<unsigned char>(generation_prompt[0])) == 0) {
-        char piece[8] = {};
-        const int32_t n = llama_token_to_piece(vocab, tokens[0], piece, sizeof(piece), 0, true);
-        if (n > 0 && std::isspace(static_cast<unsigned char>(piece[0])) != 0) {
+        const std::string piece = special_piece(vocab, tokens[0]);
+        if (!piece.empty() && std::isspace(static_cast<unsigned char>(piece[0])) != 0) {
             tokens.erase(tokens.begin());
         }
     }
@@ -103,17 +113,6 @@ std::vector<llama_token_data> candidates(const float* logits, int32_t n_vocab) {
         out[static_cast<size_t>(token)] = {token, logits[token], 0.0f};
     }
     return out;
-}
-
-std::string special_piece(const llama_vocab* vocab, int32_t token) {
-    std::string piece(32, '\0');
-    int32_t n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
-    if (n < 0) {
-        piece.resize(static_cast<size_t>(-n));
-        n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
-    }
-    piece.resize(static_cast<size_t>(std::max(n, 0)));
-    return piece;
 }
 
 bool grammar_allows(llama_sampler* grammar, int32_t token) {
