@@ -6,16 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <regex>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "engine/backend.h"
 #include "engine/chat_output_parser.h"
 #include "engine/llama_text_engine.h"
-#include "temp_dir.h"
 
 namespace hearth {
 namespace {
@@ -28,33 +29,49 @@ const engine::ChatTool WEATHER{"get_weather", "Current weather in a city",
                                R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})"};
 const engine::ChatTool TIME{"get_time", "Current time in a zone", R"({"type":"object","properties":{}})"};
 
+// ctest runs every test in a process of its own: each model is generated once per build (into the build
+// tree, again when hearth-mkmodel is newer than it) and loaded only by the tests that use it.
+std::string generated_model(const std::string& preset) {
+    namespace fs = std::filesystem;
+    const fs::path dir(HEARTH_CHAT_MODELS_DIR);
+    const fs::path file = dir / (preset + ".gguf");
+    std::error_code ec;
+    if (fs::exists(file, ec) && fs::last_write_time(file, ec) >= fs::last_write_time(HEARTH_MKMODEL, ec)) {
+        return file.string();
+    }
+    fs::create_directories(dir, ec);
+    // Written aside and renamed: tests running in parallel never load half a file.
+    const fs::path partial = dir / (preset + "." + std::to_string(::getpid()) + ".part");
+    const std::string command = std::string(HEARTH_MKMODEL) + " --preset " + preset + " --type f16 -o " +
+                                partial.string() + " > /dev/null 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    fs::rename(partial, file, ec);
+    return file.string();
+}
+
 class ChatEngineTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
+    static void TearDownTestSuite() { engines_.clear(); }
+
+    static const LlamaTextEngine& model(const std::string& preset) {
         static engine::BackendGuard backend;
-        dir_ = std::make_unique<testing::TempDir>();
-        for (const char* preset : {"tiny-qwen2", "tiny-llama", "tiny-mistral", "tiny-qwen3", "tiny-qwq"}) {
-            const std::string file = (dir_->path() / (std::string(preset) + ".gguf")).string();
-            const std::string command =
-                std::string(HEARTH_MKMODEL) + " --preset " + preset + " --type f16 -o " + file + " > /dev/null 2>&1";
-            ASSERT_EQ(std::system(command.c_str()), 0) << command;
+        auto& slot = engines_[preset];
+        if (!slot) {
             engine::TextEngineOptions options;
-            options.path = file;
+            options.path = generated_model(preset);
             options.n_ctx_per_slot = 512;
             options.n_batch = 64;
             options.n_ubatch = 64;
             options.n_threads = 1;
             auto engine = LlamaTextEngine::load(options);
-            ASSERT_TRUE(engine) << engine.error().message;
-            engines_[preset] = std::move(engine).value();
+            if (!engine) {
+                ADD_FAILURE() << preset << ": " << engine.error().message;
+                std::abort();
+            }
+            slot = std::move(engine).value();
         }
+        return *slot;
     }
-    static void TearDownTestSuite() {
-        engines_.clear();
-        dir_.reset();
-    }
-
-    static const LlamaTextEngine& model(const std::string& preset) { return *engines_.at(preset); }
 
     static engine::ChatPrompt render(const std::string& preset, ChatRequest request) {
         if (request.messages.empty()) {
@@ -101,11 +118,9 @@ protected:
         return (*parser)->message();
     }
 
-    static std::unique_ptr<testing::TempDir> dir_;
     static std::map<std::string, std::unique_ptr<LlamaTextEngine>> engines_;
 };
 
-std::unique_ptr<testing::TempDir> ChatEngineTest::dir_;
 std::map<std::string, std::unique_ptr<LlamaTextEngine>> ChatEngineTest::engines_;
 
 bool contains(const std::string& text, const std::string& part) {
