@@ -1,6 +1,8 @@
 #include "api/chat_tools_request.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace hearth::api {
 
@@ -27,6 +29,39 @@ bool valid_tool_name(const std::string& name) {
     return !name.empty() && name.size() <= MAX_TOOL_NAME && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     });
+}
+
+// The first pair of bounds in a JSON schema that no value can meet (minLength above maxLength and the like),
+// described with its location ("#/properties/a"); nullopt when there is none. Such a schema cannot be
+// enforced: llama.cpp's grammar builder would make an unsatisfiable, or for lengths an endless, grammar.
+std::optional<std::string> contradictory_bounds(const json& schema, const std::string& where) {
+    static constexpr std::pair<const char*, const char*> BOUNDS[] = {{"minLength", "maxLength"},
+                                                                     {"minItems", "maxItems"},
+                                                                     {"minProperties", "maxProperties"},
+                                                                     {"minimum", "maximum"},
+                                                                     {"minContains", "maxContains"}};
+    if (schema.is_object()) {
+        for (const auto& [low, high] : BOUNDS) {
+            const auto l = schema.find(low);
+            const auto h = schema.find(high);
+            if (l != schema.end() && h != schema.end() && l->is_number() && h->is_number() &&
+                l->get<double>() > h->get<double>()) {
+                return std::string(low) + " " + dump(*l) + " is above " + high + " " + dump(*h) + " at " + where;
+            }
+        }
+        for (const auto& [key, value] : schema.items()) {
+            if (auto found = contradictory_bounds(value, where + "/" + key)) {
+                return found;
+            }
+        }
+    } else if (schema.is_array()) {
+        for (size_t i = 0; i < schema.size(); ++i) {
+            if (auto found = contradictory_bounds(schema[i], where + "/" + std::to_string(i))) {
+                return found;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 // A required object member of `reader`'s object; records the mistake and returns nullptr otherwise.
@@ -60,6 +95,12 @@ Result<ToolDefinition> parse_function(const json& value, const std::string& path
     if (parameters != nullptr && !parameters->is_object()) {
         reader.fail_type("parameters", "a JSON schema object");
         return reader.error();
+    }
+    if (parameters != nullptr) {
+        if (const std::optional<std::string> bad = contradictory_bounds(*parameters, "#")) {
+            return invalid("'" + reader.param("parameters") + "' cannot be enforced: " + *bad,
+                           reader.param("parameters"));
+        }
     }
     tool.parameters = parameters != nullptr ? dump(*parameters) : "{}";
     return tool;
@@ -159,6 +200,10 @@ void read_json_schema(FieldReader& format, ResponseFormat& out) {
     const json* schema = reader.find("schema");
     if (schema != nullptr && !schema->is_object()) {
         reader.fail_type("schema", "a JSON schema object");
+    } else if (schema != nullptr) {
+        if (const std::optional<std::string> bad = contradictory_bounds(*schema, "#")) {
+            reader.fail(invalid("the response_format schema cannot be enforced: " + *bad, "response_format"));
+        }
     }
     if (!reader.ok()) {
         format.fail(reader.error());

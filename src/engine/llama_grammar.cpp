@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <regex>
 #include <utility>
 
@@ -136,6 +138,36 @@ std::pair<size_t, size_t> rule_line(const std::string& gbnf, const std::string& 
 
 }  // namespace
 
+std::optional<std::string> contradictory_repetition(const std::string& gbnf) {
+    char open = 0;  // '"' inside a literal, '[' inside a character class
+    for (size_t i = 0; i < gbnf.size(); ++i) {
+        const char c = gbnf[i];
+        if (open != 0) {
+            i += c == '\\' ? 1 : 0;
+            open = (open == '"' && c == '"') || (open == '[' && c == ']') ? 0 : open;
+            continue;
+        }
+        if (c == '"' || c == '[') {
+            open = c;
+        } else if (c == '#') {
+            i = std::min(gbnf.find('\n', i), gbnf.size());
+        } else if (c == '{') {
+            const char* const end = gbnf.data() + gbnf.size();
+            uint64_t low = 0;
+            uint64_t high = 0;
+            const auto [after_low, low_ec] = std::from_chars(gbnf.data() + i + 1, end, low);
+            if (low_ec != std::errc() || after_low == end || *after_low != ',') {
+                continue;
+            }
+            const auto [after_high, high_ec] = std::from_chars(after_low + 1, end, high);
+            if (high_ec == std::errc() && after_high != end && *after_high == '}' && high < low) {
+                return std::string(gbnf.data() + i, after_high + 1);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 std::string tighten_tool_grammar(const std::string& gbnf, bool parallel_tool_calls) {
     std::string out = gbnf;
     const auto [root_begin, root_end] = rule_line(out, "root");
@@ -202,6 +234,10 @@ std::vector<int32_t> preserved_token_ids(const llama_vocab* vocab, const std::ve
 Result<llama_sampler_ptr> make_grammar_sampler(const llama_vocab* vocab, const core::GrammarConstraint& grammar) {
     if (grammar.empty()) {
         return llama_sampler_ptr();
+    }
+    if (const std::optional<std::string> bad = contradictory_repetition(grammar.gbnf)) {
+        return invalid("JSON schema bounds contradict each other: the grammar asks for " + *bad +
+                       " repetitions (a minimum above its maximum: minLength/maxLength, minItems/maxItems?)");
     }
     try {
         llama_sampler_ptr sampler(init_grammar(vocab, grammar));

@@ -5,6 +5,7 @@
 // from the grammar-filtered candidates. Thread-safe: no shared state.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ struct GrammarRequest {
 // text from the root rule, and without parallel calls it allows one call block. Grammars of another shape
 // come back unchanged.
 std::string tighten_tool_grammar(const std::string& gbnf, bool parallel_tool_calls);
+
+// A repetition {m,n} with n < m outside literals and character classes, as text. llama.cpp's GBNF parser
+// computes n - m unsigned and builds that many rules: a schema with minLength above maxLength (or minItems
+// above maxItems) would exhaust memory instead of failing, so make_grammar_sampler refuses such grammars.
+std::optional<std::string> contradictory_repetition(const std::string& gbnf);
 
 // The constraint with every id resolved; compiled once here so that a grammar that does not build (or does
 // not accept its own prefill) is an INVALID_ARGUMENT before any request is queued.

@@ -317,6 +317,9 @@ describe('tool calling and structured output', () => {
         const bad = [
             { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } },
             { type: 'object', properties: { a: { type: 'string', pattern: '^(ab$' } } },
+            // Contradictory bounds: llama.cpp's grammar parser would exhaust memory on them.
+            { type: 'object', properties: { a: { type: 'string', minLength: 5, maxLength: 2 } } },
+            { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 1 },
         ];
         for (const schema of bad) {
             const res = await request(base, '/v1/chat/completions', {

@@ -141,6 +141,16 @@ TEST(ChatTools, ClientMistakesAre4xxNamingTheField) {
     expect_error(chat_with(R"("response_format":{"type":"json_schema"})"), INVALID, "response_format.json_schema");
     expect_error(chat_with(R"("response_format":{"type":"json_schema","json_schema":{"schema":"x"}})"), INVALID,
                  "response_format.json_schema.schema");
+    // Bounds no value can meet: refused here, before llama.cpp builds a grammar of them.
+    expect_error(chat_with(R"("response_format":{"type":"json_schema","json_schema":{"name":"x","schema":
+                              {"type":"object","properties":{"a":{"type":"string","minLength":5,"maxLength":2}}}}})"),
+                 INVALID, "response_format");
+    expect_error(chat_with(R"("response_format":{"type":"json_schema","json_schema":{"name":"x","schema":
+                              {"type":"array","items":[{"minimum":3,"maximum":1}]}}})"),
+                 INVALID, "response_format");
+    expect_error(chat_with(R"("tools":[{"type":"function","function":{"name":"f","parameters":
+                              {"type":"object","properties":{"a":{"type":"array","minItems":2,"maxItems":1}}}}}])"),
+                 INVALID, "tools[0].function.parameters");
     const std::string bad_call =
         "[" + USER + R"(,{"role":"assistant","tool_calls":[{"type":"function","function":{"arguments":"{}"}}]}])";
     expect_error(chat_with(R"("max_tokens":1)", bad_call), INVALID, "messages[1].tool_calls[0].function.name");

@@ -39,5 +39,23 @@ TEST(TightenToolGrammar, RootFirstOrLastAndOtherShapesAreHandled) {
     EXPECT_EQ(tighten_tool_grammar(other, true), other);
 }
 
+TEST(ContradictoryRepetition, FindsAMinimumAboveItsMaximumOutsideLiterals) {
+    EXPECT_EQ(contradictory_repetition("root ::= \"\\\"\" char{5,2} \"\\\"\""), "{5,2}");
+    EXPECT_EQ(contradictory_repetition("root ::= item{3,3} item{0,} item{2,9} [a-z]{1}"), std::nullopt);
+    // The same characters inside a literal, a character class or a comment are text, not a repetition.
+    EXPECT_EQ(contradictory_repetition("root ::= \"{5,2}\" [{5,2}] # {5,2}\nx ::= \"\\\"{9,1}\""), std::nullopt);
+    EXPECT_EQ(contradictory_repetition("root ::= x{99999999999999999999999,1}"), std::nullopt);  // llama.cpp refuses it
+}
+
+TEST(ContradictoryRepetition, RefusedBeforeLlamaCppSeesIt) {
+    core::GrammarConstraint grammar;
+    grammar.gbnf = "root ::= [a]{5,2}";
+    // No vocabulary is needed to refuse it: the parser that would exhaust memory never runs.
+    auto sampler = make_grammar_sampler(nullptr, grammar);
+    ASSERT_FALSE(sampler);
+    EXPECT_EQ(sampler.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(sampler.error().message.find("{5,2}"), std::string::npos) << sampler.error().message;
+}
+
 }  // namespace
 }  // namespace hearth::engine
