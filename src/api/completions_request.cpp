@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "api/chat_tools_request.h"
 #include "api/json_body.h"
 #include "api/request_fields.h"
 
@@ -90,6 +91,10 @@ Result<ChatMessage> parse_message(const json& value, const std::string& path) {
     message.role = reader.string("role").value_or("");
     message.name = reader.string("name").value_or("");
     message.tool_call_id = reader.string("tool_call_id").value_or("");
+    if (message.role == "assistant") {
+        message.reasoning_content = reader.string("reasoning_content").value_or("");
+        message.tool_calls = read_message_tool_calls(reader);
+    }
     if (!reader.ok()) {
         return reader.error();
     }
@@ -153,17 +158,10 @@ void read_chat_template_kwargs(FieldReader& reader, std::map<std::string, std::s
 // Fields that would change what the client gets back and that hearth cannot honour yet: refused, never
 // silently ignored, so that a client relying on them learns it at once.
 void reject_unsupported_chat_fields(FieldReader& reader) {
-    for (const char* key : {"tools", "functions"}) {
-        const json* value = reader.find(key);
-        if (value != nullptr && !(value->is_array() && value->empty())) {
-            reader.fail(unsupported(std::string("'") + key + "' (tool calling) is not supported yet", key));
-        }
-    }
-    if (const json* format = reader.find("response_format"); format != nullptr) {
-        const bool is_text = format->is_object() && format->value("type", json()) == "text";
-        if (!is_text) {
-            reader.fail(unsupported("'response_format' other than {\"type\": \"text\"} is not supported yet",
-                                    "response_format"));
+    for (const char* key : {"functions", "function_call"}) {
+        if (reader.find(key) != nullptr) {
+            reader.fail(unsupported(
+                std::string("'") + key + "' (deprecated function calling) is not supported: use 'tools'", key));
         }
     }
 }
@@ -190,10 +188,12 @@ Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view bod
     request.logprobs = reader.boolean("logprobs");
     request.top_logprobs = reader.integer("top_logprobs");
     read_chat_template_kwargs(reader, request.chat_template_kwargs);
+    read_chat_tool_fields(reader, request.tool_fields);
     reject_unsupported_chat_fields(reader);
     if (!reader.ok()) {
         return reader.error();
     }
+    keep_schema_key_order(body, request.tool_fields);
     return request;
 }
 
@@ -222,7 +222,11 @@ Result<ChatParams> resolve_chat_params(const ChatCompletionRequest& request, con
         }
         options->top_logprobs = static_cast<int32_t>(*request.top_logprobs);
     }
-    return ChatParams{std::move(*options), request.messages, request.chat_template_kwargs};
+    Result<ChatToolFields> tool_fields = resolve_chat_tool_fields(request.tool_fields);
+    if (!tool_fields) {
+        return tool_fields.error();
+    }
+    return ChatParams{std::move(*options), request.messages, request.chat_template_kwargs, std::move(*tool_fields)};
 }
 
 Result<ChatParams> chat_params_from_body(std::string_view body, const RequestLimits& limits) {

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/chat_output.h"
 #include "core/sampling_params.h"
 #include "util/result.h"
 
@@ -29,10 +30,42 @@ struct RequestLimits {
 };
 
 struct ChatMessage {
-    std::string role;          // system, developer, user, assistant or tool
-    std::string content;       // text parts concatenated; "" for an assistant message without content
-    std::string name;          // optional participant name
-    std::string tool_call_id;  // tool messages: the call this answers, when given
+    std::string role;                        // system, developer, user, assistant or tool
+    std::string content;                     // text parts concatenated; "" for an assistant message without content
+    std::string name;                        // optional participant name
+    std::string tool_call_id;                // tool messages: the call this answers, when given
+    std::string reasoning_content;           // assistant messages: earlier thinking (llama-server's extension)
+    std::vector<core::ToolCall> tool_calls;  // assistant messages: the calls it made (arguments: JSON text)
+};
+
+// A function the model may call. parameters is its JSON schema as JSON text ("{}" when none was given).
+struct ToolDefinition {
+    std::string name;
+    std::string description;
+    std::string parameters;
+};
+
+enum class ToolChoiceMode { AUTO, NONE, REQUIRED, FUNCTION };
+
+struct ToolChoice {
+    ToolChoiceMode mode = ToolChoiceMode::AUTO;
+    std::string function;  // FUNCTION: the tool the model must call
+};
+
+enum class ResponseFormatType { TEXT, JSON_OBJECT, JSON_SCHEMA };
+
+struct ResponseFormat {
+    ResponseFormatType type = ResponseFormatType::TEXT;
+    std::string schema;  // JSON text: what the output must validate against ({"type":"object"} for json_object)
+};
+
+// The chat fields about tools, structured output and reasoning.
+struct ChatToolFields {
+    std::vector<ToolDefinition> tools;
+    std::optional<ToolChoice> tool_choice;
+    std::optional<bool> parallel_tool_calls;
+    ResponseFormat response_format;
+    bool extract_reasoning = true;  // reasoning_format "none" (llama-server's extension) keeps thinking in content
 };
 
 // Fields both endpoints share, as sent.
@@ -63,6 +96,7 @@ struct ChatCompletionRequest {
     std::optional<bool> logprobs;
     std::optional<int64_t> top_logprobs;
     std::map<std::string, std::string> chat_template_kwargs;  // values JSON-encoded: "true", "\"high\""
+    ChatToolFields tool_fields;
 };
 
 // A completions prompt: text, or token ids the client tokenized itself (checked against the vocabulary by
@@ -95,6 +129,7 @@ struct ChatParams {
     GenerationOptions options;
     std::vector<ChatMessage> messages;
     std::map<std::string, std::string> chat_template_kwargs;
+    ChatToolFields tool_fields;  // tool_choice always set once resolved
 };
 
 struct CompletionParams {

@@ -13,6 +13,17 @@ namespace {
 
 constexpr std::string_view ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr size_t ID_LENGTH = 24;
+constexpr size_t TOOL_CALL_ID_LENGTH = 9;
+
+std::string random_id_chars(size_t length = ID_LENGTH) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_int_distribution<size_t> pick(0, ID_ALPHABET.size() - 1);
+    std::string id;
+    for (size_t i = 0; i < length; ++i) {
+        id += ID_ALPHABET[pick(rng)];
+    }
+    return id;
+}
 
 json envelope(const ResponseOptions& options, std::string_view object, json choices) {
     json out = {{"id", options.id},
@@ -37,6 +48,25 @@ std::string end_of_stream(const ResponseOptions& options, std::string_view objec
     }
     out += sse_done();
     return out;
+}
+
+json delta_json(const core::ChatDelta& delta) {
+    if (delta.tool_index) {
+        json call = {{"index", *delta.tool_index}};
+        json function = json::object();
+        if (!delta.tool_call.id.empty() || !delta.tool_call.name.empty()) {
+            call["id"] = delta.tool_call.id;
+            call["type"] = "function";
+            function["name"] = delta.tool_call.name;
+        }
+        function["arguments"] = delta.tool_call.arguments;
+        call["function"] = std::move(function);
+        return {{"tool_calls", json::array({std::move(call)})}};
+    }
+    if (!delta.reasoning_content.empty()) {
+        return {{"reasoning_content", delta.reasoning_content}};
+    }
+    return {{"content", delta.content}};
 }
 
 json finish_reason_json(const ChoiceState& choice) {
@@ -64,14 +94,11 @@ void add_totals(json& body, const ChoiceTracker& choices) {
 }  // namespace
 
 std::string new_response_id(std::string_view prefix) {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::uniform_int_distribution<size_t> pick(0, ID_ALPHABET.size() - 1);
-    std::string id(prefix);
-    id += '-';
-    for (size_t i = 0; i < ID_LENGTH; ++i) {
-        id += ID_ALPHABET[pick(rng)];
-    }
-    return id;
+    return std::string(prefix) + '-' + random_id_chars();
+}
+
+std::string new_tool_call_id() {
+    return random_id_chars(TOOL_CALL_ID_LENGTH);
 }
 
 int64_t unix_time_now() {
@@ -93,8 +120,13 @@ ResponseOptions make_response_options(const GenerationOptions& options, std::str
 
 // ---- chat.completion / chat.completion.chunk ----
 
-ChatCompletionFormatter::ChatCompletionFormatter(ResponseOptions options)
-    : options_(std::move(options)), choices_(options_.n, 0) {}
+ChatCompletionFormatter::ChatCompletionFormatter(ResponseOptions options,
+                                                 std::vector<std::unique_ptr<core::ChatOutputParser>> parsers)
+    : options_(std::move(options)), choices_(options_.n, 0), parsers_(std::move(parsers)) {}
+
+core::ChatOutputParser* ChatCompletionFormatter::parser(uint32_t index) const {
+    return index < parsers_.size() ? parsers_[index].get() : nullptr;
+}
 
 json ChatCompletionFormatter::chunk(json choices) const {
     return envelope(options_, "chat.completion.chunk", std::move(choices));
@@ -112,6 +144,9 @@ std::string ChatCompletionFormatter::open_choice(ChoiceState& choice, uint32_t i
 }
 
 std::string ChatCompletionFormatter::on_token(const core::TokenEvent& event) {
+    if (core::ChatOutputParser* reader = parser(event.choice); reader != nullptr) {
+        return on_parsed_token(event, *reader);
+    }
     std::vector<LogprobEntry> entries;
     ChoiceState* choice = choices_.take_token(event, options_.logprobs, options_.stream, entries);
     if (choice == nullptr) {
@@ -130,16 +165,67 @@ std::string ChatCompletionFormatter::on_token(const core::TokenEvent& event) {
     return out;
 }
 
-std::string ChatCompletionFormatter::on_finish(const core::FinishEvent& event) {
-    ChoiceState* choice = choices_.finish(event);
-    if (choice == nullptr || !options_.stream) {
+std::string ChatCompletionFormatter::on_parsed_token(const core::TokenEvent& event, core::ChatOutputParser& reader) {
+    const ChoiceState* state = choices_.find(event.choice);
+    if (state == nullptr || state->finished) {
         return {};
     }
-    std::string out = open_choice(*choice, event.choice);
+    std::vector<LogprobEntry> entries;
+    ChoiceState* choice = choices_.take_token(event, options_.logprobs, options_.stream, entries);
+    const std::vector<core::ChatDelta> deltas = reader.push(event.text);
+    if (choice == nullptr) {
+        return {};  // not streaming: the parser keeps the message
+    }
+    return open_choice(*choice, event.choice) + delta_chunks(event.choice, deltas, entries);
+}
+
+// One chunk per delta, as OpenAI sends them: a tool call's id, type and name in its first chunk, argument
+// text after. The token's logprobs ride on the first chunk, or on an empty delta when the parser held
+// everything back.
+std::string ChatCompletionFormatter::delta_chunks(uint32_t index, const std::vector<core::ChatDelta>& deltas,
+                                                  const std::vector<LogprobEntry>& entries) const {
+    json logprobs =
+        options_.logprobs ? json{{"content", chat_logprobs_content(entries)}, {"refusal", nullptr}} : json(nullptr);
+    std::vector<json> bodies;
+    for (const core::ChatDelta& delta : deltas) {
+        bodies.push_back(delta_json(delta));
+    }
+    if (bodies.empty() && !entries.empty()) {
+        bodies.push_back(json::object());
+    }
+    std::string out;
+    for (json& body : bodies) {
+        out += sse_event(dump_json(chunk(json::array(
+            {{{"index", index}, {"delta", std::move(body)}, {"logprobs", logprobs}, {"finish_reason", nullptr}}}))));
+        logprobs = options_.logprobs ? json{{"content", json::array()}, {"refusal", nullptr}} : json(nullptr);
+    }
+    return out;
+}
+
+std::string ChatCompletionFormatter::finish_reason(const ChoiceState& choice) const {
+    const core::ChatOutputParser* reader = parser(choice.finish.choice);
+    if (choice.finish.reason == core::FinishReason::STOP && reader != nullptr &&
+        !reader->message().tool_calls.empty()) {
+        return "tool_calls";
+    }
+    return std::string(finish_reason_name(choice.finish.reason));
+}
+
+std::string ChatCompletionFormatter::on_finish(const core::FinishEvent& event) {
+    ChoiceState* choice = choices_.finish(event);
+    if (choice == nullptr) {
+        return {};
+    }
+    core::ChatOutputParser* reader = parser(event.choice);
+    const std::vector<core::ChatDelta> deltas = reader != nullptr ? reader->finish() : std::vector<core::ChatDelta>{};
+    if (!options_.stream) {
+        return {};
+    }
+    std::string out = open_choice(*choice, event.choice) + delta_chunks(event.choice, deltas, {});
     json last = chunk(json::array({{{"index", event.choice},
                                     {"delta", json::object()},
                                     {"logprobs", nullptr},
-                                    {"finish_reason", finish_reason_name(event.reason)}}}));
+                                    {"finish_reason", finish_reason(*choice)}}}));
     last["timings"] = timings_json(event);
     out += sse_event(dump_json(last));
     return out;
@@ -157,13 +243,38 @@ std::string ChatCompletionFormatter::body() const {
                                   ? json{{"content", chat_logprobs_content(state.logprobs)}, {"refusal", nullptr}}
                                   : json(nullptr);
         choices.push_back({{"index", i},
-                           {"message", {{"role", "assistant"}, {"content", state.text}, {"refusal", nullptr}}},
+                           {"message", message(i)},
                            {"logprobs", logprobs},
-                           {"finish_reason", finish_reason_json(state)}});
+                           {"finish_reason", state.finished ? json(finish_reason(state)) : json(nullptr)}});
     }
     json out = envelope(options_, "chat.completion", std::move(choices));
     add_totals(out, choices_);
     return dump_json(out);
+}
+
+// content is null beside tool calls (as OpenAI); reasoning_content and tool_calls appear when there are some.
+json ChatCompletionFormatter::message(uint32_t index) const {
+    const core::ChatOutputParser* reader = parser(index);
+    if (reader == nullptr) {
+        return {{"role", "assistant"}, {"content", choices_.all()[index].text}, {"refusal", nullptr}};
+    }
+    const core::ChatOutput& parsed = reader->message();
+    json out = {{"role", "assistant"}};
+    out["content"] = parsed.content.empty() && !parsed.tool_calls.empty() ? json(nullptr) : json(parsed.content);
+    if (!parsed.reasoning_content.empty()) {
+        out["reasoning_content"] = parsed.reasoning_content;
+    }
+    if (!parsed.tool_calls.empty()) {
+        json calls = json::array();
+        for (const core::ToolCall& call : parsed.tool_calls) {
+            calls.push_back({{"id", call.id},
+                             {"type", "function"},
+                             {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
+        }
+        out["tool_calls"] = std::move(calls);
+    }
+    out["refusal"] = nullptr;
+    return out;
 }
 
 // ---- text_completion ----

@@ -7,11 +7,14 @@
 // 200, sse_error() after it. Single-threaded, like the handler that owns it.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/completions_request.h"
 #include "api/response_parts.h"
+#include "core/chat_output.h"
 #include "core/generation.h"
 
 namespace hearth::api {
@@ -31,13 +34,20 @@ struct ResponseOptions {
 
 // "<prefix>-" and 24 random alphanumerics: "chatcmpl-…" for chat, "cmpl-…" for completions.
 std::string new_response_id(std::string_view prefix);
+// 9 random alphanumerics: clients send tool call ids back with the results, and some templates (Mistral's)
+// refuse any other shape; OpenAI clients treat ids as opaque strings.
+std::string new_tool_call_id();
 int64_t unix_time_now();
 // id, created, model, n, stream, include_usage and logprobs from the resolved request.
 ResponseOptions make_response_options(const GenerationOptions& options, std::string_view id_prefix);
 
+// With parsers (one per choice) the generated text is read as the model's chat format: the message carries
+// content, reasoning_content and tool_calls, streamed as the parser's deltas, and finish_reason is
+// "tool_calls" when a generation that stopped by itself made calls. Without, the text is the content.
 class ChatCompletionFormatter {
 public:
-    explicit ChatCompletionFormatter(ResponseOptions options);
+    explicit ChatCompletionFormatter(ResponseOptions options,
+                                     std::vector<std::unique_ptr<core::ChatOutputParser>> parsers = {});
 
     std::string on_token(const core::TokenEvent& event);
     std::string on_finish(const core::FinishEvent& event);
@@ -49,9 +59,16 @@ public:
 private:
     nlohmann::ordered_json chunk(nlohmann::ordered_json choices) const;
     std::string open_choice(ChoiceState& choice, uint32_t index);
+    core::ChatOutputParser* parser(uint32_t index) const;
+    std::string on_parsed_token(const core::TokenEvent& event, core::ChatOutputParser& parser);
+    std::string delta_chunks(uint32_t index, const std::vector<core::ChatDelta>& deltas,
+                             const std::vector<LogprobEntry>& entries) const;
+    std::string finish_reason(const ChoiceState& choice) const;
+    nlohmann::ordered_json message(uint32_t index) const;
 
     ResponseOptions options_;
     ChoiceTracker choices_;
+    std::vector<std::unique_ptr<core::ChatOutputParser>> parsers_;
 };
 
 class TextCompletionFormatter {

@@ -69,6 +69,9 @@ struct GenerationRequest {
     SamplingParams sampling;
     int32_t top_logprobs = 0;  // alternatives per token; 0 with logprobs=true gives the chosen token only
     bool logprobs = false;
+    // Special tokens emitted as their text rather than dropped: tool-call markers such as <tool_call> that
+    // the chat output parser must see.
+    std::vector<int32_t> preserved_tokens;
     uint32_t choice = 0;                   // n > 1 is n requests with choice 0..n-1 sharing one channel
     CancelToken cancel;                    // set by the handler when its client goes away
     std::shared_ptr<EventChannel> events;  // scheduler -> handler

@@ -12,7 +12,8 @@
 #include <memory>
 
 // llama.cpp common's chat templates (libllama-common). The full type lives in <chat.h>, which pulls in the
-// Jinja engine; only engine/chat_template.cpp includes it, so the handle is declared here by name.
+// Jinja engine; only engine/chat_template.cpp and engine/chat_output_parser.cpp include it, so the handle is
+// declared here by name.
 struct common_chat_templates;
 void common_chat_templates_free(struct common_chat_templates* tmpls);
 

@@ -178,6 +178,9 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     core::SamplingParams greedy;
     greedy.temperature = 0.0f;
     engine->samplers_.resize(static_cast<size_t>(engine->n_slots_));
+    engine->grammars_.resize(static_cast<size_t>(engine->n_slots_));
+    engine->grammar_errors_.resize(static_cast<size_t>(engine->n_slots_));
+    engine->reasoning_gates_.resize(static_cast<size_t>(engine->n_slots_));
     for (auto& chain : engine->samplers_) {
         chain = make_sampler_chain(greedy, engine->sampler_vocab_);
     }
@@ -368,7 +371,20 @@ void LlamaTextEngine::reset_sampler(int32_t seq, const core::SamplingParams& par
         log::warn("reset_sampler: sequence {} is outside [0, {})", seq, n_slots_);
         return;
     }
-    samplers_[static_cast<size_t>(seq)] = make_sampler_chain(params, sampler_vocab_);
+    const auto index = static_cast<size_t>(seq);
+    samplers_[index] = make_sampler_chain(params, sampler_vocab_);
+    grammar_errors_[index].reset();
+    const core::GrammarConstraint& constraint = params.grammar;
+    reasoning_gates_[index] = constraint.lazy ? ReasoningGate(constraint.reasoning_start, constraint.reasoning_ends,
+                                                              constraint.starts_in_reasoning)
+                                              : ReasoningGate();
+    auto grammar = make_grammar_sampler(vocab_, params.grammar);
+    if (grammar) {
+        grammars_[index] = std::move(grammar).value();
+    } else {
+        grammars_[index].reset();
+        grammar_errors_[index] = grammar.error();
+    }
 }
 
 Result<int32_t> LlamaTextEngine::sample(int32_t seq, int32_t batch_index) {
@@ -380,8 +396,16 @@ Result<int32_t> LlamaTextEngine::sample(int32_t seq, int32_t batch_index) {
         return invalid("sample: batch index " + std::to_string(batch_index) + " is not an output of sequence " +
                        std::to_string(seq) + " in the last decode");
     }
+    const auto index = static_cast<size_t>(seq);
+    if (grammar_errors_[index]) {
+        return *grammar_errors_[index];
+    }
+    if (grammars_[index]) {
+        return sample_with_grammar(ctx_.get(), batch_index, sampler_vocab_.n_vocab, samplers_[index].get(),
+                                   grammars_[index].get(), reasoning_gates_[index]);
+    }
     try {
-        return llama_sampler_sample(samplers_[static_cast<size_t>(seq)].get(), ctx_.get(), batch_index);
+        return llama_sampler_sample(samplers_[index].get(), ctx_.get(), batch_index);
     } catch (const std::exception& e) {
         return make_error(ErrorCode::INTERNAL, std::string("sampling failed: ") + e.what());
     }

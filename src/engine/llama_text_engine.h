@@ -28,6 +28,7 @@
 #include "engine/c_handles.h"
 #include "engine/chat_template.h"
 #include "engine/llama_batch.h"
+#include "engine/llama_grammar.h"
 #include "engine/llama_sampler_chain.h"
 #include "engine/text_engine.h"
 #include "util/result.h"
@@ -96,6 +97,7 @@ public:
     // special. Empty for an id outside the vocabulary.
     std::string token_to_piece(int32_t token) const override { return token_to_piece(token, false); }
     std::string token_to_piece(int32_t token, bool special) const;
+    std::string token_text(int32_t token, bool special) const override { return token_to_piece(token, special); }
     // add_special: BOS/EOS as the model's tokenizer config asks; parse_special: "<|im_start|>" etc. become
     // their control tokens instead of text.
     Result<std::vector<int32_t>> tokenize(std::string_view text, bool add_special, bool parse_special) const;
@@ -104,6 +106,16 @@ public:
     Result<std::string> apply_chat_template(const std::vector<ChatMessage>& messages, bool add_generation_prompt,
                                             const std::map<std::string, std::string>& kwargs) const {
         return chat_template_.apply(messages, add_generation_prompt, kwargs);
+    }
+    // See ChatTemplate::render.
+    Result<ChatPrompt> render_chat(const ChatRequest& request) const { return chat_template_.render(request); }
+    // The template's grammar with token ids resolved against this vocabulary, compiled once to prove it
+    // builds (INVALID_ARGUMENT otherwise); see engine::resolve_grammar.
+    Result<core::GrammarConstraint> resolve_grammar(const GrammarRequest& request) const {
+        return engine::resolve_grammar(vocab_, request);
+    }
+    std::vector<int32_t> preserved_token_ids(const std::vector<std::string>& tokens) const {
+        return engine::preserved_token_ids(vocab_, tokens);
     }
     // Makes the decode in progress (or the next one) stop early with CANCELLED. CPU backends only.
     void request_abort() { abort_.store(true); }
@@ -120,7 +132,8 @@ public:
     // INTERNAL (fatal; same caveat). Never throws.
     Result<void> decode() override;
 
-    // Replaces the sequence's chain (its penalty history with it). Out-of-range seq: ignored.
+    // Replaces the sequence's chain (its penalty history with it) and its grammar. Out-of-range seq: ignored.
+    // A grammar that cannot start makes every sample() of the sequence fail rather than run unconstrained.
     void reset_sampler(int32_t seq, const core::SamplingParams& params) override;
     // Samples from the output at batch_index of the last successful decode(), which must belong to seq;
     // the chain records the token (penalties). Errors: INVALID_ARGUMENT.
@@ -159,9 +172,12 @@ private:
     int32_t n_ctx_train_ = 0;
 
     LlamaBatch batch_{1};
-    std::optional<std::string> refused_;       // the first entry batch_add refused since batch_clear
-    std::vector<int32_t> output_seqs_;         // per index of the last decoded batch: seq with logits, or -1
-    std::vector<llama_sampler_ptr> samplers_;  // one chain per seq
+    std::optional<std::string> refused_;                // the first entry batch_add refused since batch_clear
+    std::vector<int32_t> output_seqs_;                  // per index of the last decoded batch: seq with logits, or -1
+    std::vector<llama_sampler_ptr> samplers_;           // one chain per seq
+    std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
+    std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start
+    std::vector<ReasoningGate> reasoning_gates_;        // per seq: keeps a lazy grammar out of thinking
     std::atomic<bool> abort_{false};
     std::atomic<std::thread::id> engine_thread_{};
 };

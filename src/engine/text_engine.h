@@ -25,6 +25,11 @@ public:
     virtual bool is_eog(int32_t token) const = 0;
     // The token's bytes; may be an incomplete UTF-8 sequence.
     virtual std::string token_to_piece(int32_t token) const = 0;
+    // With special: control tokens as their text ("<tool_call>") rather than nothing.
+    virtual std::string token_text(int32_t token, bool special) const {
+        (void)special;
+        return token_to_piece(token);
+    }
 
     // Batch building: false when the batch is full.
     virtual void batch_clear() = 0;

@@ -324,7 +324,10 @@ void TextScheduler::emit_token(Slot& slot, int32_t token) {
             event.top_logprobs.emplace_back(probs.begin() + 1, probs.end());
         }
     }
-    const TextOutput::Step out = slot.output.push(engine_.token_to_piece(token));
+    // Preserved tokens (tool-call markers) reach the chat parser as text; other control tokens stay silent.
+    const auto& preserved = request.preserved_tokens;
+    const bool special = std::find(preserved.begin(), preserved.end(), token) != preserved.end();
+    const TextOutput::Step out = slot.output.push(engine_.token_text(token, special));
     event.text = out.text;
     send(request, std::move(event));
     if (out.stopped) {

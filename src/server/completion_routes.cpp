@@ -1,6 +1,7 @@
 #include "server/completion_routes.h"
 
 #include "api/completions_response.h"
+#include "server/chat_preparation.h"
 #include "server/generation_runner.h"
 #include "server/reply.h"
 #include "server/request_record.h"
@@ -8,22 +9,6 @@
 namespace hearth::server {
 
 namespace {
-
-// The rendered chat prompt usually spells out the BOS token itself; add it only when it does not.
-Result<std::vector<int32_t>> tokenize_prompt(engine::LlamaTextEngine& engine, const std::string& text) {
-    const int32_t bos = engine.bos();
-    const bool has_bos_text = bos >= 0 && text.rfind(engine.token_to_piece(bos, true), 0) == 0;
-    return engine.tokenize(text, !has_bos_text, true);
-}
-
-Result<std::string> render_chat(engine::LlamaTextEngine& engine, const api::ChatParams& params) {
-    std::vector<engine::ChatMessage> messages;
-    messages.reserve(params.messages.size());
-    for (const auto& m : params.messages) {
-        messages.push_back({m.role, m.content});
-    }
-    return engine.apply_chat_template(messages, true, params.chat_template_kwargs);
-}
 
 Result<std::vector<int32_t>> check_token_ids(const engine::LlamaTextEngine& engine, std::vector<int32_t> ids) {
     for (int32_t id : ids) {
@@ -75,20 +60,21 @@ http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequ
             "The model '" + params.options.model + "' has no chat template: use /v1/completions with a plain prompt",
             "model"));
     }
-    auto text = render_chat(engine, params);
-    if (!text) {
-        return error_response(text.error());
+    auto chat = prepare_chat(engine, params);
+    if (!chat) {
+        return error_response(chat.error());
     }
-    auto prompt = tokenize_prompt(engine, *text);
-    if (!prompt) {
-        return error_response(prompt.error());
+    PreparedGeneration generation{model, std::move(chat->prompt), params.options, std::move(chat->preserved_tokens)};
+    generation.options.sampling.grammar = std::move(chat->grammar);
+    // The template's own end markers (beyond the vocabulary's end-of-generation tokens) end the turn too.
+    for (std::string& stop : chat->additional_stops) {
+        generation.options.stop.push_back(std::move(stop));
     }
-    PreparedGeneration generation{model, std::move(prompt).value(), params.options};
     if (auto bounded = bound_by_context(generation); !bounded) {
         return error_response(bounded.error());
     }
-    auto formatter =
-        std::make_shared<api::ChatCompletionFormatter>(api::make_response_options(generation.options, "chatcmpl"));
+    auto formatter = std::make_shared<api::ChatCompletionFormatter>(
+        api::make_response_options(generation.options, "chatcmpl"), std::move(chat->parsers));
     return run_generation(std::move(generation), formatter, req);
 }
 
@@ -111,7 +97,7 @@ http::HttpResponse post_completions(RouteContext& ctx, const http::HttpRequest& 
     if (!prompt) {
         return error_response(prompt.error());
     }
-    PreparedGeneration generation{model, std::move(prompt).value(), params.options};
+    PreparedGeneration generation{model, std::move(prompt).value(), params.options, {}};
     if (auto bounded = bound_by_context(generation); !bounded) {
         return error_response(bounded.error());
     }

@@ -35,6 +35,7 @@ Result<RunState> submit_choices(PreparedGeneration& g) {
         }
         request.logprobs = g.options.logprobs;
         request.top_logprobs = g.options.top_logprobs;
+        request.preserved_tokens = g.preserved_tokens;
         request.choice = choice;
         request.cancel = state.cancel;
         request.events = state.events;

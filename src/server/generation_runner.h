@@ -16,6 +16,7 @@ struct PreparedGeneration {
     std::shared_ptr<registry::TextModel> model;
     std::vector<int32_t> prompt;
     api::GenerationOptions options;
+    std::vector<int32_t> preserved_tokens;  // chat: special tokens the output parser must see as text
 };
 
 // Checks the prompt and max_tokens against the model's context (never truncates) and logit_bias against its

@@ -164,6 +164,27 @@ describe('differential: hearth and llama-server agree token for token (tiny qwen
         });
     }
 
+    test('chat: tools and a tool round trip render and generate as in llama-server', async () => {
+        const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Current weather in a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+        const messages = [SYSTEM, { role: 'user', content: 'Weather in Oslo?' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'abcDEF123', type: 'function',
+                function: { name: 'get_weather', arguments: '{"city": "Oslo"}' } }] },
+            { role: 'tool', tool_call_id: 'abcDEF123', content: 'minus three degrees' }];
+        const rendered = await postJson(llamaBase, '/apply-template', { messages, tools });
+        assert.equal(rendered.status, 200, rendered.text);
+        assert.match(rendered.json.prompt, /get_weather[\s\S]*minus three degrees/);
+        const plain = await hearth.completions.create({ model: 'qwen', prompt: rendered.json.prompt, max_tokens: 1,
+            temperature: 0 });
+        // tool_choice none: both sides render the tools but parse the output as plain content.
+        const body = { model: 'qwen', messages, tools, tool_choice: 'none', ...GREEDY };
+        const ours = await hearth.chat.completions.create(body);
+        const theirs = await llama.chat.completions.create(body);
+        assert.equal(ours.usage.prompt_tokens, plain.usage.prompt_tokens, 'hearth renders what llama-server renders');
+        assertSameUsage(ours, theirs, 'tools');
+        assert.equal(ours.choices[0].message.content, theirs.choices[0].message.content);
+    });
+
     for (const { name, prompt } of COMPLETIONS) {
         test(`completion: ${name}`, async () => {
             const body = { model: 'qwen', prompt, ...GREEDY, logprobs: 0 };

@@ -47,6 +47,15 @@ ModelConfig qwen(const std::string& name, Arch arch, const Shape& shape, const s
     return config;
 }
 
+// Mistral 7B v0.1 shipped Llama 2's SentencePiece vocabulary (<s>, </s>); the tool-calling template's markers
+// ([INST], [TOOL_CALLS], ...) are not tokens of it, so they render and parse as plain text.
+ModelConfig mistral(const std::string& name, const Shape& shape, const std::string& chat_template) {
+    ModelConfig config = make(name, Arch::LLAMA, shape, chat_template);
+    config.vocab = "llama-spm";
+    config.rope_theta = 1000000.0F;
+    return config;
+}
+
 ModelConfig bert(const std::string& name, Arch arch, const Shape& shape, Pooling pooling) {
     ModelConfig config = make(name, arch, shape, "");
     config.pooling = pooling;
@@ -63,6 +72,8 @@ constexpr const char* QWEN25_TEMPLATE = "Qwen-Qwen2.5-7B-Instruct";
 constexpr const char* QWEN3_TEMPLATE = "Qwen-Qwen3-0.6B";
 constexpr const char* LLAMA32_TEMPLATE = "meta-llama-Llama-3.2-3B-Instruct";
 constexpr const char* LLAMA31_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct";
+constexpr const char* QWQ_TEMPLATE = "Qwen-QwQ-32B";
+constexpr const char* MISTRAL_NEMO_TEMPLATE = "mistralai-Mistral-Nemo-Instruct-2407";
 
 std::vector<Preset> build_presets() {
     return {
@@ -88,6 +99,12 @@ std::vector<Preset> build_presets() {
          qwen("tiny-qwen2", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWEN25_TEMPLATE)},
         {"tiny-qwen3", "test size qwen3: 2 layers, 64 dim, 4/2 heads of 32, Qwen3 vocab and template",
          qwen("tiny-qwen3", Arch::QWEN3, {2, 64, 256, 4, 2, 32, 4096}, QWEN3_TEMPLATE)},
+        // QwQ's template opens the answer with "<think>\n": whatever a random model says is reasoning.
+        {"tiny-qwq", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab, QwQ template (thinks first)",
+         qwen("tiny-qwq", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWQ_TEMPLATE)},
+        {"tiny-mistral",
+         "test size llama: 2 layers, 64 dim, GQA 4/2, Mistral v1 (Llama 2) vocab, Mistral Nemo template",
+         mistral("tiny-mistral", {2, 64, 256, 4, 2, 0, 4096}, MISTRAL_NEMO_TEMPLATE)},
         {"tiny-bert", "test size BERT embedder: 2 layers, 64 dim, CLS pooling, bge vocab",
          bert("tiny-bert", Arch::BERT, {2, 64, 256, 4, 4, 0, 512}, Pooling::CLS)},
         {"tiny-rerank", "test size BERT reranker: 2 layers, 64 dim, rank pooling, bge vocab",

@@ -309,11 +309,12 @@ TEST(ChatRequest, StopAndLogitBiasErrors) {
 TEST(ChatRequest, FeaturesWeCannotHonourAreRefused) {
     const BadCase cases[] = {
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],
-             "tools":[{"type":"function","function":{"name":"f"}}]})",
-         UNSUPPORTED, "tools"},
+             "tools":[{"type":"custom","custom":{"name":"f"}}]})",
+         UNSUPPORTED, "tools[0].type"},
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"functions":[{"name":"f"}]})", UNSUPPORTED,
          "functions"},
-        {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}})",
+        {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"},
+             "tools":[{"type":"function","function":{"name":"f"}}]})",
          UNSUPPORTED, "response_format"},
     };
     for (const BadCase& c : cases) {

@@ -36,6 +36,10 @@ public:
     int32_t n_vocab() const override { return 100; }
     bool is_eog(int32_t token) const override { return token == EOG; }
     std::string token_to_piece(int32_t token) const override { return "w" + std::to_string(token) + " "; }
+    // Every token is a control token here: as text only when asked for with special.
+    std::string token_text(int32_t token, bool special) const override {
+        return special ? "<s" + std::to_string(token) + ">" : token_to_piece(token);
+    }
 
     void batch_clear() override { batch_.clear(); }
     bool batch_add(int32_t token, int32_t pos, int32_t seq, bool want_logits) override {

@@ -67,6 +67,14 @@ TEST(TextScheduler, GeneratesUntilMaxTokens) {
     EXPECT_GE(out.finish->timings.ttft_ms, 0.0);
 }
 
+TEST(TextScheduler, PreservedTokensAreEmittedAsTheirText) {
+    FakeTextEngine engine(2, 128, 64);
+    TextScheduler s(engine, {});
+    auto r = make_request({5}, 3);
+    r.preserved_tokens = {7};  // a tool-call marker the chat parser must see
+    EXPECT_EQ(run_one(s, std::move(r)).text, "w6 <s7>w8 ");
+}
+
 TEST(TextScheduler, EndOfGenerationStopsUnlessIgnored) {
     FakeTextEngine engine(1, 256, 64);
     TextScheduler s(engine, {});
