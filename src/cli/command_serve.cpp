@@ -146,7 +146,12 @@ void add_embedding_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
     serve
         .add_option("--embedding-batch-tokens", options.embedding_batch_tokens,
-                    "Tokens per embedding or rerank forward pass, all requests together (also bounds one input)")
+                    "Longest embedding or rerank input in tokens (the engine's batch; also capped by the context)")
+        ->check(CLI::Range(16, 1 << 16))
+        ->capture_default_str();
+    serve
+        .add_option("--embedding-pass-tokens", options.embedding_pass_tokens,
+                    "Tokens per embedding or rerank forward pass, all requests together (a longer input runs alone)")
         ->check(CLI::Range(16, 1 << 16))
         ->capture_default_str();
     serve
@@ -220,6 +225,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.step_stretch = options.step_stretch;
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;
+    embedding.pass_tokens = options.embedding_pass_tokens;
     embedding.batch_window =
         std::chrono::microseconds(static_cast<int64_t>(options.embedding_batch_window_ms * 1000.0));
     embedding.cache_entries = static_cast<size_t>(options.embedding_cache);

@@ -30,6 +30,7 @@ struct ServeOptions {
     std::string keep_alive = "-1";
     double embedding_batch_window_ms = 2.0;
     int embedding_batch_tokens = 2048;
+    int embedding_pass_tokens = 256;
     int embedding_cache = 4096;
     int max_embedding_inputs = 2048;
     std::string vad_model;  // empty: a silero*.bin under the models directory, when there is one

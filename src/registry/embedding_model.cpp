@@ -22,7 +22,7 @@ Result<std::shared_ptr<EmbeddingModel>> EmbeddingModel::load(const std::string& 
     model->engine_ = std::move(engine).value();
     sched::EmbeddingSchedulerConfig config;
     config.queue_capacity = options.queue_capacity;
-    config.max_batch_tokens = options.max_batch_tokens;
+    config.max_batch_tokens = options.pass_tokens;
     config.batch_window = options.batch_window;
     config.cache_scope = id;
     model->scheduler_ = std::make_unique<sched::EmbeddingScheduler>(*model->engine_, config, std::move(cache));

@@ -16,7 +16,8 @@
 namespace hearth::registry {
 
 struct EmbeddingModelOptions {
-    int32_t max_batch_tokens = 2048;               // tokens per forward pass, all requests together
+    int32_t max_batch_tokens = 2048;               // the engine's batch: the longest input (with the context)
+    int32_t pass_tokens = 256;                     // tokens per forward pass, all requests together
     std::chrono::microseconds batch_window{2000};  // longest wait for more requests to join a batch; 0: none
     size_t cache_entries = 4096;                   // vectors kept by the LRU cache shared by all models; 0: no cache
     int32_t n_threads = 0;                         // 0: one per core

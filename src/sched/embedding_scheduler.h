@@ -23,8 +23,11 @@
 namespace hearth::sched {
 
 struct EmbeddingSchedulerConfig {
-    size_t queue_capacity = 64;                    // jobs waiting; beyond it, 429
-    int32_t max_batch_tokens = 2048;               // per forward pass (capped by the engine's n_batch)
+    size_t queue_capacity = 64;  // jobs waiting; beyond it, 429
+    // Tokens per forward pass (capped by the engine's n_batch; a longer input runs alone). Small passes win on
+    // encoders: attention in a pass spans all its tokens, so 32 short inputs in one pass of 1100 tokens cost
+    // ~15% more than in passes of 256 (bge-small, 2 cores: 53 vs 62 req/s at 32 concurrent clients).
+    int32_t max_batch_tokens = 256;
     std::chrono::microseconds batch_window{2000};  // longest wait for more jobs; 0: never wait
     std::string cache_scope;                       // the model's key in the shared cache
 };
@@ -88,7 +91,9 @@ private:
     const int32_t budget_;
     std::shared_ptr<VectorCache> cache_;
     Channel<Pending> queue_;
-    std::vector<Pending> active_;  // scheduler thread only: oldest first
+    std::vector<Pending> active_;                          // scheduler thread only: oldest first
+    size_t last_batch_jobs_ = 0;                           // scheduler thread only: jobs the last gather collected
+    std::chrono::steady_clock::time_point last_gather_{};  // scheduler thread only
     std::atomic<bool> stopping_{false};
     std::atomic<uint64_t> jobs_{0};
     std::atomic<uint64_t> inputs_{0};

@@ -103,8 +103,36 @@ TEST(EmbeddingScheduler, WindowGathersJobsArrivingSoonAfter) {
     for (const Submitted& job : jobs) {
         ASSERT_TRUE(wait(job));
     }
-    EXPECT_EQ(engine.batches().size(), 1u);
-    EXPECT_EQ(engine.batches().front().inputs, 4);
+    // The first job of a burst from idle runs at once (a lone client never waits); the ones arriving within
+    // the window after it are gathered into one pass.
+    ASSERT_EQ(engine.batches().size(), 2u);
+    EXPECT_EQ(engine.batches()[0].inputs, 1);
+    EXPECT_EQ(engine.batches()[1].inputs, 3);
+}
+
+TEST(EmbeddingScheduler, InputLongerThanThePassBudgetRunsAlone) {
+    FakeEmbeddingEngine engine(64, 32, 64);
+    EmbeddingScheduler s(engine, config(0us, 8), nullptr);  // passes of 8 tokens; the engine takes 64
+    Inputs inputs = {std::vector<int32_t>(20, 1), {2, 3}, {4, 5, 6}};
+    auto out = run(s, inputs);
+    ASSERT_TRUE(out) << out.error().message;
+    ASSERT_EQ(out->vectors.size(), 3u);
+    const auto batches = engine.batches();
+    ASSERT_EQ(batches.size(), 2u);
+    EXPECT_EQ(batches[0].inputs, 1);  // the long one alone
+    EXPECT_EQ(batches[0].tokens, 20);
+    EXPECT_EQ(batches[1].inputs, 2);  // the short ones together, within 8 tokens
+}
+
+TEST(EmbeddingScheduler, LoneClientNeverWaitsForTheWindow) {
+    FakeEmbeddingEngine engine(64, 32, 16);
+    EmbeddingScheduler s(engine, config(300ms), nullptr);
+    for (int32_t i = 0; i < 3; ++i) {
+        std::this_thread::sleep_for(i == 0 ? 0ms : 350ms);  // one request at a time, further apart than the window
+        const auto start = std::chrono::steady_clock::now();
+        ASSERT_TRUE(run(s, {{i + 1}}));
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 150ms) << i;
+    }
 }
 
 TEST(EmbeddingScheduler, FullBatchDoesNotWaitForTheWindow) {
