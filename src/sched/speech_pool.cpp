@@ -2,117 +2,205 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
+#include <condition_variable>
+#include <future>
 
 namespace hearth::sched {
 
 namespace {
 
+enum class JobState { QUEUED, STARTED, ABANDONED };
+
 SpeechPoolConfig at_least_one(SpeechPoolConfig config) {
     config.sessions = std::max<size_t>(config.sessions, 1);
+    config.max_waiting = std::max<size_t>(config.max_waiting, 1);
     return config;
 }
 
+// Sets `out` once `a` or `b` is set, until destroyed; ends at once when destroyed (a wait, not a sleep).
+class StopWatcher {
+public:
+    StopWatcher(const std::atomic<bool>* a, const std::atomic<bool>& b, std::atomic<bool>& out)
+        : thread_([this, a, &b, &out] {
+              std::unique_lock lock(mutex_);
+              while (!done_) {
+                  if ((a != nullptr && a->load()) || b.load()) {
+                      out.store(true);
+                      return;
+                  }
+                  wake_.wait_for(lock, std::chrono::milliseconds(20));
+              }
+          }) {}
+    ~StopWatcher() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    StopWatcher(const StopWatcher&) = delete;
+    StopWatcher& operator=(const StopWatcher&) = delete;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    std::thread thread_;  // last
+};
+
 }  // namespace
 
+struct SpeechPool::Job {
+    const std::vector<float>* samples;  // the caller's; used only once STARTED (the caller then waits)
+    core::TranscriptionOptions options;
+    const std::atomic<bool>* stop;
+    std::atomic<JobState> state{JobState::QUEUED};
+    std::promise<Result<core::Transcript>> done;
+};
+
 SpeechPool::SpeechPool(engine::SpeechEngine& engine, SpeechPoolConfig config)
-    : engine_(engine), config_(at_least_one(config)) {}
+    : engine_(engine), config_(at_least_one(config)), handed_(config_.sessions) {
+    for (size_t i = 0; i < config_.sessions; ++i) {
+        idle_.push_back(i);
+    }
+    for (size_t i = 0; i < config_.sessions; ++i) {
+        workers_.emplace_back([this, i] { work(i); });
+    }
+}
 
 SpeechPool::~SpeechPool() {
     stop();
 }
 
-Result<std::unique_ptr<engine::SpeechSession>> SpeechPool::checkout(const std::atomic<bool>* stop) {
-    std::unique_lock lock(mutex_);
-    if (stopping_) {
-        return make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading");
-    }
-    if (busy_ >= config_.sessions && waiting_ >= config_.max_waiting) {
-        return make_error(ErrorCode::OVERLOADED, "too many transcriptions are waiting for this model; retry later");
-    }
-    ++waiting_;
-    // Polls the caller's stop flag: a client that leaves while waiting costs nothing.
-    while (!stopping_ && busy_ >= config_.sessions && !(stop != nullptr && stop->load())) {
-        changed_.wait_for(lock, std::chrono::milliseconds(100));
-    }
-    --waiting_;
-    if (stopping_) {
-        return make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading");
-    }
-    if (stop != nullptr && stop->load()) {
-        ++totals_.cancelled;
-        return make_error(ErrorCode::CANCELLED, "cancelled while waiting");
-    }
-    ++busy_;
-    ++made_;
-    lock.unlock();
-    auto session = engine_.make_session();  // allocates: outside the lock
-    if (!session) {
-        checkin();
-    }
-    return session;
-}
-
-void SpeechPool::checkin() {
-    std::lock_guard lock(mutex_);
-    --busy_;
-    changed_.notify_all();
-}
-
 Result<core::Transcript> SpeechPool::run(const std::vector<float>& samples, const core::TranscriptionOptions& options,
                                          const std::atomic<bool>* stop) {
-    auto session = checkout(stop);
-    if (!session) {
-        return session.error();
-    }
-    core::TranscriptionOptions shared = options;
-    if (config_.threads > 0) {
+    auto job = std::make_shared<Job>();
+    job->samples = &samples;
+    job->options = options;
+    job->stop = stop;
+    auto outcome = job->done.get_future();
+    {
         std::lock_guard lock(mutex_);
-        shared.n_threads = std::max<int32_t>(1, config_.threads / static_cast<int32_t>(std::max<size_t>(busy_, 1)));
-    }
-    // Either flag ends the run: the request's (client gone) or the pool's (unload).
-    std::atomic<bool> stopped{false};
-    std::atomic<bool> done{false};
-    std::thread watcher([&] {
-        while (!done.load()) {
-            if ((stop != nullptr && stop->load()) || cancel_all_.load()) {
-                stopped.store(true);
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (closed_) {
+            return make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading");
         }
-    });
-    auto transcript = (*session)->transcribe(samples, shared, &stopped);
-    done.store(true);
-    watcher.join();
-    session->reset();  // the state's memory goes before the next request may take its place
-    checkin();
+        if (!idle_.empty()) {  // the warmest idle worker
+            handed_[idle_.back()] = job;
+            idle_.pop_back();
+        } else if (queue_.size() >= config_.max_waiting) {
+            return make_error(ErrorCode::OVERLOADED, "too many transcriptions are waiting for this model; retry later");
+        } else {
+            queue_.push_back(job);
+        }
+    }
+    wake_.notify_all();
+    // While queued, a client that leaves takes its job back; once a worker started it, its stop flag ends it.
+    while (outcome.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+        JobState queued = JobState::QUEUED;
+        if (stop != nullptr && stop->load() && job->state.compare_exchange_strong(queued, JobState::ABANDONED)) {
+            count(make_error(ErrorCode::CANCELLED, ""));
+            return make_error(ErrorCode::CANCELLED, "cancelled while waiting");
+        }
+    }
+    return outcome.get();
+}
+
+void SpeechPool::work(size_t index) {
+    while (true) {
+        std::shared_ptr<Job> job;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return handed_[index] != nullptr || closed_; });
+            if (!handed_[index]) {
+                return;  // closed, nothing handed
+            }
+            job = std::move(handed_[index]);
+        }
+        JobState queued = JobState::QUEUED;
+        if (job->state.compare_exchange_strong(queued, JobState::STARTED)) {
+            if (stopping_.load()) {
+                job->done.set_value(make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading"));
+            } else {
+                auto outcome = transcribe(*job);
+                count(outcome);
+                job->done.set_value(std::move(outcome));
+            }
+        }
+        std::lock_guard lock(mutex_);
+        if (!queue_.empty()) {  // the oldest waiting job, on this (warm) worker
+            handed_[index] = std::move(queue_.front());
+            queue_.pop_front();
+        } else {
+            idle_.push_back(index);
+        }
+    }
+}
+
+Result<core::Transcript> SpeechPool::transcribe(Job& job) {
+    core::TranscriptionOptions options = job.options;
+    {
+        std::lock_guard lock(mutex_);
+        ++totals_.busy;
+        ++totals_.sessions;
+        if (config_.threads > 0) {  // the cores, split between the transcriptions running now
+            options.n_threads = std::max<int32_t>(1, config_.threads / static_cast<int32_t>(totals_.busy));
+        }
+    }
+    Result<core::Transcript> outcome = make_error(ErrorCode::INTERNAL, "not run");
+    {
+        auto session = engine_.make_session();
+        if (!session) {
+            outcome = session.error();
+        } else {
+            std::atomic<bool> stopped{false};
+            StopWatcher watcher(job.stop, stopping_, stopped);
+            outcome = (*session)->transcribe(*job.samples, options, &stopped);
+        }
+    }  // the state's memory goes before the next request may take its place
     std::lock_guard lock(mutex_);
-    if (transcript) {
+    --totals_.busy;
+    return outcome;
+}
+
+void SpeechPool::count(const Result<core::Transcript>& outcome) {
+    std::lock_guard lock(mutex_);
+    if (outcome) {
         ++totals_.completed;
-    } else if (transcript.error().code == ErrorCode::CANCELLED) {
+    } else if (outcome.error().code == ErrorCode::CANCELLED) {
         ++totals_.cancelled;
     } else {
         ++totals_.failed;
     }
-    return transcript;
 }
 
 SpeechStats SpeechPool::stats() const {
     std::lock_guard lock(mutex_);
     SpeechStats out = totals_;
-    out.sessions = made_;
-    out.busy = busy_;
-    out.waiting = waiting_;
+    out.waiting = queue_.size();
     return out;
 }
 
 void SpeechPool::stop() {
-    std::unique_lock lock(mutex_);
-    stopping_ = true;
-    cancel_all_.store(true);
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return busy_ == 0 && waiting_ == 0; });
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    std::deque<std::shared_ptr<Job>> left;
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        left.swap(queue_);
+    }
+    wake_.notify_all();
+    for (auto& job : left) {
+        JobState queued = JobState::QUEUED;
+        if (job->state.compare_exchange_strong(queued, JobState::STARTED)) {
+            job->done.set_value(make_error(ErrorCode::MODEL_NOT_READY, "the model is unloading"));
+        }
+    }
+    for (auto& worker : workers_) {
+        worker.join();  // a running job ends early: its watcher sees stopping_
+    }
 }
 
 }  // namespace hearth::sched

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "api/audio_request.h"
@@ -13,29 +15,37 @@ namespace hearth::server {
 
 namespace {
 
-// Sets `stop` once the client has gone, until `done`: a transcription nobody will read stops early.
+// Sets `stop` once the client has gone, until destroyed: a transcription nobody will read stops early. Polls
+// every 100 ms, but ends at once when the transcription does (a wait on a condition, not a sleep).
 class GoneWatcher {
 public:
     GoneWatcher(const http::HttpRequest& req, std::atomic<bool>& stop)
         : thread_([&req, &stop, this] {
-              while (!done_.load()) {
+              std::unique_lock lock(mutex_);
+              while (!done_) {
                   if (req.client_gone()) {
                       stop.store(true);
                       return;
                   }
-                  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                  wake_.wait_for(lock, std::chrono::milliseconds(100));
               }
           }) {}
     ~GoneWatcher() {
-        done_.store(true);
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
         thread_.join();
     }
     GoneWatcher(const GoneWatcher&) = delete;
     GoneWatcher& operator=(const GoneWatcher&) = delete;
 
 private:
-    std::atomic<bool> done_{false};
-    std::thread thread_;  // last: started once done_ exists
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;   // guarded by mutex_
+    std::thread thread_;  // last: started once the members above exist
 };
 
 http::HttpResponse handle_audio(RouteContext& ctx, const http::HttpRequest& req, bool translation) {
