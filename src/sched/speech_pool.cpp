@@ -5,6 +5,8 @@
 #include <condition_variable>
 #include <future>
 
+#include "util/poll_watcher.h"
+
 namespace hearth::sched {
 
 namespace {
@@ -16,38 +18,6 @@ SpeechPoolConfig at_least_one(SpeechPoolConfig config) {
     config.max_waiting = std::max<size_t>(config.max_waiting, 1);
     return config;
 }
-
-// Sets `out` once `a` or `b` is set, until destroyed; ends at once when destroyed (a wait, not a sleep).
-class StopWatcher {
-public:
-    StopWatcher(const std::atomic<bool>* a, const std::atomic<bool>& b, std::atomic<bool>& out)
-        : thread_([this, a, &b, &out] {
-              std::unique_lock lock(mutex_);
-              while (!done_) {
-                  if ((a != nullptr && a->load()) || b.load()) {
-                      out.store(true);
-                      return;
-                  }
-                  wake_.wait_for(lock, std::chrono::milliseconds(20));
-              }
-          }) {}
-    ~StopWatcher() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
-    StopWatcher(const StopWatcher&) = delete;
-    StopWatcher& operator=(const StopWatcher&) = delete;
-
-private:
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool done_ = false;
-    std::thread thread_;  // last
-};
 
 }  // namespace
 
@@ -154,7 +124,11 @@ Result<core::Transcript> SpeechPool::transcribe(Job& job) {
             outcome = session.error();
         } else {
             std::atomic<bool> stopped{false};
-            StopWatcher watcher(job.stop, stopping_, stopped);
+            const std::atomic<bool>* request_stop = job.stop;
+            PollWatcher watcher(
+                std::chrono::milliseconds(20),
+                [this, request_stop] { return (request_stop != nullptr && request_stop->load()) || stopping_.load(); },
+                [&stopped] { stopped.store(true); });
             outcome = (*session)->transcribe(*job.samples, options, &stopped);
         }
     }  // the state's memory goes before the next request may take its place
