@@ -14,13 +14,6 @@ namespace hearth::bench {
 
 namespace {
 
-engine::FlashAttn flash_attn_of(const std::string& mode) {
-    if (mode == "on") {
-        return engine::FlashAttn::ON;
-    }
-    return mode == "off" ? engine::FlashAttn::OFF : engine::FlashAttn::AUTO;
-}
-
 engine::TextEngineOptions engine_options(const std::string& path, const EngineSettings& s, int n_ctx) {
     engine::TextEngineOptions options;
     options.path = path;
@@ -30,7 +23,7 @@ engine::TextEngineOptions engine_options(const std::string& path, const EngineSe
     options.n_ubatch = s.n_ubatch;
     options.n_threads = s.threads;
     options.n_gpu_layers = s.n_gpu_layers;
-    options.flash_attn = flash_attn_of(s.flash_attn);
+    options.flash_attn = engine::flash_attn_from_name(s.flash_attn);
     options.type_k = s.type_k;
     options.type_v = s.type_v;
     options.device = s.device;

@@ -37,6 +37,14 @@ namespace hearth::engine {
 
 enum class FlashAttn { AUTO, ON, OFF };
 
+// "on", "off"; anything else (callers validate: "auto") is AUTO.
+inline FlashAttn flash_attn_from_name(const std::string& name) {
+    if (name == "on") {
+        return FlashAttn::ON;
+    }
+    return name == "off" ? FlashAttn::OFF : FlashAttn::AUTO;
+}
+
 struct TextEngineOptions {
     std::string path;
     int32_t n_slots = 1;         // parallel sequences (llama n_seq_max)

@@ -14,13 +14,6 @@ int32_t default_threads() {
     return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-engine::FlashAttn flash_attn_mode(const std::string& mode) {
-    if (mode == "on") {
-        return engine::FlashAttn::ON;
-    }
-    return mode == "off" ? engine::FlashAttn::OFF : engine::FlashAttn::AUTO;
-}
-
 }  // namespace
 
 TextModelOptions resolve_text_options(const TextModelOptions& defaults, const core::LoadOptions& o) {
@@ -57,7 +50,7 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     engine_options.n_ubatch = options.n_ubatch > 0 ? std::min(options.n_ubatch, options.n_batch) : options.n_batch;
     engine_options.n_threads = options.n_threads > 0 ? options.n_threads : default_threads();
     engine_options.n_gpu_layers = options.n_gpu_layers;
-    engine_options.flash_attn = flash_attn_mode(options.flash_attn);
+    engine_options.flash_attn = engine::flash_attn_from_name(options.flash_attn);
     engine_options.type_k = options.type_k;
     engine_options.type_v = options.type_v;
     engine_options.device = options.device;
