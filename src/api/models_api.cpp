@@ -35,6 +35,7 @@ json model_object(const registry::ModelStatus& model) {
     out["source"] = model.source;
     out["options"] = load_options_json(model.options);
     out["memory_bytes"] = model.memory_bytes;
+    out["vram_bytes"] = model.vram_bytes;
     out["leases"] = model.leases;
     if (model.state == registry::ModelState::LOADING) {
         out["load_progress"] = model.load_progress;

@@ -117,13 +117,14 @@ int status(const AdminOptions& o) {
         std::cout << shown.dump(2) << "\n";
         return 0;
     }
-    std::printf("%-28s %-10s %-10s %10s %11s %7s  %s\n", "NAME", "STATE", "KIND", "MEMORY", "SLOTS BUSY", "QUEUED",
-                "ERROR");
+    std::printf("%-28s %-10s %-10s %10s %10s %11s %7s  %s\n", "NAME", "STATE", "KIND", "MEMORY", "OF IT GPU",
+                "SLOTS BUSY", "QUEUED", "ERROR");
     for (const auto& m : shown) {
         const json slots = m.value("slots", json::object());
-        std::printf("%-28s %-10s %-10s %10s %5d/%-5d %7d  %s\n", m.value("id", "").c_str(),
+        std::printf("%-28s %-10s %-10s %10s %10s %5d/%-5d %7d  %s\n", m.value("id", "").c_str(),
                     m.value("state", "").c_str(), m.value("kind", "").c_str(),
-                    registry::format_bytes(m.value("memory_bytes", uint64_t{0})).c_str(), slots.value("busy", 0),
+                    registry::format_bytes(m.value("memory_bytes", uint64_t{0})).c_str(),
+                    registry::format_bytes(m.value("vram_bytes", uint64_t{0})).c_str(), slots.value("busy", 0),
                     slots.value("total", 0), slots.value("queued", 0), m.value("last_error", "").c_str());
     }
     return 0;

@@ -34,9 +34,9 @@ std::string default_config_path() {
     return std::string(home != nullptr ? home : ".") + "/.hearth/config.json";
 }
 
-Result<uint64_t> parse_memory_budget(const std::string& text) {
+Result<std::optional<uint64_t>> parse_byte_budget(const std::string& text, const std::string& flag) {
     if (text == "auto") {
-        return registry::default_memory_budget();
+        return std::optional<uint64_t>{};
     }
     size_t end = 0;
     double value = 0;
@@ -64,9 +64,9 @@ Result<uint64_t> parse_memory_budget(const std::string& text) {
     }
     if (end == 0 || scale == 0 || value < 0 || value * scale > 1e18) {
         return make_error(ErrorCode::INVALID_ARGUMENT,
-                          "--memory-budget '" + text + "': expected auto, 0 (none) or a size such as 8GiB or 512MiB");
+                          flag + " '" + text + "': expected auto, 0 (none) or a size such as 8GiB or 512MiB");
     }
-    return static_cast<uint64_t>(value * scale);
+    return std::optional<uint64_t>{static_cast<uint64_t>(value * scale)};
 }
 
 void add_serve_command(CLI::App& app, ServeOptions& options) {
@@ -94,6 +94,11 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     serve
         ->add_option("--memory-budget", options.memory_budget,
                      "Memory the loaded models may use (auto: 90% of RAM; 0: no limit; e.g. 8GiB)")
+        ->capture_default_str();
+    serve
+        ->add_option("--vram-budget", options.vram_budget,
+                     "GPU memory the offloaded layers of the loaded models may use, all GPUs together "
+                     "(auto: 90% of what is free at start; 0: no limit)")
         ->capture_default_str();
     serve->add_flag("--no-autoload", options.no_autoload, "Requests to unloaded models fail instead of loading them");
     serve
@@ -208,12 +213,17 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
         }
         config.configured = std::move(*specs);
     }
-    auto budget = parse_memory_budget(options.memory_budget);
+    auto budget = parse_byte_budget(options.memory_budget, "--memory-budget");
+    auto vram_budget = parse_byte_budget(options.vram_budget, "--vram-budget");
     auto keep_alive = api::parse_keep_alive(nlohmann::json(options.keep_alive), "--keep-alive");
-    if (!budget || !keep_alive) {
-        return budget ? keep_alive.error() : budget.error();
+    if (!budget || !vram_budget) {
+        return budget ? vram_budget.error() : budget.error();
     }
-    config.memory_budget = *budget;
+    if (!keep_alive) {
+        return keep_alive.error();
+    }
+    config.memory_budget = budget->value_or(registry::default_memory_budget());
+    config.vram_budget = *vram_budget;  // auto: the registry asks the devices
     config.keep_alive_s = *keep_alive;
     config.autoload = !options.no_autoload;
     auto& text_models = config.text_defaults;

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct ServeOptions {
     std::string config_path;             // empty: default_config_path()
     std::vector<std::string> preload;    // --load
     std::string memory_budget = "auto";  // bytes with an optional unit, "auto" or "0" (none)
+    std::string vram_budget = "auto";    // the same for GPU memory
     bool no_autoload = false;
     std::string keep_alive = "-1";
     double embedding_batch_window_ms = 2.0;
@@ -62,7 +64,8 @@ int run_serve(const ServeOptions& options);
 std::string default_models_dir();
 // $HEARTH_HOME/config.json, HEARTH_HOME defaulting to ~/.hearth.
 std::string default_config_path();
-// "8GiB", "512MiB", "1000000", "auto" (90% of RAM) or "0" (no budget). INVALID_ARGUMENT otherwise.
-Result<uint64_t> parse_memory_budget(const std::string& text);
+// "8GiB", "512MiB", "1000000", "auto" (nullopt: the caller's default) or "0" (no budget). INVALID_ARGUMENT
+// otherwise, naming `flag`.
+Result<std::optional<uint64_t>> parse_byte_budget(const std::string& text, const std::string& flag);
 
 }  // namespace hearth::cli

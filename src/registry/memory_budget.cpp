@@ -36,12 +36,34 @@ constexpr uint64_t MIB = 1ULL << 20;
 
 }  // namespace
 
+namespace {
+
+// The share of the weights on the GPU: repeating layers and the output layer count one each (the token
+// embeddings stay on the host; their size is close to one layer's for the models served here).
+void split_to_gpu(MemoryNeed& need, const core::ModelFileInfo& info, int64_t n_gpu_layers) {
+    if (n_gpu_layers == 0) {
+        return;
+    }
+    const auto n_layer = static_cast<int64_t>(info.block_count);
+    if (n_layer <= 0 || n_gpu_layers < 0 || n_gpu_layers > n_layer) {
+        need.vram = need.total();  // everything (or an unknown shape: assume everything)
+        return;
+    }
+    const auto layers = static_cast<double>(n_gpu_layers);
+    const auto weights = static_cast<double>(need.weights) * layers / static_cast<double>(n_layer + 1);
+    const auto kv = static_cast<double>(need.kv_cache) * layers / static_cast<double>(n_layer);
+    need.vram = static_cast<uint64_t>(weights + kv) + need.compute;
+}
+
+}  // namespace
+
 MemoryNeed estimate_memory(const core::ModelFileInfo& info, const ContextShape& shape) {
     MemoryNeed need;
     need.weights = info.size_bytes;
     const bool known = info.block_count > 0 && info.head_count > 0 && info.embedding_length > 0;
     if (!known) {
         need.compute = info.size_bytes / 4 + 64 * MIB;
+        split_to_gpu(need, info, shape.n_gpu_layers);
         return need;
     }
     const uint64_t head_dim = info.embedding_length / info.head_count;
@@ -54,17 +76,35 @@ MemoryNeed estimate_memory(const core::ModelFileInfo& info, const ContextShape& 
     // Activations of one batch (a few widths of the hidden state per token) and a fixed allowance for the
     // graph and logits; measured compute buffers of small models stay well inside it.
     need.compute = static_cast<uint64_t>(shape.n_batch) * info.embedding_length * 4 * 16 + 64 * MIB;
+    split_to_gpu(need, info, shape.n_gpu_layers);
     return need;
 }
 
-std::optional<std::vector<std::string>> pick_evictions(const std::vector<ResidentModel>& resident, uint64_t need,
-                                                       uint64_t budget) {
-    uint64_t used = 0;
+namespace {
+
+bool fits(const MemorySplit& used, const MemorySplit& need, const MemorySplit& budget) {
+    return (budget.ram == 0 || used.ram + need.ram <= budget.ram) &&
+           (budget.vram == 0 || used.vram + need.vram <= budget.vram);
+}
+
+// Whether unloading a model with `bytes` frees memory in a pool that is over the budget.
+bool helps(const MemorySplit& bytes, const MemorySplit& used, const MemorySplit& need, const MemorySplit& budget) {
+    const bool ram_over = budget.ram != 0 && used.ram + need.ram > budget.ram;
+    const bool vram_over = budget.vram != 0 && used.vram + need.vram > budget.vram;
+    return (ram_over && bytes.ram > 0) || (vram_over && bytes.vram > 0);
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> pick_evictions(const std::vector<ResidentModel>& resident,
+                                                       const MemorySplit& need, const MemorySplit& budget) {
+    MemorySplit used;
     for (const auto& m : resident) {
-        used += m.bytes;
+        used.ram += m.bytes.ram;
+        used.vram += m.bytes.vram;
     }
     std::vector<std::string> victims;
-    if (budget == 0 || used + need <= budget) {
+    if (fits(used, need, budget)) {
         return victims;
     }
     std::vector<const ResidentModel*> idle;
@@ -75,13 +115,17 @@ std::optional<std::vector<std::string>> pick_evictions(const std::vector<Residen
     }
     std::sort(idle.begin(), idle.end(), [](const auto* a, const auto* b) { return a->last_used_ms < b->last_used_ms; });
     for (const auto* m : idle) {
-        if (used + need <= budget) {
+        if (fits(used, need, budget)) {
             break;
         }
+        if (!helps(m->bytes, used, need, budget)) {
+            continue;
+        }
         victims.push_back(m->id);
-        used -= m->bytes;
+        used.ram -= m->bytes.ram;
+        used.vram -= m->bytes.vram;
     }
-    if (used + need > budget) {
+    if (!fits(used, need, budget)) {
         return std::nullopt;
     }
     return victims;
@@ -98,6 +142,16 @@ uint64_t default_memory_budget() {
         }
     }
     return 0;
+}
+
+uint64_t default_vram_budget(const std::vector<engine::BackendDevice>& devices) {
+    uint64_t free = 0;
+    for (const auto& device : devices) {
+        if (device.type == "gpu") {
+            free += device.memory_free;
+        }
+    }
+    return free / 10 * 9;
 }
 
 std::string format_bytes(uint64_t bytes) {

@@ -41,6 +41,45 @@ Result<void> check_kind(const std::string& id, core::ModelKind kind, std::option
     return {};
 }
 
+// Names the pool that is short (the one the busy models and the need overflow), what the model needs
+// there, the budget and who holds the rest.
+std::string refusal_message(const std::string& id, const MemorySplit& need, const MemorySplit& budget,
+                            const std::vector<ResidentModel>& resident) {
+    MemorySplit used;
+    MemorySplit busy;
+    std::string holders;
+    for (const auto& r : resident) {
+        used.ram += r.bytes.ram;
+        used.vram += r.bytes.vram;
+        busy.ram += r.idle ? 0 : r.bytes.ram;
+        busy.vram += r.idle ? 0 : r.bytes.vram;
+        holders += (holders.empty() ? "" : ", ") + r.id + (r.idle ? "" : " (busy)");
+    }
+    const bool gpu = budget.vram != 0 && busy.vram + need.vram > budget.vram;
+    const std::string pool = gpu ? "GPU memory" : "memory";
+    return "The model '" + id + "' needs about " + format_bytes(gpu ? need.vram : need.ram) + " of " + pool + "; the " +
+           pool + " budget is " + format_bytes(gpu ? budget.vram : budget.ram) + " and " +
+           format_bytes(gpu ? used.vram : used.ram) + " of it is held by " + (holders.empty() ? "nothing" : holders);
+}
+
+// The layers that go to a GPU: none without a GPU device (an integrated GPU draws on RAM) or when the
+// options name a device that is not one; else what the options say (whisper and embedding models: all).
+int64_t offloaded_layers(const std::vector<engine::BackendDevice>& devices, core::ModelKind kind,
+                         const TextModelOptions& resolved) {
+    const auto is_gpu = [](const engine::BackendDevice& d) { return d.type == "gpu"; };
+    if (std::none_of(devices.begin(), devices.end(), is_gpu)) {
+        return 0;
+    }
+    if (!resolved.device.empty()) {
+        const auto named = std::find_if(devices.begin(), devices.end(),
+                                        [&](const engine::BackendDevice& d) { return d.name == resolved.device; });
+        if (named == devices.end() || !is_gpu(*named)) {
+            return 0;
+        }
+    }
+    return kind == core::ModelKind::LLM ? resolved.n_gpu_layers : -1;
+}
+
 int64_t keep_alive_of(const core::LoadOptions& options, int64_t fallback) {
     return options.keep_alive_s.value_or(fallback);
 }
@@ -103,13 +142,15 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
     const std::string id = entry.id;
     ModelLease loaded;
     if (entry.info.kind == core::ModelKind::LLM) {
-        auto text = TextModel::load(entry.info.path, resolve_text_options(config_.text_defaults, options),
-                                    [this, id](float progress) {
-                                        std::lock_guard progress_lock(mutex_);
-                                        if (Slot* s = find_locked(id)) {
-                                            s->status.load_progress = progress;
-                                        }
-                                    });
+        auto text = TextModel::load(
+            entry.info.path, resolve_text_options(config_.text_defaults, options),
+            [this, id](float progress) {
+                std::lock_guard progress_lock(mutex_);
+                if (Slot* s = find_locked(id)) {
+                    s->status.load_progress = progress;
+                }
+            },
+            config_.wrap_text_engine);
         if (!text) {
             return text.error();
         }
@@ -142,13 +183,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
                                               const core::LoadOptions& options) {
     const std::string id = slot.status.entry.id;
     const std::string path = slot.status.entry.info.path;
-    const TextModelOptions resolved = resolve_text_options(config_.text_defaults, options);
-    const auto ctx_cap = static_cast<int64_t>(slot.status.entry.info.context_length);
-    const int64_t n_ctx = ctx_cap > 0 ? std::min<int64_t>(resolved.n_ctx_per_slot, ctx_cap) : resolved.n_ctx_per_slot;
-    const bool text = slot.status.entry.info.kind == core::ModelKind::LLM;
-    const uint64_t need = estimate_memory(slot.status.entry.info, {text ? n_ctx * resolved.n_slots : n_ctx,
-                                                                   resolved.n_batch, resolved.type_k, resolved.type_v})
-                              .total();
+    const MemoryNeed need = need_of(slot.status.entry, options);
     const ModelState before = slot.status.state;
     slot.status.state = ModelState::LOADING;  // reserves the model: no second load starts meanwhile
     if (auto room = make_room_locked(lock, id, need); !room) {
@@ -164,10 +199,12 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     }
     now->status.options = options;
     now->status.load_progress = 0;
-    now->status.memory_bytes = need;
+    now->status.memory_bytes = need.total();
+    now->status.vram_bytes = need.vram;
     const CatalogEntry entry = now->status.entry;  // a copy: the slot may change while the lock is released
     lock.unlock();
-    log::info("loading model {} from {} (about {})", id, path, format_bytes(need));
+    log::info("loading model {} from {} (about {}, {} of it on the GPU)", id, path, format_bytes(need.total()),
+              format_bytes(need.vram));
     if (config_.before_load) {
         config_.before_load(id);
     }
@@ -184,6 +221,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
         now->status.state = ModelState::FAILED;
         now->status.last_error = loaded.error().message;
         now->status.memory_bytes = 0;
+        now->status.vram_bytes = 0;
         log::error("model {} failed to load: {}", id, loaded.error().message);
         const ErrorCode code = loaded.error().code == ErrorCode::INVALID_ARGUMENT && options != now->spec.options
                                    ? ErrorCode::INVALID_ARGUMENT  // the caller's override was refused
@@ -201,7 +239,17 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     return lease_locked(*now);
 }
 
-Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, uint64_t need) {
+MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOptions& options) const {
+    const TextModelOptions resolved = resolve_text_options(config_.text_defaults, options);
+    const auto ctx_cap = static_cast<int64_t>(entry.info.context_length);
+    const int64_t n_ctx = ctx_cap > 0 ? std::min<int64_t>(resolved.n_ctx_per_slot, ctx_cap) : resolved.n_ctx_per_slot;
+    const bool text = entry.info.kind == core::ModelKind::LLM;
+    return estimate_memory(entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k,
+                                        resolved.type_v, offloaded_layers(config_.devices, entry.info.kind, resolved)});
+}
+
+Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id,
+                                             const MemoryNeed& need) {
     std::vector<ResidentModel> resident;
     for (const auto& m : models_) {
         if (m->status.entry.id == id || m->status.memory_bytes == 0) {
@@ -209,21 +257,15 @@ Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock,
         }
         const auto usage = m->book->read();
         const bool idle = m->status.state == ModelState::READY && usage.leases == 0 && m->loaded() && m->quiet();
-        resident.push_back(
-            {m->status.entry.id, m->status.memory_bytes, std::max(m->status.last_used_ms, usage.last_used_ms), idle});
+        resident.push_back({m->status.entry.id,
+                            {m->status.memory_bytes - m->status.vram_bytes, m->status.vram_bytes},
+                            std::max(m->status.last_used_ms, usage.last_used_ms),
+                            idle});
     }
-    auto victims = pick_evictions(resident, need, config_.memory_budget);
+    const MemorySplit budget{config_.memory_budget, config_.vram_budget.value_or(0)};
+    auto victims = pick_evictions(resident, need.split(), budget);
     if (!victims) {
-        uint64_t used = 0;
-        std::string holders;
-        for (const auto& r : resident) {
-            used += r.bytes;
-            holders += (holders.empty() ? "" : ", ") + r.id + (r.idle ? "" : " (busy)");
-        }
-        return make_error(ErrorCode::OUT_OF_MEMORY,
-                          "The model '" + id + "' needs about " + format_bytes(need) + "; the memory budget is " +
-                              format_bytes(config_.memory_budget) + " and " + format_bytes(used) +
-                              " of it is held by " + (holders.empty() ? "nothing" : holders));
+        return make_error(ErrorCode::OUT_OF_MEMORY, refusal_message(id, need.split(), budget, resident));
     }
     for (const std::string& victim : *victims) {
         if (Slot* v = find_locked(victim); v != nullptr && v->loaded()) {
@@ -264,6 +306,7 @@ void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, 
     if (Slot* now = find_locked(id)) {
         now->status.state = final_state;
         now->status.memory_bytes = 0;
+        now->status.vram_bytes = 0;
         now->status.load_progress = 0;
     }
     log::info("model {} unloaded", id);

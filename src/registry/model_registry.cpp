@@ -25,6 +25,9 @@ int64_t steady_now_ms() {
 ModelRegistry::ModelRegistry(RegistryConfig config)
     : config_(std::move(config)),
       cache_(std::make_shared<sched::VectorCache>(config_.embedding_defaults.cache_entries)) {
+    if (!config_.vram_budget) {
+        config_.vram_budget = default_vram_budget(config_.devices);
+    }
     rescan();
     reaper_ = std::thread([this] { reap_idle(); });
 }

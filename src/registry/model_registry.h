@@ -21,6 +21,7 @@
 
 #include "core/model_spec.h"
 #include "registry/embedding_model.h"
+#include "registry/memory_budget.h"
 #include "registry/model_catalog.h"
 #include "registry/model_state.h"
 #include "registry/speech_model.h"
@@ -34,11 +35,16 @@ struct RegistryConfig {
     TextModelOptions text_defaults;
     EmbeddingModelOptions embedding_defaults;  // embedding and rerank models: batching, threads, queue, cache
     SpeechModelOptions speech_defaults;        // whisper models: sessions at once, waiting bound, VAD model
-    uint64_t memory_budget = 0;                // bytes; 0: no budget
-    bool autoload = true;                      // a request to an unloaded model loads it
-    int64_t keep_alive_s = -1;                 // idle seconds before unloading a model without its own; -1: never
+    uint64_t memory_budget = 0;                // bytes of RAM; 0: no budget
+    // The ggml devices (engine::BackendGuard::devices()); with a GPU among them, offloaded layers count
+    // against vram_budget instead of memory_budget. Empty: the CPU only.
+    std::vector<engine::BackendDevice> devices;
+    std::optional<uint64_t> vram_budget;  // bytes of GPU memory; 0: no budget; nullopt: default_vram_budget
+    bool autoload = true;                 // a request to an unloaded model loads it
+    int64_t keep_alive_s = -1;            // idle seconds before unloading a model without its own; -1: never
     std::chrono::milliseconds load_wait{std::chrono::minutes(5)};  // a request waits this long for a load
     std::function<void(const std::string& id)> before_load;        // tests: runs on the loading thread
+    TextEngineWrapper wrap_text_engine;                            // tests: between scheduler and engine
 };
 
 struct ModelStatus {
@@ -48,7 +54,8 @@ struct ModelStatus {
     ModelState state = ModelState::UNLOADED;
     std::string last_error;
     float load_progress = 0;    // 0..1 while loading
-    uint64_t memory_bytes = 0;  // estimate, while loading or loaded
+    uint64_t memory_bytes = 0;  // estimate, while loading or loaded: RAM and GPU memory together
+    uint64_t vram_bytes = 0;    // the part of memory_bytes on GPU devices
     double load_ms = 0;         // how long the last load took
     int64_t loaded_at_unix = 0;
     int64_t last_used_ms = 0;                        // steady clock, for LRU and keep-alive
@@ -83,6 +90,7 @@ public:
     std::vector<RejectedFile> rejected() const;
     const std::string& models_dir() const { return config_.models_dir; }
     uint64_t memory_budget() const { return config_.memory_budget; }
+    uint64_t vram_budget() const { return config_.vram_budget.value_or(0); }
 
     // A lease on the loaded text model `id`, loading it first when autoload is on; a request to a model
     // that is loading waits for that load (at most load_wait). Errors: MODEL_NOT_FOUND, UNSUPPORTED (not a
@@ -117,7 +125,8 @@ private:
                                      bool explicit_load);
     Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
     Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options);
-    Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, uint64_t need);
+    MemoryNeed need_of(const CatalogEntry& entry, const core::LoadOptions& options) const;
+    Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, const MemoryNeed& need);
     ModelLease lease_locked(Slot& slot);
     void drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state);
     void reap_idle();

@@ -35,7 +35,7 @@ TextModelOptions resolve_text_options(const TextModelOptions& defaults, const co
 }
 
 Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, const TextModelOptions& options,
-                                                   std::function<void(float)> progress) {
+                                                   std::function<void(float)> progress, const TextEngineWrapper& wrap) {
     auto info = engine::probe_model_file(path);
     if (!info) {
         return info.error();
@@ -66,7 +66,11 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     config.queue_capacity = options.queue_capacity;
     config.step_token_budget = options.n_batch;
     config.step_stretch = options.step_stretch;
-    model->scheduler_ = std::make_unique<sched::TextScheduler>(*model->engine_, config);
+    if (wrap) {
+        model->wrapper_ = wrap(*model->engine_);
+    }
+    engine::TextEngine& driven = model->wrapper_ ? *model->wrapper_ : *model->engine_;
+    model->scheduler_ = std::make_unique<sched::TextScheduler>(driven, config);
     log::info("loaded {}: {} slots x {} tokens of context", path, model->engine_->n_slots(),
               model->engine_->n_ctx_per_slot());
     return model;

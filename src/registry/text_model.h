@@ -31,6 +31,10 @@ struct TextModelOptions {
     double step_stretch = 2.0;        // a step with prompt tokens takes at most this x a decode-only step
 };
 
+// Stands between a text model's scheduler and its engine (tests: e.g. to make decodes fail as a broken
+// device would); returns the engine the scheduler drives, which forwards to `real`.
+using TextEngineWrapper = std::function<std::unique_ptr<engine::TextEngine>(engine::TextEngine& real)>;
+
 // The server's defaults with a model's configured options on top.
 TextModelOptions resolve_text_options(const TextModelOptions& defaults, const core::LoadOptions& options);
 
@@ -42,7 +46,8 @@ class TextModel {
 public:
     // progress (0..1) is called from the loading thread while the weights are read.
     static Result<std::shared_ptr<TextModel>> load(const std::string& path, const TextModelOptions& options,
-                                                   std::function<void(float)> progress = {});
+                                                   std::function<void(float)> progress = {},
+                                                   const TextEngineWrapper& wrap = {});
     explicit TextModel(Passkey /*only load() constructs*/) {}
     ~TextModel();
     TextModel(const TextModel&) = delete;
@@ -53,6 +58,7 @@ public:
 
 private:
     std::unique_ptr<engine::LlamaTextEngine> engine_;  // first: outlives the scheduler that borrows it
+    std::unique_ptr<engine::TextEngine> wrapper_;      // when set, what the scheduler drives
     std::unique_ptr<sched::TextScheduler> scheduler_;
 };
 

@@ -7,6 +7,7 @@
 #include "engine/backend.h"
 #include "http/http_server.h"
 #include "http/router.h"
+#include "registry/memory_budget.h"
 #include "registry/model_registry.h"
 #include "server/gateway.h"
 #include "server/routes.h"
@@ -15,11 +16,23 @@
 
 namespace hearth::server {
 
+namespace {
+
+// The registry sees the devices the backends found (once they are loaded), unless the caller chose them.
+registry::RegistryConfig with_devices(registry::RegistryConfig config) {
+    if (config.devices.empty()) {
+        config.devices = engine::BackendGuard::devices();
+    }
+    return config;
+}
+
+}  // namespace
+
 // Member order is start-up order; destruction runs in reverse (HTTP first, engines last).
 struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
-          registry(config.registry),
+          registry(with_devices(config.registry)),
           context{registry, metrics, config.embedding_limits, config.audio_limits},
           gateway(router, registry, metrics, config.access),
           http(
@@ -50,6 +63,11 @@ Result<void> App::start() {
     log::info("{} models ({} configured), models directory {}: {} files not servable", impl_->registry.list().size(),
               impl_->config.registry.configured.size(), impl_->config.registry.models_dir,
               impl_->registry.rejected().size());
+    const auto budget_text = [](uint64_t bytes) {
+        return bytes == 0 ? std::string("none") : registry::format_bytes(bytes);
+    };
+    log::info("memory budget {}, GPU memory budget {}", budget_text(impl_->registry.memory_budget()),
+              budget_text(impl_->registry.vram_budget()));
     for (const std::string& id : impl_->config.preload) {
         if (!impl_->registry.find(id)) {
             return make_error(ErrorCode::MODEL_NOT_FOUND, "--load " + id + ": no such model (hearth list shows them)");

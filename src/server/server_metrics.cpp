@@ -51,6 +51,7 @@ void declare_model_families(metrics::Registry& m) {
     m.declare("hearth_kv_cache_tokens", GAUGE, "KV cache cells holding tokens, reusable prefixes included.");
     m.declare("hearth_kv_cache_usage_ratio", GAUGE, "Share of the model's KV cache cells holding tokens.");
     m.declare("hearth_model_memory_bytes", GAUGE, "Memory the model uses (estimate), while loading or loaded.");
+    m.declare("hearth_model_vram_bytes", GAUGE, "The part of the model's memory on GPU devices (estimate).");
     m.declare("hearth_embedding_cache_hits_total", COUNTER,
               "Embedding and rerank inputs of the model answered from the shared vector cache.");
     m.declare("hearth_embedding_cache_misses_total", COUNTER,
@@ -92,6 +93,7 @@ void collect_model(metrics::Registry& m, const registry::ModelStatus& model) {
     }
     m.set("hearth_model_load_seconds", id, model.load_ms / 1000.0);
     m.set("hearth_model_memory_bytes", id, static_cast<double>(model.memory_bytes));
+    m.set("hearth_model_vram_bytes", id, static_cast<double>(model.vram_bytes));
     if (model.slots) {
         collect_text_model(m, id, *model.slots);
     }
@@ -134,10 +136,10 @@ void record_request(metrics::Registry& metrics, const std::string& endpoint, int
 
 std::string scrape(metrics::Registry& metrics, const std::vector<registry::ModelStatus>& models) {
     // Rebuilt from the snapshot: a model that left the directory leaves the exposition too.
-    for (const char* name :
-         {"hearth_model_state", "hearth_model_load_seconds", "hearth_model_requests_running",
-          "hearth_model_requests_queued", "hearth_model_slots", "hearth_kv_cache_tokens", "hearth_kv_cache_usage_ratio",
-          "hearth_model_memory_bytes", "hearth_embedding_cache_hits_total", "hearth_embedding_cache_misses_total"}) {
+    for (const char* name : {"hearth_model_state", "hearth_model_load_seconds", "hearth_model_requests_running",
+                             "hearth_model_requests_queued", "hearth_model_slots", "hearth_kv_cache_tokens",
+                             "hearth_kv_cache_usage_ratio", "hearth_model_memory_bytes", "hearth_model_vram_bytes",
+                             "hearth_embedding_cache_hits_total", "hearth_embedding_cache_misses_total"}) {
         metrics.clear(name);
     }
     for (const registry::ModelStatus& model : models) {

@@ -65,9 +65,12 @@ describe('hearth command line', () => {
         assertFailedRun(await runHearth(['serve', '--port', 'eighty']), 'serve --port eighty');
     });
 
-    test('out-of-range timeouts and log levels are refused', async () => {
+    test('out-of-range timeouts, budgets and log levels are refused', async () => {
         for (const args of [['serve', '--port', '0', '--read-timeout', '0'],
             ['serve', '--port', '0', '--idle-timeout', '0'],
+            ['serve', '--port', '0', '--memory-budget', 'lots'],
+            ['serve', '--port', '0', '--vram-budget', '-1GiB'],
+            ['serve', '--port', '0', '--vram-budget', '8 parsecs'],
             ['--log-level', 'chatty', 'serve', '--port', '0']]) {
             assertFailedRun(await runHearth(args), `hearth ${args.join(' ')}`);
         }

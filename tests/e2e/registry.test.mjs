@@ -88,6 +88,7 @@ describe('model registry and CLI', () => {
         assert.equal(stories.source, 'config');
         assert.equal(stories.options.n_ctx, 256);
         assert.ok(stories.memory_bytes > stories.size_bytes, JSON.stringify(stories));
+        assert.equal(stories.vram_bytes, 0, 'no GPU here: nothing counts against the GPU budget');
         assert.ok(stories.load_ms > 0);
         const broken = (await request(server.baseURL, '/v1/models/broken')).json;
         assert.equal(broken.state, 'failed');

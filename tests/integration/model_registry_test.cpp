@@ -132,6 +132,51 @@ TEST_F(RegistryTest, EvictsTheLeastRecentlyUsedIdleModelOrRefuses) {
     EXPECT_EQ(state_of(registry, "b"), ModelState::UNLOADED);
 }
 
+// With a GPU among the devices, offloaded layers count against the GPU budget, not the RAM budget. This build
+// runs on the CPU whatever the list says; the accounting is what is under test.
+TEST_F(RegistryTest, GpuBudgetCountsOffloadedLayersOnly) {
+    RegistryConfig config = config_of({spec("a", F32), spec("b", F32), spec("cpu", F32), spec("half", F32)});
+    config.devices = {{"CPU", "host", "cpu", 1ULL << 34, 1ULL << 34}, {"CUDA0", "fake", "gpu", 1ULL << 30, 1ULL << 30}};
+    config.configured[2].options.n_gpu_layers = 0;
+    config.configured[3].options.n_gpu_layers = 2;  // stories260K has 5 layers
+    uint64_t need = 0;
+    {
+        ModelRegistry probe(config);
+        EXPECT_EQ(probe.vram_budget(), (1ULL << 30) / 10 * 9);  // auto: 90% of the free GPU memory
+        const auto a = probe.load("a");
+        ASSERT_TRUE(a) << a.error().message;
+        EXPECT_EQ(a->vram_bytes, a->memory_bytes);  // every layer offloaded by default
+        need = a->memory_bytes;
+        const auto half = probe.load("half");
+        ASSERT_TRUE(half) << half.error().message;
+        EXPECT_GT(half->vram_bytes, 0u);
+        EXPECT_LT(half->vram_bytes, half->memory_bytes);
+    }
+    config.vram_budget = need + need / 2;  // room for one model on the GPU
+    config.memory_budget = need * 10;
+    ModelRegistry registry(config);
+    ASSERT_TRUE(registry.load("cpu"));
+    EXPECT_EQ(registry.find("cpu")->vram_bytes, 0u);
+    ASSERT_TRUE(registry.load("a"));
+    ASSERT_TRUE(registry.load("b"));  // the GPU is full: a goes, the CPU-only model (older) stays
+    EXPECT_EQ(state_of(registry, "a"), ModelState::UNLOADED);
+    EXPECT_EQ(state_of(registry, "cpu"), ModelState::READY);
+    EXPECT_EQ(state_of(registry, "b"), ModelState::READY);
+
+    auto hold = registry.acquire_text("b");
+    auto refused = registry.load("a");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::OUT_OF_MEMORY);
+    EXPECT_NE(refused.error().message.find("GPU memory budget"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("b (busy)"), std::string::npos) << refused.error().message;
+
+    core::LoadOptions on_cpu;
+    on_cpu.device = "CPU";  // a CPU device: nothing is offloaded, so it fits beside b
+    const auto moved = registry.load("a", on_cpu);
+    ASSERT_TRUE(moved) << moved.error().message;
+    EXPECT_EQ(moved->vram_bytes, 0u);
+}
+
 TEST_F(RegistryTest, KeepAliveUnloadsIdleModels) {
     auto s = spec("a", F32);
     s.options.keep_alive_s = 0;
