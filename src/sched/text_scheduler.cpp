@@ -229,19 +229,44 @@ void TextScheduler::drop_cancelled() {
     }
 }
 
-// Every generating sequence's next token (a new prompt never stalls them), then prompt chunks: the pacer sets
-// how many prompt tokens fit, oldest admission first. Tokens go into the batch in sequence-id order: with a
-// KV stream per sequence llama.cpp splits a batch into passes of consecutive sequence ids, and each pass
+// A burst: more prompts wait than streams generate, and no stream is past its first token (they came in
+// together, as after a wave of streams that ended at once). Until the burst's prompts are all in (new
+// arrivals join it), those streams wait: prompts get the whole batch (fewer, bigger passes, the cheapest per
+// token) and the streams then decode together in full passes, instead of each later prompt of the burst
+// stalling them mid-stream. What they pay is one longer gap after their first token. A stream past its first
+// token is never held back, and a prompt arriving after a burst's prompts are all in, beside as many streams
+// as prompts, is paced as usual.
+bool TextScheduler::prefill_burst() {
+    int32_t waiting = 0;
+    int32_t generating = 0;
+    bool started = false;  // some stream is past its first token
+    for (const Slot& slot : slots_) {
+        waiting += slot.state == SlotState::PREFILL ? 1 : 0;
+        generating += slot.state == SlotState::GENERATE ? 1 : 0;
+        started = started || (slot.state == SlotState::GENERATE && slot.n_generated > 1);
+    }
+    if (!config_.burst_prefill || waiting == 0 || started) {
+        in_burst_ = false;
+        return false;
+    }
+    in_burst_ = in_burst_ || waiting > generating;
+    return in_burst_;
+}
+
+// Every generating sequence's next token (a new prompt never stalls them, except in a burst), then prompt
+// chunks: the pacer sets how many prompt tokens fit, oldest admission first. Tokens go into the batch in sequence-id
+// order: with a KV stream per sequence llama.cpp splits a batch into passes of consecutive sequence ids, and each pass
 // reads every weight again, so an out-of-order batch costs extra passes.
 StepPlan TextScheduler::plan_batch() {
     engine_.batch_clear();
     const int32_t capacity = std::min(config_.step_token_budget, engine_.n_batch());
     StepPlan plan;
     std::vector<Slot*> waiting;
+    const bool burst = prefill_burst();
     for (Slot& slot : slots_) {
         slot.batch_index = -1;
         slot.chunk = 0;
-        if (slot.state == SlotState::GENERATE && plan.n_decode < capacity) {
+        if (slot.state == SlotState::GENERATE && !burst && plan.n_decode < capacity) {
             slot.chunk = 1;
             plan.n_decode++;
         } else if (slot.state == SlotState::PREFILL) {
@@ -304,6 +329,10 @@ void TextScheduler::sample_and_emit() {
             slot.t_first_token = Clock::now();
         }
         emit_token(slot, *token);
+    }
+    // A burst ends once its prompts are all in; a prompt arriving after that starts a new one or is paced.
+    if (std::none_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == SlotState::PREFILL; })) {
+        in_burst_ = false;
     }
 }
 

@@ -24,6 +24,9 @@ struct SchedulerConfig {
     size_t queue_capacity = 64;
     int32_t step_token_budget = 512;  // tokens per decode: generating sequences first, then prefill chunks
     double step_stretch = 2.0;        // a step carrying prompt tokens takes at most this x a decode-only one
+    // While prompts wait and no stream is past its first token, the new streams wait for the rest of the
+    // burst: see TextScheduler::prefill_burst.
+    bool burst_prefill = true;
 };
 
 struct SchedulerStats {
@@ -69,6 +72,7 @@ private:
     void start_slot(Slot& slot, core::GenerationRequest request);
     Result<void> feed_penalties(int32_t seq, const core::GenerationRequest& request);
     void drop_cancelled();
+    bool prefill_burst();
     StepPlan plan_batch();
     int32_t add_prompt_chunk(Slot& slot, int32_t first_row, int32_t budget);
     void sample_and_emit();
@@ -92,6 +96,7 @@ private:
     std::atomic<uint64_t> failed_{0};
     mutable std::mutex engine_error_mutex_;
     std::string engine_error_;           // guarded by engine_error_mutex_; set once the engine is broken
+    bool in_burst_ = false;              // scheduler thread: see prefill_burst()
     std::atomic<int64_t> kv_tokens_{0};  // set after each step, read by stats()
     std::thread thread_;                 // last: started after every member above is ready
 };

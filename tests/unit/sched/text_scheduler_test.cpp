@@ -150,6 +150,63 @@ TEST(TextScheduler, LongPromptIsChunkedAndNeverStallsARunningStream) {
     EXPECT_GE(prompt_batches, 1000 / 63);  // 63 prompt tokens fit beside the stream's one token
 }
 
+// Four prompts arrive together: a burst. With burst_prefill, no step mixes prompt tokens with decode tokens
+// (the first streams wait for the rest of the burst), and then all four decode together. Without it, the
+// first stream decodes beside the later prompts' chunks.
+std::vector<std::vector<FakeTextEngine::Entry>> run_burst(bool burst_prefill, std::vector<std::string>& texts) {
+    FakeTextEngine engine(4, 512, 512);
+    engine.set_decode_delay(20ms);  // the other three are queued long before the first stream gets going
+    SchedulerConfig config{8, 64};
+    config.burst_prefill = burst_prefill;
+    TextScheduler s(engine, config);
+    std::vector<std::shared_ptr<core::EventChannel>> channels;
+    for (int32_t i = 0; i < 4; ++i) {
+        std::vector<int32_t> prompt(100);
+        std::iota(prompt.begin(), prompt.end(), i);
+        for (int32_t& t : prompt) {
+            t %= 90;
+        }
+        auto r = make_request(prompt, 5);
+        channels.push_back(r.events);
+        EXPECT_TRUE(s.submit(std::move(r)).has_value());
+    }
+    for (auto& ch : channels) {
+        texts.push_back(collect(*ch).text);
+    }
+    s.stop();
+    return engine.batches();
+}
+
+bool mixes_prompt_and_decode(const std::vector<FakeTextEngine::Entry>& batch) {
+    bool prompt = false;
+    bool decode = false;
+    for (const auto& e : batch) {
+        prompt = prompt || e.pos < 100;  // every prompt is 100 tokens; generated tokens sit after them
+        decode = decode || e.pos >= 100;
+    }
+    return prompt && decode;
+}
+
+TEST(TextScheduler, ABurstOfPromptsIsPrefilledBeforeItsStreamsDecode) {
+    std::vector<std::string> texts;
+    const auto batches = run_burst(true, texts);
+    for (size_t i = 0; i < batches.size(); ++i) {
+        EXPECT_FALSE(mixes_prompt_and_decode(batches[i])) << "step " << i;
+    }
+    const auto first_decode = std::find_if(batches.begin(), batches.end(), [](const auto& batch) {
+        return std::all_of(batch.begin(), batch.end(), [](const auto& e) { return e.pos >= 100; });
+    });
+    ASSERT_NE(first_decode, batches.end());
+    EXPECT_EQ(first_decode->size(), 4u) << "the burst's streams decode together";
+    ASSERT_EQ(texts.size(), 4u);
+    EXPECT_EQ(texts[0], "w10 w11 w12 w13 w14 ");  // the scripted engine counts on from the last prompt token (9)
+
+    std::vector<std::string> paced_texts;
+    const auto paced = run_burst(false, paced_texts);
+    EXPECT_TRUE(std::any_of(paced.begin(), paced.end(), mixes_prompt_and_decode));
+    EXPECT_EQ(paced_texts, texts);
+}
+
 TEST(TextScheduler, ReusesTheLongestCachedPrefix) {
     FakeTextEngine engine(2, 256, 64);
     TextScheduler s(engine, {});
