@@ -193,6 +193,9 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
                     "lower keeps streams smoother, higher gives new prompts their first token sooner")
         ->check(CLI::Range(1.0, 100.0))
         ->capture_default_str();
+    serve.add_flag("--no-burst-prefill", options.no_burst_prefill,
+                   "New streams start decoding as soon as their prompt is in, even while a burst of other "
+                   "prompts is still being prefilled (default: they wait for the burst, then decode together)");
 }
 
 namespace {
@@ -233,6 +236,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.n_threads = options.threads;
     text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     text_models.step_stretch = options.step_stretch;
+    text_models.burst_prefill = !options.no_burst_prefill;
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;
     embedding.pass_tokens = options.embedding_pass_tokens;

@@ -24,6 +24,7 @@ struct ModelFileInfo {
     uint64_t head_count_kv = 0;
     uint64_t key_length = 0;    // per head; 0: embedding_length / head_count
     uint64_t value_length = 0;  // per head; 0: embedding_length / head_count
+    uint64_t vocab_size = 0;    // tokens of the vocabulary (the logits' width); 0 when unknown
 };
 
 }  // namespace hearth::core

@@ -135,6 +135,10 @@ Result<core::ModelFileInfo> probe_gguf(const std::string& path, uint64_t file_si
     info.head_count_kv = get_uint(ctx.get(), *arch + ".attention.head_count_kv").value_or(info.head_count);
     info.key_length = get_uint(ctx.get(), *arch + ".attention.key_length").value_or(0);
     info.value_length = get_uint(ctx.get(), *arch + ".attention.value_length").value_or(0);
+    if (const int64_t tokens = gguf_find_key(ctx.get(), "tokenizer.ggml.tokens");
+        tokens >= 0 && gguf_get_kv_type(ctx.get(), tokens) == GGUF_TYPE_ARRAY) {
+        info.vocab_size = gguf_get_arr_n(ctx.get(), tokens);
+    }
     return info;
 }
 

@@ -66,6 +66,7 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     config.queue_capacity = options.queue_capacity;
     config.step_token_budget = options.n_batch;
     config.step_stretch = options.step_stretch;
+    config.burst_prefill = options.burst_prefill;
     if (wrap) {
         model->wrapper_ = wrap(*model->engine_);
     }

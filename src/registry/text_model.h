@@ -29,6 +29,7 @@ struct TextModelOptions {
     std::vector<float> tensor_split;  // empty: llama.cpp's split
     size_t queue_capacity = 64;       // requests waiting for a slot; beyond it, 429
     double step_stretch = 2.0;        // a step with prompt tokens takes at most this x a decode-only step
+    bool burst_prefill = true;        // a burst's streams wait for its prompts (sched::SchedulerConfig)
 };
 
 // Stands between a text model's scheduler and its engine (tests: e.g. to make decodes fail as a broken

@@ -138,8 +138,12 @@ bool TextScheduler::step() {
         fail_batch(decoded.error());
         return true;
     }
+    const bool burst = in_burst_;  // as planned: sampling may end the burst
     sample_and_emit();
-    pacer_.record(plan.n_decode, plan.n_prefill, std::chrono::duration<double>(Clock::now() - start).count());
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    pacer_.record(plan.n_decode, plan.n_prefill, seconds);
+    log::debug("step: {} decode + {} prompt tokens, {:.1f} ms{}", plan.n_decode, plan.n_prefill, seconds * 1000,
+               burst ? " (burst)" : "");
     int64_t kv_tokens = 0;
     for (const Slot& slot : slots_) {
         kv_tokens += static_cast<int64_t>(slot.cache_tokens.size());

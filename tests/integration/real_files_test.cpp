@@ -36,6 +36,8 @@ TEST(RealFiles, Stories260K) {
     EXPECT_EQ(f32->quantization, "F32");
     EXPECT_EQ(f32->context_length, 512u);
     EXPECT_EQ(f32->embedding_length, 64u);
+    EXPECT_EQ(f32->block_count, 5u);
+    EXPECT_EQ(f32->vocab_size, 512u);  // tokenizer.ggml.tokens
     EXPECT_FALSE(f32->has_chat_template);
     auto q8 = engine::probe_model_file(MODELS + "/stories260K/stories260K-q8_0-chatml.gguf");
     ASSERT_TRUE(q8.has_value());

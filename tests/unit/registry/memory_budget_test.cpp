@@ -27,6 +27,21 @@ TEST(MemoryBudget, EstimateCountsWeightsKvAndCompute) {
     EXPECT_GT(estimate_memory(unknown, {}).total(), 1000u);
 }
 
+TEST(MemoryBudget, TextModelsReserveLogitsForABatch) {
+    core::ModelFileInfo info;
+    info.size_bytes = 500ULL << 20;
+    info.block_count = 24;
+    info.embedding_length = 896;
+    info.head_count = 14;
+    info.head_count_kv = 2;
+    const MemoryNeed without = estimate_memory(info, {4096, 512, "f16", "f16"});
+    info.vocab_size = 151936;
+    const MemoryNeed llm = estimate_memory(info, {4096, 512, "f16", "f16"});
+    EXPECT_EQ(llm.compute - without.compute, 512ULL * 151936 * 4);  // f32 logits of every token of a batch
+    info.kind = core::ModelKind::EMBEDDING;                         // pools hidden states: no logits
+    EXPECT_EQ(estimate_memory(info, {4096, 512, "f16", "f16"}).compute, without.compute);
+}
+
 TEST(MemoryBudget, OffloadedLayersGoToTheGpu) {
     core::ModelFileInfo info;
     info.size_bytes = 900ULL << 20;
