@@ -62,9 +62,10 @@ struct LevelRun {
         if (!config.api_key.empty()) {
             request.headers.push_back({"Authorization", "Bearer " + config.api_key});
         }
-        const std::string prompt = config.prompts.empty()
-                                       ? synthetic_prompt(config.input_tokens, static_cast<uint64_t>(index))
-                                       : config.prompts[static_cast<size_t>(index) % config.prompts.size()];
+        const std::string prompt =
+            config.prompts.empty()
+                ? synthetic_prompt(config.input_tokens, (config.prompt_seed << 32) + static_cast<uint64_t>(index))
+                : config.prompts[static_cast<size_t>(index) % config.prompts.size()];
         request.body = request_body(config, prompt);
         return request;
     }

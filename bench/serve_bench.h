@@ -26,7 +26,11 @@ struct ServeBenchConfig {
     int requests = 0;        // per level; 0: 4 x concurrency (at least 8)
     int input_tokens = 256;  // synthetic prompts: about this many tokens (one common word each)
     int output_tokens = 128;
-    std::vector<std::string> prompts;            // from a JSONL file; when set, used in turn instead of synthetic ones
+    std::vector<std::string> prompts;  // from a JSONL file; when set, used in turn instead of synthetic ones
+    // Synthetic prompt i of a level comes from seed (prompt_seed << 32) + i. A server that keeps prompts it
+    // has seen (llama-server's host-memory prompt cache) must not meet one again in a later level or run:
+    // each level gets a seed of its own.
+    uint64_t prompt_seed = 0;
     std::chrono::seconds level_time_limit{600};  // no new request starts after this
     std::chrono::seconds request_timeout{300};   // per network operation
     int server_pid = 0;                          // when set, the server process's CPU seconds are measured per level

@@ -32,6 +32,11 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
     serve.add_option("--prompts", options.prompts_file, "JSONL file of prompts instead of synthetic ones");
+    serve
+        .add_option("--prompt-seed", config.prompt_seed,
+                    "Seed of the synthetic prompts (each level adds 1): runs with different seeds never repeat "
+                    "a prompt, so no server answers from a cache of earlier runs")
+        ->capture_default_str();
     serve.add_option("--time-limit", options.time_limit_s, "Seconds per level after which no request starts")
         ->check(CLI::Range(1, 86400))
         ->capture_default_str();
@@ -135,11 +140,13 @@ int serve_bench(BenchOptions& options) {
     const bench::RunContext context = bench::current_context(options.label);
     std::vector<bench::LevelResult> levels;
     bool all_ok = true;
+    bench::ServeBenchConfig level_config = config;
     for (const int concurrency : config.concurrency) {
         if (!options.json) {
             std::cerr << "hearth bench serve: concurrency " << concurrency << "..." << std::endl;
         }
-        levels.push_back(bench::run_serve_level(config, concurrency));
+        levels.push_back(bench::run_serve_level(level_config, concurrency));
+        level_config.prompt_seed++;  // fresh prompts at every level
         all_ok = all_ok && levels.back().errors == 0;
         if (db) {
             if (auto stored = db->add_serve_level(context, config, levels.back()); !stored) {
