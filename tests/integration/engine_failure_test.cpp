@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/backend.h"
+#include "route_call.h"
 #include "server/routes.h"
 
 namespace hearth::server {
@@ -90,11 +91,7 @@ protected:
         register_routes(router_, *context_);
     }
     http::HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {
-        http::HttpRequest req;
-        req.method = method;
-        req.path = path;
-        req.body = body;
-        return dispatch_request(router_, req);
+        return hearth::testing::call_route(router_, method, path, body);
     }
     http::HttpResponse complete(const std::string& model) {
         return call("POST", "/v1/completions",

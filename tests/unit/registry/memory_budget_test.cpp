@@ -7,13 +7,19 @@
 namespace hearth::registry {
 namespace {
 
-TEST(MemoryBudget, EstimateCountsWeightsKvAndCompute) {
+// qwen2.5-0.5b's attention shape (24 layers, 14 heads, 2 KV heads of 64) and a 500 MiB file.
+core::ModelFileInfo qwen_05b_shape() {
     core::ModelFileInfo info;
     info.size_bytes = 500ULL << 20;
     info.block_count = 24;
     info.embedding_length = 896;
     info.head_count = 14;
     info.head_count_kv = 2;
+    return info;
+}
+
+TEST(MemoryBudget, EstimateCountsWeightsKvAndCompute) {
+    core::ModelFileInfo info = qwen_05b_shape();
     const MemoryNeed need = estimate_memory(info, {4 * 4096, 512, "f16", "f16"});
     EXPECT_EQ(need.weights, 500ULL << 20);
     // 24 layers x 16384 cells x (64 x 2 for K + 64 x 2 for V) x 2 bytes
@@ -28,12 +34,7 @@ TEST(MemoryBudget, EstimateCountsWeightsKvAndCompute) {
 }
 
 TEST(MemoryBudget, TextModelsReserveLogitsForABatch) {
-    core::ModelFileInfo info;
-    info.size_bytes = 500ULL << 20;
-    info.block_count = 24;
-    info.embedding_length = 896;
-    info.head_count = 14;
-    info.head_count_kv = 2;
+    core::ModelFileInfo info = qwen_05b_shape();
     const MemoryNeed without = estimate_memory(info, {4096, 512, "f16", "f16"});
     info.vocab_size = 151936;
     const MemoryNeed llm = estimate_memory(info, {4096, 512, "f16", "f16"});

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "gguf_fixture.h"
+#include "route_call.h"
 #include "temp_dir.h"
 
 namespace hearth::server {
@@ -24,11 +25,7 @@ protected:
         register_routes(router_, *context_);
     }
     http::HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {
-        http::HttpRequest req;
-        req.method = method;
-        req.path = path;
-        req.body = body;
-        return dispatch_request(router_, req);
+        return hearth::testing::call_route(router_, method, path, body);
     }
 
     hearth::testing::TempDir dir_;
