@@ -138,12 +138,11 @@ bool TextScheduler::step() {
         fail_batch(decoded.error());
         return true;
     }
-    const bool burst = in_burst_;  // as planned: sampling may end the burst
     sample_and_emit();
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     pacer_.record(plan.n_decode, plan.n_prefill, seconds);
     log::debug("step: {} decode + {} prompt tokens, {:.1f} ms{}", plan.n_decode, plan.n_prefill, seconds * 1000,
-               burst ? " (burst)" : "");
+               plan.burst ? " (burst)" : "");
     int64_t kv_tokens = 0;
     for (const Slot& slot : slots_) {
         kv_tokens += static_cast<int64_t>(slot.cache_tokens.size());
@@ -266,11 +265,11 @@ StepPlan TextScheduler::plan_batch() {
     const int32_t capacity = std::min(config_.step_token_budget, engine_.n_batch());
     StepPlan plan;
     std::vector<Slot*> waiting;
-    const bool burst = prefill_burst();
+    plan.burst = prefill_burst();
     for (Slot& slot : slots_) {
         slot.batch_index = -1;
         slot.chunk = 0;
-        if (slot.state == SlotState::GENERATE && !burst && plan.n_decode < capacity) {
+        if (slot.state == SlotState::GENERATE && !plan.burst && plan.n_decode < capacity) {
             slot.chunk = 1;
             plan.n_decode++;
         } else if (slot.state == SlotState::PREFILL) {

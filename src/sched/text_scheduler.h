@@ -47,6 +47,7 @@ struct SchedulerStats {
 struct StepPlan {
     int32_t n_decode = 0;   // generating sequences' next tokens
     int32_t n_prefill = 0;  // prompt tokens
+    bool burst = false;     // generating streams held back for a burst's prompts (prefill_burst)
 };
 
 class TextScheduler {
