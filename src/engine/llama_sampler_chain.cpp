@@ -30,21 +30,37 @@ std::vector<llama_logit_bias> collect_biases(const core::SamplingParams& params,
     return biases;
 }
 
-void add_penalties(llama_sampler* chain, const core::SamplingParams& params, const SamplerVocab& vocab) {
-    const float repeat =
-        std::isfinite(params.repeat_penalty) && params.repeat_penalty > 0.0f ? params.repeat_penalty : 1.0f;
-    const float frequency = std::isfinite(params.frequency_penalty) ? params.frequency_penalty : 0.0f;
-    const float presence = std::isfinite(params.presence_penalty) ? params.presence_penalty : 0.0f;
-    if (repeat == 1.0f && frequency == 0.0f && presence == 0.0f) {
-        return;
+struct Penalties {
+    float repeat = 1.0f;
+    float frequency = 0.0f;
+    float presence = 0.0f;
+    int32_t last_n = 0;  // 0: no penalty sampler in the chain
+};
+
+Penalties penalties_of(const core::SamplingParams& params, const SamplerVocab& vocab) {
+    Penalties out;
+    out.repeat = std::isfinite(params.repeat_penalty) && params.repeat_penalty > 0.0f ? params.repeat_penalty : 1.0f;
+    out.frequency = std::isfinite(params.frequency_penalty) ? params.frequency_penalty : 0.0f;
+    out.presence = std::isfinite(params.presence_penalty) ? params.presence_penalty : 0.0f;
+    if (out.repeat == 1.0f && out.frequency == 0.0f && out.presence == 0.0f) {
+        return out;
     }
     // The penalty window is a ring buffer of last_n tokens: bound it by what a sequence can hold.
-    const int32_t last_n =
+    out.last_n =
         params.penalty_last_n < 0 ? vocab.n_ctx_per_slot : std::min(params.penalty_last_n, vocab.n_ctx_per_slot);
-    if (last_n == 0) {
-        return;
+    return out;
+}
+
+void add_penalties(llama_sampler* chain, const core::SamplingParams& params, const SamplerVocab& vocab) {
+    const Penalties p = penalties_of(params, vocab);
+    if (p.last_n != 0) {
+        llama_sampler_chain_add(
+            chain, llama_sampler_init_penalties(vocab.n_vocab, p.last_n, p.repeat, p.frequency, p.presence));
     }
-    llama_sampler_chain_add(chain, llama_sampler_init_penalties(vocab.n_vocab, last_n, repeat, frequency, presence));
+}
+
+bool is_greedy(const core::SamplingParams& params) {
+    return !(params.temperature > 0.0f);  // NaN included
 }
 
 }  // namespace
@@ -63,7 +79,7 @@ llama_sampler_ptr make_sampler_chain(const core::SamplingParams& params, const S
 
     // Greedy is exact argmax (after bias and penalties), not a draw at a tiny temperature: temperature 0
     // must give the same text on every run and in every batch.
-    if (!(params.temperature > 0.0f)) {  // NaN included
+    if (is_greedy(params)) {
         llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
         return chain;
     }
@@ -79,6 +95,14 @@ llama_sampler_ptr make_sampler_chain(const core::SamplingParams& params, const S
     llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(params.temperature));
     llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(params.seed.value_or(LLAMA_DEFAULT_SEED)));
     return chain;
+}
+
+std::optional<std::vector<llama_logit_bias>> greedy_biases(const core::SamplingParams& params,
+                                                           const SamplerVocab& vocab) {
+    if (!is_greedy(params) || penalties_of(params, vocab).last_n != 0) {
+        return std::nullopt;
+    }
+    return collect_biases(params, vocab);
 }
 
 }  // namespace hearth::engine

@@ -4,7 +4,10 @@
 // Values the api layer should already have rejected (NaN, a penalty <= 0, a bias for a token outside the
 // vocabulary) are neutralised here rather than handed to llama.cpp. Thread-safe: no shared state.
 
+#include <llama.h>
+
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/sampling_params.h"
@@ -22,5 +25,10 @@ struct SamplerVocab {
 
 // Never null. An unset seed draws a fresh random one (so does LLAMA_DEFAULT_SEED, 0xFFFFFFFF).
 llama_sampler_ptr make_sampler_chain(const core::SamplingParams& params, const SamplerVocab& vocab);
+
+// When make_sampler_chain's chain would be logit biases then greedy (temperature 0, no penalties): those
+// biases, in the chain's order, for a GreedySampler. Otherwise nullopt.
+std::optional<std::vector<llama_logit_bias>> greedy_biases(const core::SamplingParams& params,
+                                                           const SamplerVocab& vocab);
 
 }  // namespace hearth::engine

@@ -178,6 +178,9 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     core::SamplingParams greedy;
     greedy.temperature = 0.0f;
     engine->samplers_.resize(static_cast<size_t>(engine->n_slots_));
+    engine->greedy_.resize(
+        static_cast<size_t>(engine->n_slots_),
+        GreedySampler(*greedy_biases(greedy, engine->sampler_vocab_), engine->sampler_vocab_.n_vocab));
     engine->grammars_.resize(static_cast<size_t>(engine->n_slots_));
     engine->grammar_errors_.resize(static_cast<size_t>(engine->n_slots_));
     engine->reasoning_gates_.resize(static_cast<size_t>(engine->n_slots_));
@@ -373,6 +376,10 @@ void LlamaTextEngine::reset_sampler(int32_t seq, const core::SamplingParams& par
     }
     const auto index = static_cast<size_t>(seq);
     samplers_[index] = make_sampler_chain(params, sampler_vocab_);
+    greedy_[index].reset();
+    if (auto biases = greedy_biases(params, sampler_vocab_)) {
+        greedy_[index].emplace(std::move(*biases), sampler_vocab_.n_vocab);
+    }
     grammar_errors_[index].reset();
     const core::GrammarConstraint& constraint = params.grammar;
     reasoning_gates_[index] = constraint.lazy ? ReasoningGate(constraint.reasoning_start, constraint.reasoning_ends,
@@ -403,6 +410,13 @@ Result<int32_t> LlamaTextEngine::sample(int32_t seq, int32_t batch_index) {
     if (grammars_[index]) {
         return sample_with_grammar(ctx_.get(), batch_index, sampler_vocab_.n_vocab, samplers_[index].get(),
                                    grammars_[index].get(), reasoning_gates_[index]);
+    }
+    if (greedy_[index]) {  // the chain's answer without its copy of the vocabulary: see GreedySampler
+        const float* logits = llama_get_logits_ith(ctx_.get(), batch_index);
+        if (logits == nullptr) {
+            return make_error(ErrorCode::INTERNAL, "sample: no logits at batch index " + std::to_string(batch_index));
+        }
+        return greedy_[index]->pick(logits);
     }
     try {
         return llama_sampler_sample(samplers_[index].get(), ctx_.get(), batch_index);

@@ -27,6 +27,7 @@
 #include "core/sampling_params.h"
 #include "engine/c_handles.h"
 #include "engine/chat_template.h"
+#include "engine/greedy_sampler.h"
 #include "engine/llama_batch.h"
 #include "engine/llama_grammar.h"
 #include "engine/llama_sampler_chain.h"
@@ -183,6 +184,7 @@ private:
     std::optional<std::string> refused_;                // the first entry batch_add refused since batch_clear
     std::vector<int32_t> output_seqs_;                  // per index of the last decoded batch: seq with logits, or -1
     std::vector<llama_sampler_ptr> samplers_;           // one chain per seq
+    std::vector<std::optional<GreedySampler>> greedy_;  // per seq: set when its chain is biases then greedy
     std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
     std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start
     std::vector<ReasoningGate> reasoning_gates_;        // per seq: keeps a lazy grammar out of thinking

@@ -138,11 +138,12 @@ bool TextScheduler::step() {
         fail_batch(decoded.error());
         return true;
     }
+    const auto decoded_at = Clock::now();
     sample_and_emit();
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     pacer_.record(plan.n_decode, plan.n_prefill, seconds);
-    log::debug("step: {} decode + {} prompt tokens, {:.1f} ms{}", plan.n_decode, plan.n_prefill, seconds * 1000,
-               plan.burst ? " (burst)" : "");
+    log::debug("step: {} decode + {} prompt tokens, {:.1f} ms ({:.1f} sampling){}", plan.n_decode, plan.n_prefill,
+               seconds * 1000, ms_between(decoded_at, Clock::now()), plan.burst ? " (burst)" : "");
     int64_t kv_tokens = 0;
     for (const Slot& slot : slots_) {
         kv_tokens += static_cast<int64_t>(slot.cache_tokens.size());
