@@ -196,6 +196,12 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
     serve.add_flag("--no-burst-prefill", options.no_burst_prefill,
                    "New streams start decoding as soon as their prompt is in, even while a burst of other "
                    "prompts is still being prefilled (default: they wait for the burst, then decode together)");
+    serve
+        .add_option("--prompt-cache", options.prompt_cache_mib,
+                    "MiB of host memory per text model for conversations whose slot went to another prompt, "
+                    "restored when they continue (-1: as much as the model's KV cache; 0: off)")
+        ->check(CLI::Range(int64_t{-1}, int64_t{1} << 30))
+        ->capture_default_str();
 }
 
 namespace {
@@ -237,6 +243,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     text_models.step_stretch = options.step_stretch;
     text_models.burst_prefill = !options.no_burst_prefill;
+    text_models.prompt_cache_mib = options.prompt_cache_mib;
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;
     embedding.pass_tokens = options.embedding_pass_tokens;

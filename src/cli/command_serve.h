@@ -25,6 +25,7 @@ struct ServeOptions {
     int queue_size = 64;
     double step_stretch = 2.0;
     bool no_burst_prefill = false;
+    int64_t prompt_cache_mib = -1;
     std::string config_path;             // empty: default_config_path()
     std::vector<std::string> preload;    // --load
     std::string memory_budget = "auto";  // bytes with an optional unit, "auto" or "0" (none)

@@ -464,6 +464,32 @@ bool LlamaTextEngine::seq_truncate(int32_t seq, int32_t from_pos) {
     return llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, std::max(from_pos, 0), -1);
 }
 
+Result<std::vector<uint8_t>> LlamaTextEngine::seq_state_save(int32_t seq) {
+    check_engine_thread();
+    if (!valid_seq(seq)) {
+        return invalid("seq_state_save: sequence " + std::to_string(seq) + " is outside [0, " +
+                       std::to_string(n_slots_) + ")");
+    }
+    std::vector<uint8_t> state(llama_state_seq_get_size_ext(ctx_.get(), seq, 0));
+    if (state.empty() || llama_state_seq_get_data_ext(ctx_.get(), state.data(), state.size(), seq, 0) != state.size()) {
+        return make_error(ErrorCode::INTERNAL, "could not copy the state of sequence " + std::to_string(seq));
+    }
+    return state;
+}
+
+Result<void> LlamaTextEngine::seq_state_load(int32_t seq, std::span<const uint8_t> state) {
+    check_engine_thread();
+    if (!valid_seq(seq)) {
+        return invalid("seq_state_load: sequence " + std::to_string(seq) + " is outside [0, " +
+                       std::to_string(n_slots_) + ")");
+    }
+    // 0 is llama.cpp's failure (a state of another shape, or no room); it may have cleared the sequence.
+    if (llama_state_seq_set_data_ext(ctx_.get(), state.data(), state.size(), seq, 0) != state.size()) {
+        return make_error(ErrorCode::INTERNAL, "could not restore a state into sequence " + std::to_string(seq));
+    }
+    return {};
+}
+
 int32_t LlamaTextEngine::seq_pos_max(int32_t seq) const {
     if (!valid_seq(seq)) {
         return -1;

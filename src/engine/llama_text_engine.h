@@ -158,6 +158,8 @@ public:
     // KV cache. Out-of-range seq: seq_clear does nothing, seq_truncate returns false, seq_pos_max -1.
     void seq_clear(int32_t seq) override;
     bool seq_truncate(int32_t seq, int32_t from_pos) override;
+    Result<std::vector<uint8_t>> seq_state_save(int32_t seq) override;
+    Result<void> seq_state_load(int32_t seq, std::span<const uint8_t> state) override;
     int32_t seq_pos_max(int32_t seq) const;  // -1 when the sequence is empty
 
 private:

@@ -5,6 +5,7 @@
 // that owns the engine (the model's scheduler thread).
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,17 @@ public:
     virtual void seq_clear(int32_t seq) = 0;
     // Drops positions >= from_pos; false when the engine cannot (then the caller clears the sequence).
     virtual bool seq_truncate(int32_t seq, int32_t from_pos) = 0;
+    // A copy of the sequence's KV, and its restore into a sequence (the scheduler's host prompt cache). An
+    // engine that cannot answers UNSUPPORTED; a failed restore leaves the sequence to be cleared.
+    virtual Result<std::vector<uint8_t>> seq_state_save(int32_t seq) {
+        (void)seq;
+        return make_error(ErrorCode::UNSUPPORTED, "this engine keeps no sequence states");
+    }
+    virtual Result<void> seq_state_load(int32_t seq, std::span<const uint8_t> state) {
+        (void)seq;
+        (void)state;
+        return make_error(ErrorCode::UNSUPPORTED, "this engine keeps no sequence states");
+    }
 };
 
 }  // namespace hearth::engine

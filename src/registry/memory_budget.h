@@ -20,11 +20,12 @@ struct MemorySplit {
 };
 
 struct MemoryNeed {
-    uint64_t weights = 0;   // the file's tensors (mapped or copied)
-    uint64_t kv_cache = 0;  // every slot's context, K and V
-    uint64_t compute = 0;   // activations and logits of one batch, plus a fixed allowance
-    uint64_t vram = 0;      // the part of the three above that sits on GPU devices
-    uint64_t total() const { return weights + kv_cache + compute; }
+    uint64_t weights = 0;     // the file's tensors (mapped or copied)
+    uint64_t kv_cache = 0;    // every slot's context, K and V
+    uint64_t compute = 0;     // activations and logits of one batch, plus a fixed allowance
+    uint64_t host_cache = 0;  // a text model's prompt cache (host copies of conversations): RAM only
+    uint64_t vram = 0;        // the part of the above that sits on GPU devices
+    uint64_t total() const { return weights + kv_cache + compute + host_cache; }
     MemorySplit split() const { return {total() - vram, vram}; }
 };
 

@@ -142,8 +142,11 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
     const std::string id = entry.id;
     ModelLease loaded;
     if (entry.info.kind == core::ModelKind::LLM) {
+        TextModelOptions text_options = resolve_text_options(config_.text_defaults, options);
+        text_options.prompt_cache_mib =
+            static_cast<int64_t>((need_of(entry, options).host_cache + (1 << 20) - 1) >> 20);
         auto text = TextModel::load(
-            entry.info.path, resolve_text_options(config_.text_defaults, options),
+            entry.info.path, text_options,
             [this, id](float progress) {
                 std::lock_guard progress_lock(mutex_);
                 if (Slot* s = find_locked(id)) {
@@ -244,8 +247,14 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
     const auto ctx_cap = static_cast<int64_t>(entry.info.context_length);
     const int64_t n_ctx = ctx_cap > 0 ? std::min<int64_t>(resolved.n_ctx_per_slot, ctx_cap) : resolved.n_ctx_per_slot;
     const bool text = entry.info.kind == core::ModelKind::LLM;
-    return estimate_memory(entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k,
-                                        resolved.type_v, offloaded_layers(config_.devices, entry.info.kind, resolved)});
+    MemoryNeed need =
+        estimate_memory(entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k,
+                                     resolved.type_v, offloaded_layers(config_.devices, entry.info.kind, resolved)});
+    if (text) {
+        const int64_t mib = resolved.prompt_cache_mib;
+        need.host_cache = mib < 0 ? need.kv_cache : static_cast<uint64_t>(mib) << 20;
+    }
+    return need;
 }
 
 Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id,

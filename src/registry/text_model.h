@@ -30,6 +30,10 @@ struct TextModelOptions {
     size_t queue_capacity = 64;       // requests waiting for a slot; beyond it, 429
     double step_stretch = 2.0;        // a step with prompt tokens takes at most this x a decode-only step
     bool burst_prefill = true;        // a burst's streams wait for its prompts (sched::SchedulerConfig)
+    // Host memory for conversations whose slot went to another prompt (sched::PromptCache), MiB. -1: as
+    // much as the model's KV cache, which the registry resolves before loading (TextModel::load itself
+    // reads -1 as none); 0: none.
+    int64_t prompt_cache_mib = -1;
 };
 
 // Stands between a text model's scheduler and its engine (tests: e.g. to make decodes fail as a broken

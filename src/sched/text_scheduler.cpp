@@ -10,17 +10,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A restore copies the whole state of a conversation: worth it only for this many prompt tokens or more.
+constexpr size_t MIN_RESTORE_GAIN = 16;
+
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
-    const size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    while (i < n && a[i] == b[i]) {
-        ++i;
-    }
-    return i;
 }
 
 // How many of the prompt's last tokens the sequence's penalties see. llama-server feeds the whole prompt into
@@ -52,7 +46,11 @@ void send(core::GenerationRequest& request, core::GenerationEvent event) {
 }  // namespace
 
 TextScheduler::TextScheduler(engine::TextEngine& engine, SchedulerConfig config)
-    : engine_(engine), config_(config), queue_(config.queue_capacity), pacer_(pacer_config(engine, config)) {
+    : engine_(engine),
+      config_(config),
+      queue_(config.queue_capacity),
+      pacer_(pacer_config(engine, config)),
+      prompt_cache_(config.prompt_cache_bytes) {
     slots_.resize(static_cast<size_t>(engine_.n_slots()));
     for (size_t i = 0; i < slots_.size(); ++i) {
         slots_[i].seq = static_cast<int32_t>(i);
@@ -88,7 +86,12 @@ SchedulerStats TextScheduler::stats() const {
                          false,
                          {},
                          kv_tokens_.load(),
-                         static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot()};
+                         static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot(),
+                         {}};
+    {
+        std::lock_guard lock(stats_mutex_);
+        stats.prompt_cache = prompt_cache_stats_;
+    }
     std::lock_guard lock(engine_error_mutex_);
     stats.engine_failed = !engine_error_.empty();
     stats.engine_error = engine_error_;
@@ -188,14 +191,7 @@ Slot* TextScheduler::pick_slot(const std::vector<int32_t>& prompt) {
 }
 
 void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
-    // Keep the shared prefix, but always evaluate at least the last prompt token: its logits start generation.
-    size_t keep = common_prefix(slot.cache_tokens, request.prompt_tokens);
-    keep = std::min(keep, request.prompt_tokens.empty() ? 0 : request.prompt_tokens.size() - 1);
-    if (!engine_.seq_truncate(slot.seq, static_cast<int32_t>(keep))) {
-        engine_.seq_clear(slot.seq);
-        keep = 0;
-    }
-    slot.cache_tokens.resize(keep);
+    const size_t keep = reuse_prefix(slot, request.prompt_tokens);
     slot.n_prompt_done = keep;
     slot.n_generated = 0;
     slot.last_token = -1;
@@ -211,6 +207,41 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
     if (!fed) {
         fail(slot, fed.error());  // now, alone: at decode its refused token would fail the whole batch
     }
+}
+
+// How many of the prompt's first tokens the slot's sequence holds after reusing what it can: its own cached
+// prefix (llama-server's cache_prompt), or a longer one restored from the host prompt cache, into which the
+// conversation the slot held goes first when the new prompt keeps less than half of it. The last prompt
+// token is always evaluated: its logits start generation.
+size_t TextScheduler::reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt) {
+    const size_t limit = prompt.empty() ? 0 : prompt.size() - 1;
+    const std::span<const int32_t> wanted(prompt.data(), limit);
+    size_t keep = common_prefix(slot.cache_tokens, wanted);
+    if (prompt_cache_.enabled()) {
+        if (keep * 2 < slot.cache_tokens.size() && prompt_cache_.worth_saving(slot.cache_tokens)) {
+            if (auto state = engine_.seq_state_save(slot.seq)) {
+                prompt_cache_.save(slot.cache_tokens, std::move(*state));
+            }
+        }
+        if (const PromptCacheEntry* entry = prompt_cache_.best(wanted, keep + MIN_RESTORE_GAIN - 1)) {
+            if (engine_.seq_state_load(slot.seq, entry->state)) {
+                slot.cache_tokens = entry->tokens;
+                const size_t restored = common_prefix(slot.cache_tokens, wanted);
+                prompt_cache_.count_restore(restored - keep);
+                keep = restored;
+            } else {
+                keep = 0;  // a failed restore leaves the sequence in no known state: it is emptied below
+            }
+        }
+        std::lock_guard lock(stats_mutex_);
+        prompt_cache_stats_ = prompt_cache_.stats();
+    }
+    if (!engine_.seq_truncate(slot.seq, static_cast<int32_t>(keep))) {
+        engine_.seq_clear(slot.seq);
+        keep = 0;
+    }
+    slot.cache_tokens.resize(keep);
+    return keep;
 }
 
 Result<void> TextScheduler::feed_penalties(int32_t seq, const core::GenerationRequest& request) {

@@ -14,6 +14,7 @@
 
 #include "core/generation.h"
 #include "engine/text_engine.h"
+#include "sched/prompt_cache.h"
 #include "sched/slot.h"
 #include "sched/step_pacer.h"
 #include "util/channel.h"
@@ -27,6 +28,8 @@ struct SchedulerConfig {
     // While prompts wait and no stream is past its first token, the new streams wait for the rest of the
     // burst: see TextScheduler::prefill_burst.
     bool burst_prefill = true;
+    // Host memory for copies of conversations whose slot went to another prompt (PromptCache); 0: none.
+    size_t prompt_cache_bytes = 0;
 };
 
 struct SchedulerStats {
@@ -41,6 +44,7 @@ struct SchedulerStats {
     std::string engine_error;
     int64_t kv_tokens_used = 0;   // KV cells holding tokens, idle slots' reusable prefixes included
     int64_t kv_tokens_total = 0;  // slots x context per slot
+    PromptCacheStats prompt_cache;
 };
 
 // What one step's batch holds.
@@ -71,6 +75,7 @@ private:
     void admit();
     Slot* pick_slot(const std::vector<int32_t>& prompt);
     void start_slot(Slot& slot, core::GenerationRequest request);
+    size_t reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt);
     Result<void> feed_penalties(int32_t seq, const core::GenerationRequest& request);
     void drop_cancelled();
     bool prefill_burst();
@@ -88,8 +93,9 @@ private:
     engine::TextEngine& engine_;
     const SchedulerConfig config_;
     Channel<core::GenerationRequest> queue_;
-    std::vector<Slot> slots_;  // scheduler thread only
-    StepPacer pacer_;          // scheduler thread only
+    std::vector<Slot> slots_;   // scheduler thread only
+    StepPacer pacer_;           // scheduler thread only
+    PromptCache prompt_cache_;  // scheduler thread only
     std::atomic<bool> stopping_{false};
     std::atomic<int32_t> busy_{0};
     std::atomic<uint64_t> finished_{0};
@@ -99,7 +105,9 @@ private:
     std::string engine_error_;           // guarded by engine_error_mutex_; set once the engine is broken
     bool in_burst_ = false;              // scheduler thread: see prefill_burst()
     std::atomic<int64_t> kv_tokens_{0};  // set after each step, read by stats()
-    std::thread thread_;                 // last: started after every member above is ready
+    mutable std::mutex stats_mutex_;
+    PromptCacheStats prompt_cache_stats_;  // guarded by stats_mutex_: prompt_cache_'s, for stats()
+    std::thread thread_;                   // last: started after every member above is ready
 };
 
 }  // namespace hearth::sched

@@ -50,6 +50,10 @@ void declare_model_families(metrics::Registry& m) {
     m.declare("hearth_model_slots", GAUGE, "Parallel sequences (slots) of the loaded model.");
     m.declare("hearth_kv_cache_tokens", GAUGE, "KV cache cells holding tokens, reusable prefixes included.");
     m.declare("hearth_kv_cache_usage_ratio", GAUGE, "Share of the model's KV cache cells holding tokens.");
+    m.declare("hearth_prompt_cache_bytes", GAUGE,
+              "Host memory holding copies of conversations whose slot went to another prompt.");
+    m.declare("hearth_prompt_cache_restored_tokens_total", COUNTER,
+              "Prompt tokens restored from the host prompt cache instead of being prefilled.");
     m.declare("hearth_model_memory_bytes", GAUGE, "Memory the model uses (estimate), while loading or loaded.");
     m.declare("hearth_model_vram_bytes", GAUGE, "The part of the model's memory on GPU devices (estimate).");
     m.declare("hearth_embedding_cache_hits_total", COUNTER,
@@ -83,6 +87,9 @@ void collect_text_model(metrics::Registry& m, const Labels& id, const sched::Sch
     m.set("hearth_kv_cache_tokens", id, static_cast<double>(s.kv_tokens_used));
     m.set("hearth_kv_cache_usage_ratio", id,
           s.kv_tokens_total > 0 ? static_cast<double>(s.kv_tokens_used) / static_cast<double>(s.kv_tokens_total) : 0);
+    m.set("hearth_prompt_cache_bytes", id, static_cast<double>(s.prompt_cache.bytes));
+    // The scheduler's running total: it restarts with a reload (a counter reset to Prometheus).
+    m.set("hearth_prompt_cache_restored_tokens_total", id, static_cast<double>(s.prompt_cache.tokens_restored));
 }
 
 void collect_model(metrics::Registry& m, const registry::ModelStatus& model) {
@@ -136,10 +143,11 @@ void record_request(metrics::Registry& metrics, const std::string& endpoint, int
 
 std::string scrape(metrics::Registry& metrics, const std::vector<registry::ModelStatus>& models) {
     // Rebuilt from the snapshot: a model that left the directory leaves the exposition too.
-    for (const char* name : {"hearth_model_state", "hearth_model_load_seconds", "hearth_model_requests_running",
-                             "hearth_model_requests_queued", "hearth_model_slots", "hearth_kv_cache_tokens",
-                             "hearth_kv_cache_usage_ratio", "hearth_model_memory_bytes", "hearth_model_vram_bytes",
-                             "hearth_embedding_cache_hits_total", "hearth_embedding_cache_misses_total"}) {
+    for (const char* name :
+         {"hearth_model_state", "hearth_model_load_seconds", "hearth_model_requests_running",
+          "hearth_model_requests_queued", "hearth_model_slots", "hearth_kv_cache_tokens", "hearth_kv_cache_usage_ratio",
+          "hearth_prompt_cache_bytes", "hearth_prompt_cache_restored_tokens_total", "hearth_model_memory_bytes",
+          "hearth_model_vram_bytes", "hearth_embedding_cache_hits_total", "hearth_embedding_cache_misses_total"}) {
         metrics.clear(name);
     }
     for (const registry::ModelStatus& model : models) {

@@ -71,6 +71,8 @@ describe('hearth command line', () => {
             ['serve', '--port', '0', '--memory-budget', 'lots'],
             ['serve', '--port', '0', '--vram-budget', '-1GiB'],
             ['serve', '--port', '0', '--vram-budget', '8 parsecs'],
+            ['serve', '--port', '0', '--prompt-cache', '-2'],
+            ['serve', '--port', '0', '--prompt-cache', 'some'],
             ['--log-level', 'chatty', 'serve', '--port', '0']]) {
             assertFailedRun(await runHearth(args), `hearth ${args.join(' ')}`);
         }

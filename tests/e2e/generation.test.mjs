@@ -259,3 +259,41 @@ describe('generation backpressure', () => {
         await assertAlive(server.baseURL, 'the 429s');
     });
 });
+
+// With one slot, a conversation loses its slot to another one; its next turn comes back from the host
+// prompt cache (on by default) and continues exactly as a server without the cache prefills it.
+describe('host prompt cache', () => {
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    async function conversation(base) {
+        const client = openaiClient(base);
+        const ask = (prompt, max_tokens) => client.completions.create({ model: 'stories', prompt, max_tokens,
+            temperature: 0 });
+        const prompt = 'Once upon a time';
+        const first = await ask(prompt, 40);
+        await ask('The little dog ran to the park', 20);  // takes the only slot
+        return ask(prompt + first.choices[0].text + ' The end', 20);
+    }
+
+    test('a conversation whose slot served another one is restored, and continues as a cold prefill', async () => {
+        const dir = await makeTempDir('prompt-cache');
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
+        const common = ['--parallel', '1', '--threads', '1'];
+        const cached = await startServer({ modelsDir: dir, args: [...common, '--metrics-public'] });
+        const plain = await startServer({ modelsDir: dir, args: [...common, '--prompt-cache', '0'] });
+        const restored = await conversation(cached.baseURL);
+        const cold = await conversation(plain.baseURL);
+        assert.equal(restored.choices[0].text, cold.choices[0].text);
+        // The retokenized conversation matches the slot's tokens for most of its 45.
+        assert.ok(restored.usage.prompt_tokens_details.cached_tokens >= 30, JSON.stringify(restored.usage));
+        assert.ok(cold.usage.prompt_tokens_details.cached_tokens <= 1, JSON.stringify(cold.usage));  // BOS at most
+        const metrics = (await request(cached.baseURL, '/metrics')).text;
+        const value = (name) => Number((metrics.match(new RegExp(`^${name}\\{model="stories"\\} (\\S+)$`, 'm')) ?? [])[1]);
+        assert.ok(value('hearth_prompt_cache_restored_tokens_total') >= 29, metrics);
+        assert.ok(value('hearth_prompt_cache_bytes') > 0, metrics);
+        await assertAlive(cached.baseURL, 'restoring a conversation');
+    });
+});

@@ -22,6 +22,7 @@
 #include "engine/backend.h"
 #include "engine/llama_text_engine.h"
 #include "sched/text_scheduler.h"
+#include "stories_engine.h"
 #include "temp_dir.h"
 
 namespace hearth {
@@ -29,15 +30,11 @@ namespace {
 
 using engine::LlamaTextEngine;
 
-// Tests find models through HEARTH_MODELS, defaulting to the directory the build was configured with.
-std::string models_dir() {
-    const char* env = std::getenv("HEARTH_MODELS");
-    return env != nullptr && *env != '\0' ? env : HEARTH_TEST_MODELS;
-}
+using testing::ensure_backend;
 
-const std::string MODELS = models_dir();
-const std::string F32 = MODELS + "/stories260K/stories260K-f32.gguf";
-const std::string CHATML = MODELS + "/stories260K/stories260K-q8_0-chatml.gguf";
+const std::string MODELS = testing::models_dir();
+const std::string F32 = testing::STORIES_F32;
+const std::string CHATML = testing::STORIES_CHATML;
 const std::string PROMPT = "Once upon a time";
 const std::vector<int32_t> PROMPT_TOKENS = {1, 403, 407, 261, 378};
 // Greedy, 64 tokens, as llama-server and karpathy's llama2.c produce it (MODELS.md).
@@ -45,7 +42,7 @@ const std::string GOLDEN =
     ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red "
     "ball. She wanted to play with it, but it was too high.\nLily's mom said";
 constexpr int32_t N_PREDICT = 64;
-constexpr int32_t N_CTX = 256;
+constexpr int32_t N_CTX = testing::STORIES_N_CTX;
 
 core::SamplingParams greedy() {
     core::SamplingParams params;
@@ -60,26 +57,8 @@ core::SamplingParams seeded(uint32_t seed) {
     return params;
 }
 
-// Process-wide, before any model (main does the same); it also routes llama.cpp's log into hearth's.
-void ensure_backend() {
-    static engine::BackendGuard backend;
-}
-
 std::unique_ptr<LlamaTextEngine> load(const std::string& path, int32_t n_slots = 1) {
-    ensure_backend();
-    engine::TextEngineOptions options;
-    options.path = path;
-    options.n_slots = n_slots;
-    options.n_ctx_per_slot = N_CTX;
-    options.n_batch = 64;
-    options.n_ubatch = 64;
-    options.n_threads = 1;  // a tiny model; spinning worker threads only hurt on a shared machine
-    auto engine = LlamaTextEngine::load(options);
-    if (!engine) {
-        ADD_FAILURE() << "load " << path << ": " << engine.error().message;
-        return nullptr;
-    }
-    return std::move(engine).value();
+    return testing::load_stories(path, n_slots);
 }
 
 std::string detokenize(const LlamaTextEngine& engine, const std::vector<int32_t>& tokens) {

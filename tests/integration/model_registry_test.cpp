@@ -132,6 +132,25 @@ TEST_F(RegistryTest, EvictsTheLeastRecentlyUsedIdleModelOrRefuses) {
     EXPECT_EQ(state_of(registry, "b"), ModelState::UNLOADED);
 }
 
+// A text model's prompt cache is host memory, whatever the model offloads: by default as large as its KV
+// cache, or the size asked for, or none.
+TEST_F(RegistryTest, ThePromptCacheIsHostMemory) {
+    RegistryConfig config = config_of({spec("a", F32)});
+    config.devices = {{"CPU", "host", "cpu", 1ULL << 34, 1ULL << 34}, {"CUDA0", "fake", "gpu", 1ULL << 30, 1ULL << 30}};
+    const auto host_part = [&config](int64_t prompt_cache_mib) {
+        config.text_defaults.prompt_cache_mib = prompt_cache_mib;
+        ModelRegistry registry(config);
+        const auto a = registry.load("a");
+        EXPECT_TRUE(a) << a.error().message;
+        return a ? a->memory_bytes - a->vram_bytes : 0;  // every layer is offloaded: the rest is the cache
+    };
+    EXPECT_EQ(host_part(0), 0u);
+    EXPECT_EQ(host_part(3), 3u << 20);
+    const uint64_t automatic = host_part(-1);
+    EXPECT_GT(automatic, 0u);
+    EXPECT_LT(automatic, 1u << 20);  // stories260K's KV cache: 512 positions x 5 layers x 64 f16 values
+}
+
 // With a GPU among the devices, offloaded layers count against the GPU budget, not the RAM budget. This build
 // runs on the CPU whatever the list says; the accounting is what is under test.
 TEST_F(RegistryTest, GpuBudgetCountsOffloadedLayersOnly) {
@@ -139,6 +158,7 @@ TEST_F(RegistryTest, GpuBudgetCountsOffloadedLayersOnly) {
     config.devices = {{"CPU", "host", "cpu", 1ULL << 34, 1ULL << 34}, {"CUDA0", "fake", "gpu", 1ULL << 30, 1ULL << 30}};
     config.configured[2].options.n_gpu_layers = 0;
     config.configured[3].options.n_gpu_layers = 2;  // stories260K has 5 layers
+    config.text_defaults.prompt_cache_mib = 0;      // host memory (ThePromptCacheIsHostMemory)
     uint64_t need = 0;
     {
         ModelRegistry probe(config);

@@ -6,6 +6,7 @@
 // after the scheduler is quiet (guarded by a mutex anyway).
 
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -97,7 +98,42 @@ public:
         return true;
     }
 
+    // A sequence's state is its KV tokens' bytes; a restore puts them back (and fails when told to, clearing
+    // the sequence as a failed llama.cpp restore may).
+    Result<std::vector<uint8_t>> seq_state_save(int32_t seq) override {
+        const auto& kv = kv_[static_cast<size_t>(seq)];
+        std::vector<uint8_t> state(kv.size() * sizeof(int32_t));
+        std::memcpy(state.data(), kv.data(), state.size());
+        std::lock_guard lock(mutex_);
+        states_saved_++;
+        return state;
+    }
+    Result<void> seq_state_load(int32_t seq, std::span<const uint8_t> state) override {
+        auto& kv = kv_[static_cast<size_t>(seq)];
+        std::lock_guard lock(mutex_);
+        if (fail_state_loads_) {
+            kv.clear();
+            return make_error(ErrorCode::INTERNAL, "restore failed (fake)");
+        }
+        kv.resize(state.size() / sizeof(int32_t));
+        std::memcpy(kv.data(), state.data(), state.size());
+        states_loaded_++;
+        return {};
+    }
+
     void set_decode_delay(std::chrono::microseconds delay) { decode_delay_ = delay; }
+    void fail_state_loads() {
+        std::lock_guard lock(mutex_);
+        fail_state_loads_ = true;
+    }
+    int states_saved() const {
+        std::lock_guard lock(mutex_);
+        return states_saved_;
+    }
+    int states_loaded() const {
+        std::lock_guard lock(mutex_);
+        return states_loaded_;
+    }
     void fail_next_decode() {
         std::lock_guard lock(mutex_);
         fail_next_decode_ = true;
@@ -119,6 +155,9 @@ private:
     std::vector<std::vector<Entry>> batches_;
     std::vector<std::vector<int32_t>> accepted_;  // per seq, since its last reset_sampler
     bool fail_next_decode_ = false;
+    bool fail_state_loads_ = false;
+    int states_saved_ = 0;
+    int states_loaded_ = 0;
     std::chrono::microseconds decode_delay_{0};  // set before the scheduler starts
 };
 

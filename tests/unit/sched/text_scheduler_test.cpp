@@ -220,6 +220,75 @@ TEST(TextScheduler, ReusesTheLongestCachedPrefix) {
     EXPECT_EQ(warm.text, "w51 w52 ");
 }
 
+// One slot, two conversations taking turns: the slot's copy of the first goes to the host prompt cache when
+// the second takes the slot, and the first's next turn restores it instead of prefilling it again.
+std::vector<int32_t> conversation_turn(const std::vector<int32_t>& before, const Outcome& answer, int32_t next) {
+    std::vector<int32_t> out = before;
+    out.insert(out.end(), answer.tokens.begin(), answer.tokens.end());
+    out.push_back(next);
+    return out;
+}
+
+TEST(TextScheduler, AConversationWhoseSlotWentElsewhereIsRestoredFromThePromptCache) {
+    FakeTextEngine engine(1, 256, 64);
+    SchedulerConfig config;
+    config.prompt_cache_bytes = 1 << 20;
+    TextScheduler s(engine, config);
+    std::vector<int32_t> a(40);
+    std::iota(a.begin(), a.end(), 0);
+    const std::vector<int32_t> b(40, 60);
+    const Outcome a1 = run_one(s, make_request(a, 8));
+    ASSERT_TRUE(run_one(s, make_request(b, 4)).finish.has_value());
+    EXPECT_EQ(engine.states_saved(), 1);  // a's 47 tokens (its last answer token was never decoded)
+
+    const std::vector<int32_t> a2 = conversation_turn(a, a1, 90);
+    const Outcome restored = run_one(s, make_request(a2, 4));
+    ASSERT_TRUE(restored.finish.has_value()) << (restored.error ? restored.error->message : "");
+    EXPECT_EQ(engine.states_loaded(), 1);
+    EXPECT_EQ(restored.finish->usage.cached_prompt_tokens, 47);
+    EXPECT_EQ(restored.finish->timings.prompt_tokens_evaluated, 2);  // a's last answer token and 90
+    EXPECT_EQ(restored.text, "w91 w92 w93 w94 ");
+    const auto stats = s.stats().prompt_cache;
+    EXPECT_EQ(stats.restored, 1u);
+    EXPECT_EQ(stats.tokens_restored, 47u);
+    EXPECT_EQ(stats.entries, 2u);  // a (restoring copies it) and b, saved when a took the slot back
+
+    // A turn that keeps most of the slot's conversation reuses it in place: nothing more saved or restored.
+    ASSERT_TRUE(run_one(s, make_request(conversation_turn(a2, restored, 7), 2)).finish.has_value());
+    EXPECT_EQ(engine.states_saved(), 2);  // a, then b
+    EXPECT_EQ(engine.states_loaded(), 1);
+}
+
+TEST(TextScheduler, AFailedRestorePrefillsTheWholePrompt) {
+    FakeTextEngine engine(1, 256, 64);
+    SchedulerConfig config;
+    config.prompt_cache_bytes = 1 << 20;
+    TextScheduler s(engine, config);
+    std::vector<int32_t> a(30);
+    std::iota(a.begin(), a.end(), 0);
+    const Outcome a1 = run_one(s, make_request(a, 4));
+    ASSERT_TRUE(run_one(s, make_request(std::vector<int32_t>(30, 70), 4)).finish.has_value());
+    engine.fail_state_loads();
+    const Outcome again = run_one(s, make_request(conversation_turn(a, a1, 90), 3));
+    ASSERT_TRUE(again.finish.has_value());
+    EXPECT_EQ(again.finish->usage.cached_prompt_tokens, 0);
+    EXPECT_EQ(again.finish->timings.prompt_tokens_evaluated, 35);
+    EXPECT_EQ(again.text, "w91 w92 w93 ");
+}
+
+TEST(TextScheduler, WithoutAPromptCacheNothingIsCopied) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    std::vector<int32_t> a(40);
+    std::iota(a.begin(), a.end(), 0);
+    const Outcome a1 = run_one(s, make_request(a, 4));
+    ASSERT_TRUE(run_one(s, make_request(std::vector<int32_t>(40, 60), 4)).finish.has_value());
+    const Outcome again = run_one(s, make_request(conversation_turn(a, a1, 90), 2));
+    EXPECT_EQ(again.finish->usage.cached_prompt_tokens, 0);
+    EXPECT_EQ(engine.states_saved(), 0);
+    EXPECT_EQ(engine.states_loaded(), 0);
+}
+
 // Like llama-server, the penalties count the prompt: its last penalty_last_n tokens, cached prefix included,
 // go into the fresh chain's history before the first token is sampled.
 TEST(TextScheduler, PenaltiesSeeThePromptTail) {
