@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -64,18 +65,42 @@ std::vector<int32_t> then(std::vector<int32_t> prompt, const std::vector<int32_t
 const std::vector<int32_t> ONCE_UPON_A_TIME = {1, 403, 407, 261, 378};
 const std::vector<int32_t> OTHER = {1, 297, 350, 400, 289, 310, 268};
 
-TEST(PromptCacheReal, ARestoredConversationContinuesAsAColdPrefillDoes) {
-    auto cached_engine = testing::load_stories(testing::STORIES_F32);
-    auto cold_engine = testing::load_stories(testing::STORIES_F32);
-    ASSERT_TRUE(cached_engine && cold_engine);
-    sched::SchedulerConfig config;
-    config.prompt_cache_bytes = 64 << 20;
-    sched::TextScheduler cached(*cached_engine, config);
-    sched::TextScheduler cold(*cold_engine, {});
+// A scheduler with the prompt cache over `n_slots` sequences, and one without over one, each on its own engine.
+struct CachedAndCold {
+    explicit CachedAndCold(int32_t n_slots)
+        : cached_engine(testing::load_stories(testing::STORIES_F32, n_slots)),
+          cold_engine(testing::load_stories(testing::STORIES_F32)) {
+        if (!cached_engine || !cold_engine) {
+            return;
+        }
+        sched::SchedulerConfig config;
+        config.prompt_cache_bytes = 64 << 20;
+        cached.emplace(*cached_engine, config);
+        cold.emplace(*cold_engine, sched::SchedulerConfig{});
+    }
+    bool ready() const { return cached && cold; }
 
-    const Answer first = ask(cached, ONCE_UPON_A_TIME, 40);
-    ASSERT_TRUE(first.finished);
-    ASSERT_TRUE(ask(cached, OTHER, 30).finished);  // takes the only slot
+    std::unique_ptr<engine::LlamaTextEngine> cached_engine;
+    std::unique_ptr<engine::LlamaTextEngine> cold_engine;
+    std::optional<sched::TextScheduler> cached;  // declared after the engines: stopped before they go
+    std::optional<sched::TextScheduler> cold;
+};
+
+// The first turn of ONCE_UPON_A_TIME, then another conversation that takes the slot it had.
+Answer first_turn_then_another(sched::TextScheduler& scheduler, int32_t n_first, int32_t n_other) {
+    const Answer first = ask(scheduler, ONCE_UPON_A_TIME, n_first);
+    EXPECT_TRUE(first.finished);
+    EXPECT_TRUE(ask(scheduler, OTHER, n_other).finished);
+    return first;
+}
+
+TEST(PromptCacheReal, ARestoredConversationContinuesAsAColdPrefillDoes) {
+    CachedAndCold both(1);
+    ASSERT_TRUE(both.ready());
+    sched::TextScheduler& cached = *both.cached;
+    sched::TextScheduler& cold = *both.cold;
+
+    const Answer first = first_turn_then_another(cached, 40, 30);  // one slot: the other conversation takes it
     const std::vector<int32_t> next_turn = then(then(ONCE_UPON_A_TIME, first.tokens), {403, 407});
     const Answer restored = ask(cached, next_turn, 40);
     ASSERT_TRUE(restored.finished);
@@ -95,17 +120,13 @@ TEST(PromptCacheReal, ARestoredConversationContinuesAsAColdPrefillDoes) {
 // The state of one sequence goes into another: the conversation was saved from the slot it had, which is
 // busy when the conversation comes back.
 TEST(PromptCacheReal, ARestoreIntoAnotherSequenceOfTheContextWorksToo) {
-    auto engine = testing::load_stories(testing::STORIES_F32, 2);
-    auto cold_engine = testing::load_stories(testing::STORIES_F32);
-    ASSERT_TRUE(engine && cold_engine);
-    sched::SchedulerConfig config;
-    config.prompt_cache_bytes = 64 << 20;
-    sched::TextScheduler scheduler(*engine, config);
-    sched::TextScheduler cold(*cold_engine, {});
+    CachedAndCold both(2);
+    ASSERT_TRUE(both.ready());
+    sched::TextScheduler& scheduler = *both.cached;
+    sched::TextScheduler& cold = *both.cold;
     // Each prompt starts with BOS, so an idle slot that held one shares a token with the next and is taken
     // before an empty one: every request below goes to the first slot, until it is busy.
-    const Answer first = ask(scheduler, ONCE_UPON_A_TIME, 30);
-    ASSERT_TRUE(ask(scheduler, OTHER, 20).finished);
+    const Answer first = first_turn_then_another(scheduler, 30, 20);
     const auto busy = submit(scheduler, then(OTHER, {500, 501}), 150);
     const std::vector<int32_t> next_turn = then(then(ONCE_UPON_A_TIME, first.tokens), {378});
     const Answer restored = ask(scheduler, next_turn, 30);

@@ -229,13 +229,22 @@ std::vector<int32_t> conversation_turn(const std::vector<int32_t>& before, const
     return out;
 }
 
-TEST(TextScheduler, AConversationWhoseSlotWentElsewhereIsRestoredFromThePromptCache) {
-    FakeTextEngine engine(1, 256, 64);
+SchedulerConfig with_prompt_cache() {
     SchedulerConfig config;
     config.prompt_cache_bytes = 1 << 20;
-    TextScheduler s(engine, config);
-    std::vector<int32_t> a(40);
-    std::iota(a.begin(), a.end(), 0);
+    return config;
+}
+
+std::vector<int32_t> counting(int32_t n) {
+    std::vector<int32_t> out(static_cast<size_t>(n));
+    std::iota(out.begin(), out.end(), 0);
+    return out;
+}
+
+TEST(TextScheduler, AConversationWhoseSlotWentElsewhereIsRestoredFromThePromptCache) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, with_prompt_cache());
+    const std::vector<int32_t> a = counting(40);
     const std::vector<int32_t> b(40, 60);
     const Outcome a1 = run_one(s, make_request(a, 8));
     ASSERT_TRUE(run_one(s, make_request(b, 4)).finish.has_value());
@@ -261,11 +270,8 @@ TEST(TextScheduler, AConversationWhoseSlotWentElsewhereIsRestoredFromThePromptCa
 
 TEST(TextScheduler, AFailedRestorePrefillsTheWholePrompt) {
     FakeTextEngine engine(1, 256, 64);
-    SchedulerConfig config;
-    config.prompt_cache_bytes = 1 << 20;
-    TextScheduler s(engine, config);
-    std::vector<int32_t> a(30);
-    std::iota(a.begin(), a.end(), 0);
+    TextScheduler s(engine, with_prompt_cache());
+    const std::vector<int32_t> a = counting(30);
     const Outcome a1 = run_one(s, make_request(a, 4));
     ASSERT_TRUE(run_one(s, make_request(std::vector<int32_t>(30, 70), 4)).finish.has_value());
     engine.fail_state_loads();
@@ -279,8 +285,7 @@ TEST(TextScheduler, AFailedRestorePrefillsTheWholePrompt) {
 TEST(TextScheduler, WithoutAPromptCacheNothingIsCopied) {
     FakeTextEngine engine(1, 256, 64);
     TextScheduler s(engine, {});
-    std::vector<int32_t> a(40);
-    std::iota(a.begin(), a.end(), 0);
+    const std::vector<int32_t> a = counting(40);
     const Outcome a1 = run_one(s, make_request(a, 4));
     ASSERT_TRUE(run_one(s, make_request(std::vector<int32_t>(40, 60), 4)).finish.has_value());
     const Outcome again = run_one(s, make_request(conversation_turn(a, a1, 90), 2));
