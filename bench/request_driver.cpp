@@ -181,9 +181,9 @@ std::string request_body(const ServeBenchConfig& config, const std::string& prom
         case Endpoint::CHAT: body["messages"] = json::array({{{"role", "user"}, {"content", prompt}}}); break;
         case Endpoint::COMPLETIONS: body["prompt"] = prompt; break;
     }
-    // Fixed output lengths make servers comparable: greedy, no early end of sequence.
+    // Fixed output lengths make servers comparable: no early end of sequence.
     body["max_tokens"] = config.output_tokens;
-    body["temperature"] = 0;
+    body["temperature"] = config.temperature;
     body["ignore_eos"] = true;
     body["stream"] = true;
     body["stream_options"] = {{"include_usage", true}};

@@ -26,6 +26,7 @@ struct ServeBenchConfig {
     int requests = 0;        // per level; 0: 4 x concurrency (at least 8)
     int input_tokens = 256;  // synthetic prompts: about this many tokens (one common word each)
     int output_tokens = 128;
+    double temperature = 0;            // 0: greedy; above, each server's default sampling chain draws
     std::vector<std::string> prompts;  // from a JSONL file; when set, used in turn instead of synthetic ones
     // Synthetic prompt i of a level comes from seed (prompt_seed << 32) + i. A server that keeps prompts it
     // has seen (llama-server's host-memory prompt cache) must not meet one again in a later level or run:

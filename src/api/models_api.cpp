@@ -51,6 +51,11 @@ json model_object(const registry::ModelStatus& model) {
         const sched::SchedulerStats& s = *model.slots;
         out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
                         {"finished", s.finished}, {"cancelled", s.cancelled}, {"failed", s.failed}};
+        out["prompt_cache"] = {{"entries", s.prompt_cache.entries},
+                               {"bytes", s.prompt_cache.bytes},
+                               {"saved", s.prompt_cache.saved},
+                               {"restored", s.prompt_cache.restored},
+                               {"restored_tokens", s.prompt_cache.tokens_restored}};
     }
     if (model.embedding) {
         const sched::EmbeddingStats& e = *model.embedding;

@@ -31,6 +31,9 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
     serve.add_option("--output-tokens", config.output_tokens, "Tokens generated per request (ignore_eos)")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
+    serve.add_option("--temperature", config.temperature, "Sampling temperature of every request (0: greedy)")
+        ->check(CLI::Range(0.0, 2.0))
+        ->capture_default_str();
     serve.add_option("--prompts", options.prompts_file, "JSONL file of prompts instead of synthetic ones");
     serve
         .add_option("--prompt-seed", config.prompt_seed,
@@ -111,6 +114,26 @@ int list_runs(const BenchOptions& options) {
     return 0;
 }
 
+void print_serve_result(const BenchOptions& options, const std::vector<bench::LevelResult>& levels) {
+    const auto& config = options.serve;
+    if (!options.json) {
+        bench::print_serve_table(std::cout, config, levels);
+        return;
+    }
+    nlohmann::json out = {{"url", config.base_url},
+                          {"model", config.model},
+                          {"label", options.label},
+                          {"endpoint", options.endpoint},
+                          {"input_tokens", config.input_tokens},
+                          {"output_tokens", config.output_tokens},
+                          {"temperature", config.temperature},
+                          {"levels", nlohmann::json::array()}};
+    for (const auto& level : levels) {
+        out["levels"].push_back(bench::to_json(level));
+    }
+    std::cout << out.dump(2) << std::endl;
+}
+
 int serve_bench(BenchOptions& options) {
     auto& config = options.serve;
     config.endpoint = endpoint_of(options.endpoint);
@@ -155,21 +178,7 @@ int serve_bench(BenchOptions& options) {
             }
         }
     }
-    if (options.json) {
-        nlohmann::json out = {{"url", config.base_url},
-                              {"model", config.model},
-                              {"label", options.label},
-                              {"endpoint", options.endpoint},
-                              {"input_tokens", config.input_tokens},
-                              {"output_tokens", config.output_tokens},
-                              {"levels", nlohmann::json::array()}};
-        for (const auto& level : levels) {
-            out["levels"].push_back(bench::to_json(level));
-        }
-        std::cout << out.dump(2) << std::endl;
-    } else {
-        bench::print_serve_table(std::cout, config, levels);
-    }
+    print_serve_result(options, levels);
     return all_ok ? 0 : 1;
 }
 

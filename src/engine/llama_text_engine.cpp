@@ -7,6 +7,7 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "engine/backend.h"
@@ -187,6 +188,9 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     for (auto& chain : engine->samplers_) {
         chain = make_sampler_chain(greedy, engine->sampler_vocab_);
     }
+    // The decode's threads are idle while a step samples: as many draw at once (this thread among them).
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    engine->sampling_pool_ = std::make_unique<SamplingPool>(std::min(llama_n_threads(engine->ctx_.get()), cores) - 1);
     log::info("loaded {}: {} slots x {} tokens, batch {}, vocab {}", options.path, engine->n_slots_,
               engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab);
     return engine;
@@ -411,18 +415,61 @@ Result<int32_t> LlamaTextEngine::sample(int32_t seq, int32_t batch_index) {
         return sample_with_grammar(ctx_.get(), batch_index, sampler_vocab_.n_vocab, samplers_[index].get(),
                                    grammars_[index].get(), reasoning_gates_[index]);
     }
-    if (greedy_[index]) {  // the chain's answer without its copy of the vocabulary: see GreedySampler
-        const float* logits = llama_get_logits_ith(ctx_.get(), batch_index);
-        if (logits == nullptr) {
-            return make_error(ErrorCode::INTERNAL, "sample: no logits at batch index " + std::to_string(batch_index));
-        }
+    return draw(seq, llama_get_logits_ith(ctx_.get(), batch_index));
+}
+
+// llama_sampler_sample's work, on a candidate buffer of this thread's own rather than the chain's, so that
+// several sequences can draw at once.
+Result<int32_t> LlamaTextEngine::draw(int32_t seq, const float* logits) {
+    if (logits == nullptr) {
+        return make_error(ErrorCode::INTERNAL, "sample: no logits for sequence " + std::to_string(seq));
+    }
+    const auto index = static_cast<size_t>(seq);
+    if (greedy_[index]) {  // the chain's answer without a copy of the vocabulary: see GreedySampler
         return greedy_[index]->pick(logits);
     }
+    thread_local std::vector<llama_token_data> candidates;
+    candidates.resize(static_cast<size_t>(sampler_vocab_.n_vocab));
+    for (int32_t token = 0; token < sampler_vocab_.n_vocab; ++token) {
+        candidates[static_cast<size_t>(token)] = llama_token_data{token, logits[token], 0.0f};
+    }
+    llama_token_data_array cur{candidates.data(), candidates.size(), -1, false};
     try {
-        return llama_sampler_sample(samplers_[index].get(), ctx_.get(), batch_index);
+        llama_sampler_apply(samplers_[index].get(), &cur);
     } catch (const std::exception& e) {
         return make_error(ErrorCode::INTERNAL, std::string("sampling failed: ") + e.what());
     }
+    if (cur.selected < 0 || static_cast<size_t>(cur.selected) >= cur.size) {
+        return make_error(ErrorCode::INTERNAL, "sampling selected no token");
+    }
+    const int32_t token = cur.data[cur.selected].id;
+    llama_sampler_accept(samplers_[index].get(), token);
+    return token;
+}
+
+std::vector<Result<int32_t>> LlamaTextEngine::sample_batch(std::span<const SampleRequest> items) {
+    check_engine_thread();
+    std::vector<Result<int32_t>> out(items.size(), make_error(ErrorCode::INTERNAL, "not sampled"));
+    std::vector<size_t> pooled;
+    std::vector<const float*> rows(items.size(), nullptr);
+    std::vector<bool> taken(static_cast<size_t>(n_slots_), false);  // a chain is drawn by one thread at a time
+    for (size_t i = 0; i < items.size(); ++i) {
+        const auto [seq, batch_index] = items[i];
+        const bool plain = valid_seq(seq) && output_seq(batch_index) == seq && !taken[static_cast<size_t>(seq)] &&
+                           !grammar_errors_[static_cast<size_t>(seq)] && !grammars_[static_cast<size_t>(seq)];
+        if (!plain) {
+            out[i] = sample(seq, batch_index);  // errors and grammars, one at a time on this thread
+            continue;
+        }
+        rows[i] = llama_get_logits_ith(ctx_.get(), batch_index);  // here: it synchronizes the context
+        taken[static_cast<size_t>(seq)] = true;
+        pooled.push_back(i);
+    }
+    sampling_pool_->run(pooled.size(), [&](size_t k) {
+        const size_t i = pooled[k];
+        out[i] = draw(items[i].seq, rows[i]);
+    });
+    return out;
 }
 
 Result<void> LlamaTextEngine::accept(int32_t seq, int32_t token) {

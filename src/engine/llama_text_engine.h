@@ -31,6 +31,7 @@
 #include "engine/llama_batch.h"
 #include "engine/llama_grammar.h"
 #include "engine/llama_sampler_chain.h"
+#include "engine/sampling_pool.h"
 #include "engine/text_engine.h"
 #include "util/result.h"
 
@@ -147,6 +148,8 @@ public:
     // Samples from the output at batch_index of the last successful decode(), which must belong to seq;
     // the chain records the token (penalties). Errors: INVALID_ARGUMENT.
     Result<int32_t> sample(int32_t seq, int32_t batch_index) override;
+    // sample() for several sequences at once: those without a grammar are drawn on the sampling pool.
+    std::vector<Result<int32_t>> sample_batch(std::span<const SampleRequest> items) override;
     // Feeds a token into the sequence's penalty history without sampling (e.g. prompt tokens, as
     // llama-server does). Errors: INVALID_ARGUMENT.
     Result<void> accept(int32_t seq, int32_t token) override;
@@ -165,6 +168,9 @@ public:
 private:
     Result<void> create_context(const TextEngineOptions& options);
     void init_vocab_info();
+    // The sequence's token from a logits row, by its chain (greedy: GreedySampler), no grammar. Thread-safe
+    // for distinct sequences: it touches only that sequence's chain.
+    Result<int32_t> draw(int32_t seq, const float* logits);
     void check_engine_thread();
     bool valid_seq(int32_t seq) const { return seq >= 0 && seq < n_slots_; }
     bool valid_token(int32_t token) const { return token >= 0 && token < sampler_vocab_.n_vocab; }
@@ -187,6 +193,7 @@ private:
     std::vector<int32_t> output_seqs_;                  // per index of the last decoded batch: seq with logits, or -1
     std::vector<llama_sampler_ptr> samplers_;           // one chain per seq
     std::vector<std::optional<GreedySampler>> greedy_;  // per seq: set when its chain is biases then greedy
+    std::unique_ptr<SamplingPool> sampling_pool_;       // draws of several sequences at once (sample_batch)
     std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
     std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start
     std::vector<ReasoningGate> reasoning_gates_;        // per seq: keeps a lazy grammar out of thinking

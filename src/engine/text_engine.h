@@ -15,6 +15,12 @@
 
 namespace hearth::engine {
 
+// One sequence's token to sample: its output row in the last decode.
+struct SampleRequest {
+    int32_t seq = 0;
+    int32_t batch_index = 0;
+};
+
 class TextEngine {
 public:
     virtual ~TextEngine() = default;
@@ -41,6 +47,15 @@ public:
     // Sampling with the sequence's own chain (set by reset_sampler before its first token).
     virtual void reset_sampler(int32_t seq, const core::SamplingParams& params) = 0;
     virtual Result<int32_t> sample(int32_t seq, int32_t batch_index) = 0;
+    // sample() for every item (distinct sequences), in any order or at once; results in the items' order.
+    virtual std::vector<Result<int32_t>> sample_batch(std::span<const SampleRequest> items) {
+        std::vector<Result<int32_t>> out;
+        out.reserve(items.size());
+        for (const SampleRequest& item : items) {
+            out.push_back(sample(item.seq, item.batch_index));
+        }
+        return out;
+    }
     // Records a token in the sequence's penalty history without sampling it: llama-server feeds the prompt
     // this way, so that repeat/presence/frequency penalties also count the prompt's tokens. A chain without
     // penalties ignores it. Errors: INVALID_ARGUMENT (seq or token out of range).

@@ -350,20 +350,26 @@ int32_t TextScheduler::add_prompt_chunk(Slot& slot, int32_t first_row, int32_t b
 }
 
 void TextScheduler::sample_and_emit() {
+    std::vector<Slot*> sampled;
+    std::vector<engine::SampleRequest> items;
     for (Slot& slot : slots_) {
-        if (slot.batch_index < 0 || slot.state == SlotState::IDLE) {
-            continue;
+        if (slot.batch_index >= 0 && slot.state != SlotState::IDLE) {
+            sampled.push_back(&slot);
+            items.push_back({slot.seq, slot.batch_index});
         }
-        auto token = engine_.sample(slot.seq, slot.batch_index);
-        if (!token) {
-            fail(slot, token.error());
+    }
+    std::vector<Result<int32_t>> tokens = engine_.sample_batch(items);
+    for (size_t i = 0; i < sampled.size(); ++i) {
+        Slot& slot = *sampled[i];
+        if (i >= tokens.size() || !tokens[i]) {
+            fail(slot, i < tokens.size() ? tokens[i].error() : make_error(ErrorCode::INTERNAL, "no token sampled"));
             continue;
         }
         if (slot.state == SlotState::PREFILL) {
             slot.state = SlotState::GENERATE;
             slot.t_first_token = Clock::now();
         }
-        emit_token(slot, *token);
+        emit_token(slot, *tokens[i]);
     }
     // A burst ends once its prompts are all in; a prompt arriving after that starts a new one or is paced.
     if (std::none_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == SlotState::PREFILL; })) {

@@ -294,6 +294,11 @@ describe('host prompt cache', () => {
         const value = (name) => Number((metrics.match(new RegExp(`^${name}\\{model="stories"\\} (\\S+)$`, 'm')) ?? [])[1]);
         assert.ok(value('hearth_prompt_cache_restored_tokens_total') >= 29, metrics);
         assert.ok(value('hearth_prompt_cache_bytes') > 0, metrics);
+        const status = (await request(cached.baseURL, '/v1/models/stories')).json;
+        assert.equal(status.prompt_cache.restored, 1, JSON.stringify(status));
+        assert.equal(status.prompt_cache.saved, 2, JSON.stringify(status));  // the first conversation, then the other
+        assert.equal(status.prompt_cache.entries, 2, JSON.stringify(status));
+        assert.ok(status.prompt_cache.restored_tokens >= 29 && status.prompt_cache.bytes > 0, JSON.stringify(status));
         await assertAlive(cached.baseURL, 'restoring a conversation');
     });
 });

@@ -28,7 +28,9 @@ inline void ensure_backend() {
     static engine::BackendGuard backend;
 }
 
-inline std::unique_ptr<engine::LlamaTextEngine> load_stories(const std::string& path, int32_t n_slots = 1) {
+// One compute thread by default: a tiny model; spinning worker threads only hurt on a shared machine.
+inline std::unique_ptr<engine::LlamaTextEngine> load_stories(const std::string& path, int32_t n_slots = 1,
+                                                             int32_t n_threads = 1) {
     ensure_backend();
     engine::TextEngineOptions options;
     options.path = path;
@@ -36,7 +38,7 @@ inline std::unique_ptr<engine::LlamaTextEngine> load_stories(const std::string& 
     options.n_ctx_per_slot = STORIES_N_CTX;
     options.n_batch = 64;
     options.n_ubatch = 64;
-    options.n_threads = 1;  // a tiny model; spinning worker threads only hurt on a shared machine
+    options.n_threads = n_threads;
     auto engine = engine::LlamaTextEngine::load(options);
     if (!engine) {
         ADD_FAILURE() << "load " << path << ": " << engine.error().message;
