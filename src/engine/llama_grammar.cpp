@@ -12,6 +12,7 @@
 #include <regex>
 #include <utility>
 
+#include "engine/llama_sampler_chain.h"
 #include "util/log.h"
 
 namespace hearth::engine {
@@ -110,10 +111,8 @@ llama_sampler* init_grammar(const llama_vocab* vocab, const core::GrammarConstra
 }
 
 std::vector<llama_token_data> candidates(const float* logits, int32_t n_vocab) {
-    std::vector<llama_token_data> out(static_cast<size_t>(n_vocab));
-    for (int32_t token = 0; token < n_vocab; ++token) {
-        out[static_cast<size_t>(token)] = {token, logits[token], 0.0f};
-    }
+    std::vector<llama_token_data> out;
+    fill_candidates(logits, n_vocab, out);
     return out;
 }
 

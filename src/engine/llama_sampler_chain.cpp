@@ -97,6 +97,13 @@ llama_sampler_ptr make_sampler_chain(const core::SamplingParams& params, const S
     return chain;
 }
 
+void fill_candidates(const float* logits, int32_t n_vocab, std::vector<llama_token_data>& out) {
+    out.resize(static_cast<size_t>(n_vocab));
+    for (int32_t token = 0; token < n_vocab; ++token) {
+        out[static_cast<size_t>(token)] = llama_token_data{token, logits[token], 0.0f};
+    }
+}
+
 std::optional<std::vector<llama_logit_bias>> greedy_biases(const core::SamplingParams& params,
                                                            const SamplerVocab& vocab) {
     if (!is_greedy(params) || penalties_of(params, vocab).last_n != 0) {

@@ -26,6 +26,10 @@ struct SamplerVocab {
 // Never null. An unset seed draws a fresh random one (so does LLAMA_DEFAULT_SEED, 0xFFFFFFFF).
 llama_sampler_ptr make_sampler_chain(const core::SamplingParams& params, const SamplerVocab& vocab);
 
+// The full vocabulary as llama.cpp's samplers take it ({id, logit, p = 0} in id order), written into `out`
+// (a buffer a caller can keep, so that no step allocates 12 bytes a token anew).
+void fill_candidates(const float* logits, int32_t n_vocab, std::vector<llama_token_data>& out);
+
 // When make_sampler_chain's chain would be logit biases then greedy (temperature 0, no penalties): those
 // biases, in the chain's order, for a GreedySampler. Otherwise nullopt.
 std::optional<std::vector<llama_logit_bias>> greedy_biases(const core::SamplingParams& params,

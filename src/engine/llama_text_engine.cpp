@@ -429,10 +429,7 @@ Result<int32_t> LlamaTextEngine::draw(int32_t seq, const float* logits) {
         return greedy_[index]->pick(logits);
     }
     thread_local std::vector<llama_token_data> candidates;
-    candidates.resize(static_cast<size_t>(sampler_vocab_.n_vocab));
-    for (int32_t token = 0; token < sampler_vocab_.n_vocab; ++token) {
-        candidates[static_cast<size_t>(token)] = llama_token_data{token, logits[token], 0.0f};
-    }
+    fill_candidates(logits, sampler_vocab_.n_vocab, candidates);
     llama_token_data_array cur{candidates.data(), candidates.size(), -1, false};
     try {
         llama_sampler_apply(samplers_[index].get(), &cur);

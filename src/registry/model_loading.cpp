@@ -138,13 +138,13 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
     return load_locked(lock, *slot, wanted);
 }
 
-Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options) {
+Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options,
+                                             const MemoryNeed& need) {
     const std::string id = entry.id;
     ModelLease loaded;
     if (entry.info.kind == core::ModelKind::LLM) {
         TextModelOptions text_options = resolve_text_options(config_.text_defaults, options);
-        text_options.prompt_cache_mib =
-            static_cast<int64_t>((need_of(entry, options).host_cache + (1 << 20) - 1) >> 20);
+        text_options.prompt_cache_mib = static_cast<int64_t>((need.host_cache + (1 << 20) - 1) >> 20);
         auto text = TextModel::load(
             entry.info.path, text_options,
             [this, id](float progress) {
@@ -212,7 +212,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
         config_.before_load(id);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto loaded = load_model(entry, options);
+    auto loaded = load_model(entry, options, need);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
     now = find_locked(id);

@@ -124,7 +124,8 @@ private:
                                      std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
                                      bool explicit_load);
     Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
-    Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options);
+    // need: need_of(entry, options), which sizes a text model's prompt cache.
+    Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need);
     MemoryNeed need_of(const CatalogEntry& entry, const core::LoadOptions& options) const;
     Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, const MemoryNeed& need);
     ModelLease lease_locked(Slot& slot);
