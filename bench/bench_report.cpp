@@ -36,6 +36,10 @@ nlohmann::json to_json(const LevelResult& level) {
         {"itl_ms", to_json(level.itl_ms)},
         {"e2e_ms", to_json(level.e2e_ms)},
     };
+    out["request_rate"] = level.request_rate;
+    out["slo_met"] = level.slo_met;
+    out["slo_attainment"] = level.slo_attainment;
+    out["goodput"] = level.goodput;
     out["server_cpu_s"] = level.server_cpu_s >= 0 ? nlohmann::json(level.server_cpu_s) : nlohmann::json();
     return out;
 }
@@ -57,6 +61,15 @@ void print_serve_table(std::ostream& out, const ServeBenchConfig& config, const 
         }
         std::snprintf(line, sizeof line, "  %8.1f\n", l.server_cpu_s);
         out << (l.server_cpu_s >= 0 ? line : "         -\n");
+        if (l.request_rate > 0 || config.slo_ttft_ms > 0 || config.slo_tpot_ms > 0) {
+            char slo[256];
+            std::snprintf(slo, sizeof slo,
+                          "        arrivals %.2f/s  within SLO (TTFT <= %.0f ms, TPOT <= %.0f ms): %d (%.0f%%), "
+                          "goodput %.2f req/s\n",
+                          l.request_rate, config.slo_ttft_ms, config.slo_tpot_ms, l.slo_met, 100 * l.slo_attainment,
+                          l.goodput);
+            out << slo;
+        }
         for (const auto& error : l.error_samples) {
             out << "        error: " << error << "\n";
         }

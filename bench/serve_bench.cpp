@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -42,7 +43,16 @@ double process_cpu_seconds(int pid) {
 }
 
 int requests_for(const ServeBenchConfig& config, int concurrency) {
-    return config.requests > 0 ? config.requests : std::max(8, 4 * concurrency);
+    if (config.requests > 0) {
+        return config.requests;
+    }
+    // Open loop: about 30 s of arrivals.
+    return config.request_rate > 0 ? std::max(16, static_cast<int>(config.request_rate * 30))
+                                   : std::max(8, 4 * concurrency);
+}
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
 // What the clients of one level share.
@@ -50,7 +60,9 @@ struct LevelRun {
     const ServeBenchConfig& config;
     http::BaseUrl url;
     int total = 0;
+    Clock::time_point start;
     Clock::time_point deadline;
+    std::vector<double> arrivals_s;  // open loop: request i arrives this long after start
     std::atomic<int> next{0};
     std::mutex mutex;
     std::vector<RequestSample> samples;  // under mutex
@@ -73,12 +85,38 @@ struct LevelRun {
     void client_loop() {
         http::HttpClient client(url.host, url.port, config.request_timeout);
         for (int index = next++; index < total && Clock::now() < deadline; index = next++) {
+            double late_ms = 0;  // open loop: how long the request waited for this client after it arrived
+            if (!arrivals_s.empty()) {
+                const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(arrivals_s[static_cast<size_t>(index)]));
+                std::this_thread::sleep_until(due);
+                late_ms = std::max(0.0, ms_between(due, Clock::now()));
+            }
             RequestSample sample = run_request(client, make_request(index), config.endpoint);
+            sample.ttft_ms += late_ms;
+            sample.e2e_ms += late_ms;
             const std::lock_guard lock(mutex);
             samples.push_back(std::move(sample));
         }
     }
 };
+
+bool meets_slo(const ServeBenchConfig& config, const RequestSample& sample) {
+    if (!sample.ok) {
+        return false;
+    }
+    const bool ttft_ok = config.slo_ttft_ms <= 0 || sample.ttft_ms <= config.slo_ttft_ms;
+    const double tpot = sample.output_tokens > 1 ? (sample.e2e_ms - sample.ttft_ms) / (sample.output_tokens - 1) : 0.0;
+    return ttft_ok && (config.slo_tpot_ms <= 0 || tpot <= config.slo_tpot_ms);
+}
+
+void fill_slo(LevelResult& result, const ServeBenchConfig& config, const std::vector<RequestSample>& samples) {
+    for (const auto& sample : samples) {
+        result.slo_met += meets_slo(config, sample) ? 1 : 0;
+    }
+    result.slo_attainment = result.requests > 0 ? static_cast<double>(result.slo_met) / result.requests : 0;
+    result.goodput = result.duration_s > 0 ? result.slo_met / result.duration_s : 0;
+}
 
 void fill_result(LevelResult& result, const std::vector<RequestSample>& samples) {
     std::vector<double> ttft;
@@ -151,15 +189,41 @@ Result<void> validate(const ServeBenchConfig& config) {
     if (config.requests < 0 || config.input_tokens < 1 || config.output_tokens < 1) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "requests must be >= 0, input and output tokens >= 1");
     }
+    // Negated comparisons so that NaN fails too.
+    if (!(config.request_rate >= 0 && config.request_rate <= 1e6)) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "request rate must be in 0..1e6 per second (0: closed loop)");
+    }
+    if (!(config.slo_ttft_ms >= 0 && config.slo_tpot_ms >= 0)) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "SLOs must be >= 0 ms (0: none)");
+    }
     return {};
 }
 
+std::vector<double> poisson_arrivals(int n, double rate, uint64_t seed) {
+    std::vector<double> out;
+    if (n <= 0 || !(rate > 0)) {
+        return out;
+    }
+    std::mt19937_64 rng(seed);
+    std::exponential_distribution<double> gap(rate);
+    double at = 0;
+    for (int i = 0; i < n; ++i) {
+        out.push_back(at);
+        at += gap(rng);
+    }
+    return out;
+}
+
 LevelResult run_serve_level(const ServeBenchConfig& config, int concurrency) {
-    LevelRun run{config, *http::parse_base_url(config.base_url), requests_for(config, concurrency), {}, {}, {}, {}};
+    LevelRun run{config, *http::parse_base_url(config.base_url), requests_for(config, concurrency), {}, {}, {}, {}, {},
+                 {}};
+    run.arrivals_s = poisson_arrivals(run.total, config.request_rate, config.arrival_seed);
     LevelResult result;
     result.concurrency = concurrency;
+    result.request_rate = config.request_rate;
     const double cpu_before = process_cpu_seconds(config.server_pid);
     const auto start = Clock::now();
+    run.start = start;
     run.deadline = start + config.level_time_limit;
     std::vector<std::thread> clients;
     for (int i = 0; i < std::min(concurrency, run.total); ++i) {
@@ -174,6 +238,7 @@ LevelResult run_serve_level(const ServeBenchConfig& config, int concurrency) {
         result.server_cpu_s = cpu_after - cpu_before;
     }
     fill_result(result, run.samples);
+    fill_slo(result, config, run.samples);
     return result;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// The serving benchmark behind `hearth bench serve`: closed-loop clients against any OpenAI-compatible server
-// (hearth, llama-server, ...). At each concurrency level C, C clients each send their next request as soon as
-// the previous one ends, until the level's request count or time bound is reached. Generation requests
+// The serving benchmark behind `hearth bench serve`: clients against any OpenAI-compatible server (hearth,
+// llama-server, ...). Closed loop: at each concurrency level C, C clients each send their next request as soon
+// as the previous one ends, until the level's request count or time bound is reached. Open loop: requests
+// arrive at a mean rate (Poisson, seeded) whether or not earlier ones have finished, as real traffic and
+// vLLM's benchmark_serving --request-rate do; C then caps how many are in flight. Generation requests
 // stream, so that the time to the first token and the gaps between tokens are measured as a client sees them.
 // Thread contract: run_serve_level() blocks its caller and runs the clients on threads of its own.
 
@@ -35,6 +37,14 @@ struct ServeBenchConfig {
     std::chrono::seconds level_time_limit{600};  // no new request starts after this
     std::chrono::seconds request_timeout{300};   // per network operation
     int server_pid = 0;                          // when set, the server process's CPU seconds are measured per level
+    // Open loop: mean arrivals per second (exponential gaps from arrival_seed); 0: closed loop. A request's
+    // TTFT and end-to-end time count from its arrival, so a client-side wait for a free slot counts too.
+    double request_rate = 0;
+    uint64_t arrival_seed = 0;
+    // Service-level objectives in ms (0: none): a request meets them when it succeeded with its TTFT and
+    // TPOT within them. Goodput is the rate of requests that meet them (vLLM's --goodput).
+    double slo_ttft_ms = 0;
+    double slo_tpot_ms = 0;
 };
 
 struct LevelResult {
@@ -52,8 +62,15 @@ struct LevelResult {
     Distribution tpot_ms;  // per request: (end - first token) / (output tokens - 1)
     Distribution itl_ms;   // every gap between two streamed pieces of text
     Distribution e2e_ms;
-    double server_cpu_s = -1;  // -1: not measured
+    double server_cpu_s = -1;   // -1: not measured
+    double request_rate = 0;    // open loop: the mean arrival rate asked for; 0: closed loop
+    int slo_met = 0;            // requests within both SLOs (every ok request when none is set)
+    double slo_attainment = 0;  // slo_met / requests sent
+    double goodput = 0;         // slo_met per second
 };
+
+// Arrival offsets in seconds of n requests at a mean rate (exponential gaps; the first arrives at 0).
+std::vector<double> poisson_arrivals(int n, double rate, uint64_t seed);
 
 // Rejects configurations that cannot run (no model, levels out of 1..1024, negative sizes, bad URL).
 Result<void> validate(const ServeBenchConfig& config);

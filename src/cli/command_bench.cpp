@@ -48,6 +48,20 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
         ->capture_default_str();
     serve.add_option("--server-pid", config.server_pid, "Measure this server process's CPU seconds per level")
         ->check(CLI::Range(1, 1 << 30));
+    serve
+        .add_option("--request-rate", options.request_rates,
+                    "Open loop: mean arrivals per second (Poisson), one level per rate, e.g. 2,4,8")
+        ->delimiter(',')
+        ->check(CLI::Range(1e-3, 1e6));
+    serve.add_option("--max-concurrency", options.max_concurrency, "Open loop: most requests in flight")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    serve.add_option("--arrival-seed", config.arrival_seed, "Open loop: seed of the arrival times")
+        ->capture_default_str();
+    serve.add_option("--slo-ttft", config.slo_ttft_ms, "SLO on time to first token, ms (0: none); sets goodput")
+        ->check(CLI::Range(0.0, 1e9));
+    serve.add_option("--slo-tpot", config.slo_tpot_ms, "SLO on time per output token, ms (0: none)")
+        ->check(CLI::Range(0.0, 1e9));
     serve.add_option("--label", options.label, "Free text stored with the results (e.g. the server's name)");
     serve.add_flag("--json", options.json, "Print the results as JSON instead of a table");
     serve.add_flag("--no-db", options.no_db, "Do not store the results");
@@ -127,11 +141,27 @@ void print_serve_result(const BenchOptions& options, const std::vector<bench::Le
                           {"input_tokens", config.input_tokens},
                           {"output_tokens", config.output_tokens},
                           {"temperature", config.temperature},
+                          {"slo_ttft_ms", config.slo_ttft_ms},
+                          {"slo_tpot_ms", config.slo_tpot_ms},
                           {"levels", nlohmann::json::array()}};
     for (const auto& level : levels) {
         out["levels"].push_back(bench::to_json(level));
     }
     std::cout << out.dump(2) << std::endl;
+}
+
+// (concurrency, request rate) of each level: the -c levels in closed loop, or one per --request-rate.
+std::vector<std::pair<int, double>> serve_levels(const BenchOptions& options) {
+    std::vector<std::pair<int, double>> levels;
+    for (const double rate : options.request_rates) {
+        levels.emplace_back(options.max_concurrency, rate);
+    }
+    if (levels.empty()) {
+        for (const int concurrency : options.serve.concurrency) {
+            levels.emplace_back(concurrency, 0.0);
+        }
+    }
+    return levels;
 }
 
 int serve_bench(BenchOptions& options) {
@@ -164,15 +194,18 @@ int serve_bench(BenchOptions& options) {
     std::vector<bench::LevelResult> levels;
     bool all_ok = true;
     bench::ServeBenchConfig level_config = config;
-    for (const int concurrency : config.concurrency) {
+    for (const auto& [concurrency, rate] : serve_levels(options)) {
         if (!options.json) {
-            std::cerr << "hearth bench serve: concurrency " << concurrency << "..." << std::endl;
+            std::cerr << "hearth bench serve: concurrency " << concurrency << (rate > 0 ? ", rate " : "")
+                      << (rate > 0 ? std::to_string(rate) + "/s" : "") << "..." << std::endl;
         }
+        level_config.request_rate = rate;
         levels.push_back(bench::run_serve_level(level_config, concurrency));
         level_config.prompt_seed++;  // fresh prompts at every level
+        level_config.arrival_seed++;
         all_ok = all_ok && levels.back().errors == 0;
         if (db) {
-            if (auto stored = db->add_serve_level(context, config, levels.back()); !stored) {
+            if (auto stored = db->add_serve_level(context, level_config, levels.back()); !stored) {
                 std::cerr << "hearth bench serve: " << stored.error().message << "\n";
                 return 1;
             }

@@ -24,6 +24,8 @@ struct BenchOptions {
     std::string prompts_file;
     int time_limit_s = 600;
     int timeout_s = 300;
+    std::vector<double> request_rates;  // open loop: one level per rate
+    int max_concurrency = 256;          // open loop: most requests in flight
     bench::ServeBenchConfig serve;
     ModelBenchOptions model;
 };

@@ -68,6 +68,38 @@ describe('hearth bench', () => {
         assert.equal(rows.length, 2, list.stdout);
     });
 
+    test('serve --request-rate: open loop, one level per rate, SLO goodput, stored', async () => {
+        const r = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint',
+            'completions', '--request-rate', '20,40', '--max-concurrency', '8', '-n', '8', '--input-tokens', '8',
+            '--output-tokens', '16', '--slo-ttft', '60000', '--slo-tpot', '60000', '--arrival-seed', '3', '--json',
+            '--label', 'open', '--db', db], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(r.code, 0, r.output);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.slo_ttft_ms, 60000);
+        assert.deepEqual(out.levels.map((l) => l.request_rate), [20, 40]);
+        for (const level of out.levels) {
+            assert.equal(level.concurrency, 8);
+            assert.equal(level.ok, 8, JSON.stringify(level.error_samples));
+            assert.equal(level.slo_met, 8);  // generous SLOs: every success meets them
+            assert.equal(level.slo_attainment, 1);
+            assert.ok(Math.abs(level.goodput - 8 / level.duration_s) < 1e-6, JSON.stringify(level));
+        }
+        // An SLO nothing meets: attainment 0, goodput 0, yet every request succeeded (exit 0).
+        const strict = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint',
+            'completions', '--request-rate', '50', '-n', '4', '--input-tokens', '8', '--output-tokens', '8',
+            '--slo-ttft', '0.001', '--json', '--no-db'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(strict.code, 0, strict.output);
+        const level = JSON.parse(strict.stdout).levels[0];
+        assert.equal(level.ok, 4);
+        assert.equal(level.slo_met, 0);
+        assert.equal(level.goodput, 0);
+        const list = await runHearth(['bench', '--list', '--json', '--db', db]);
+        assert.equal(list.code, 0, list.output);
+        const stored = JSON.parse(list.stdout).serve_runs.filter((row) => row.label === 'open');
+        assert.deepEqual(stored.map((row) => row.request_rate).sort(), [20, 40]);
+        assert.ok(stored.every((row) => row.slo_met === 8 && row.slo_ttft_ms === 60000), JSON.stringify(stored));
+    });
+
     test('serve: a server answering 500 counts every request as an error', async () => {
         let hits = 0;
         const broken = await listen((req, res) => {
@@ -110,7 +142,9 @@ describe('hearth bench', () => {
 
     test('misuse exits 2 with a message', async () => {
         for (const args of [['bench'], ['bench', 'serve', '--url', 'https://x:1', '-m', 'm'],
-            ['bench', 'serve', '-m', 'm', '-c', '0'], ['bench', 'serve', '--url', 'http://127.0.0.1:1']]) {
+            ['bench', 'serve', '-m', 'm', '-c', '0'], ['bench', 'serve', '--url', 'http://127.0.0.1:1'],
+            ['bench', 'serve', '-m', 'm', '--request-rate', '-1'], ['bench', 'serve', '-m', 'm', '--slo-ttft', '-5'],
+            ['bench', 'serve', '-m', 'm', '--request-rate', 'fast']]) {
             const r = await runHearth(args);
             assert.notEqual(r.code, 0, `${args.join(' ')}: ${r.output}`);
             assert.ok(r.code === 2 || r.code >= 100, `${args.join(' ')}: code ${r.code}`);  // CLI11 usage codes

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <thread>
 
 #include "bench/request_driver.h"
@@ -153,6 +155,64 @@ TEST_F(ServeBenchTest, ServerCpuIsMeasuredForAPid) {
     EXPECT_GE(r.server_cpu_s, 0);
 }
 
+// Open loop: requests arrive on the seeded schedule whatever the server does, several are in flight when the
+// arrivals outpace the answers, and TTFT counts from the arrival.
+TEST_F(ServeBenchTest, OpenLoopSendsOnTheArrivalSchedule) {
+    config_.request_rate = 40;  // ~25 ms apart; each request streams for ~100 ms
+    config_.arrival_seed = 7;
+    config_.requests = 12;
+    const auto arrivals = poisson_arrivals(12, 40, 7);
+    const LevelResult r = run_serve_level(config_, 64);
+    EXPECT_EQ(r.ok, 12);
+    EXPECT_DOUBLE_EQ(r.request_rate, 40);
+    EXPECT_GT(peak_.load(), 1);                // a later request started before an earlier one ended
+    EXPECT_LT(peak_.load(), 12);               // but not all at once, as a closed loop of 64 would
+    EXPECT_GE(r.duration_s, arrivals.back());  // the last one was not sent before it arrived
+    EXPECT_EQ(r.slo_met, 12);                  // no SLO given: every success counts
+    EXPECT_DOUBLE_EQ(r.slo_attainment, 1.0);
+    EXPECT_NEAR(r.goodput, 12 / r.duration_s, 1e-9);
+}
+
+TEST_F(ServeBenchTest, OpenLoopWaitForAClientCountsInTtft) {
+    config_.request_rate = 1000;  // all arrive at once, one client: each waits for the ones before it
+    config_.requests = 4;
+    const LevelResult r = run_serve_level(config_, 1);
+    EXPECT_EQ(r.ok, 4);
+    EXPECT_EQ(peak_.load(), 1);
+    EXPECT_GT(r.ttft_ms.max, 3 * 90);  // the last waited for three streams of ~100 ms
+}
+
+TEST_F(ServeBenchTest, SloAttainmentAndGoodput) {
+    config_.slo_ttft_ms = 1;  // no first token comes within 1 ms (the server sleeps 20 ms first)
+    LevelResult r = run_serve_level(config_, 2);
+    EXPECT_EQ(r.ok, 8);
+    EXPECT_EQ(r.slo_met, 0);
+    EXPECT_EQ(r.goodput, 0);
+    config_.slo_ttft_ms = 10000;
+    config_.slo_tpot_ms = 1;  // ~20 ms per token
+    r = run_serve_level(config_, 2);
+    EXPECT_EQ(r.slo_met, 0);
+    config_.slo_tpot_ms = 10000;
+    r = run_serve_level(config_, 2);
+    EXPECT_EQ(r.slo_met, 8);
+    EXPECT_DOUBLE_EQ(r.slo_attainment, 1.0);
+    config_.model = "fail";  // a failed request never meets an SLO
+    r = run_serve_level(config_, 2);
+    EXPECT_EQ(r.slo_met, 0);
+}
+
+TEST(PoissonArrivals, SeededExponentialGaps) {
+    const auto a = poisson_arrivals(20000, 50, 3);
+    ASSERT_EQ(a.size(), 20000u);
+    EXPECT_EQ(a.front(), 0);
+    EXPECT_EQ(a, poisson_arrivals(20000, 50, 3));
+    EXPECT_NE(a, poisson_arrivals(20000, 50, 4));
+    EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+    EXPECT_NEAR(a.back() / (a.size() - 1), 1.0 / 50, 0.001);  // mean gap 1/rate
+    EXPECT_TRUE(poisson_arrivals(0, 50, 3).empty());
+    EXPECT_TRUE(poisson_arrivals(5, 0, 3).empty());
+}
+
 TEST(ServeBenchConfig, RejectsWhatCannotRun) {
     ServeBenchConfig config;
     config.model = "m";
@@ -168,6 +228,10 @@ TEST(ServeBenchConfig, RejectsWhatCannotRun) {
     EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.concurrency = {4, 0}; }));
     EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.output_tokens = 0; }));
     EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.requests = -1; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.request_rate = -1; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.request_rate = std::nan(""); }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.slo_ttft_ms = -1; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.slo_tpot_ms = std::nan(""); }));
 }
 
 TEST(RequestBody, AsksForAFixedLengthGreedyStream) {
