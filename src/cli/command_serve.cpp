@@ -184,6 +184,12 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
     serve.add_option("-t,--threads", options.threads, "CPU threads per model (0: one per core)")
         ->check(CLI::Range(0, 1024))
         ->capture_default_str();
+    serve
+        .add_option("--sampling-threads", options.sampling_threads,
+                    "Threads drawing an LLM step's tokens at once (0: the decode's threads; every core when "
+                    "the model is on a GPU)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
     serve.add_option("--queue-size", options.queue_size, "Requests that may wait for a slot; beyond, 429")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
@@ -240,6 +246,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.n_ctx_per_slot = options.ctx_size;
     text_models.n_batch = options.batch_size;
     text_models.n_threads = options.threads;
+    text_models.n_sampling_threads = options.sampling_threads;
     text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     text_models.step_stretch = options.step_stretch;
     text_models.burst_prefill = !options.no_burst_prefill;

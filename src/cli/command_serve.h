@@ -22,6 +22,7 @@ struct ServeOptions {
     int ctx_size = 4096;
     int batch_size = 512;
     int threads = 0;
+    int sampling_threads = 0;
     int queue_size = 64;
     double step_stretch = 2.0;
     bool no_burst_prefill = false;

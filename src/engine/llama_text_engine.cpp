@@ -86,6 +86,29 @@ Result<std::optional<std::vector<ggml_backend_dev_t>>> offload_devices(const std
     return std::optional<std::vector<ggml_backend_dev_t>>(std::move(list));
 }
 
+// Whether the model's layers go to a GPU: some layers asked for, and a GPU among the devices offered.
+bool offloads_to_gpu(const TextEngineOptions& options) {
+    if (options.n_gpu_layers == 0 || options.device == "none") {
+        return false;
+    }
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t device = ggml_backend_dev_get(i);
+        const bool offered = options.device.empty() || options.device == ggml_backend_dev_name(device);
+        if (offered && ggml_backend_dev_type(device) != GGML_BACKEND_DEVICE_TYPE_CPU) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int resolve_sampling_threads(const TextEngineOptions& options, int decode_threads) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (options.n_sampling_threads > 0) {
+        return options.n_sampling_threads;
+    }
+    return offloads_to_gpu(options) ? cores : std::min(decode_threads, cores);
+}
+
 // llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a
 // malformed file can surface as an exception from deep inside; neither may cross this module's boundary.
 bool report_progress(float progress, void* user_data) {
@@ -188,11 +211,12 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     for (auto& chain : engine->samplers_) {
         chain = make_sampler_chain(greedy, engine->sampler_vocab_);
     }
-    // The decode's threads are idle while a step samples: as many draw at once (this thread among them).
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    engine->sampling_pool_ = std::make_unique<SamplingPool>(std::min(llama_n_threads(engine->ctx_.get()), cores) - 1);
-    log::info("loaded {}: {} slots x {} tokens, batch {}, vocab {}", options.path, engine->n_slots_,
-              engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab);
+    const int samplers = resolve_sampling_threads(options, llama_n_threads(engine->ctx_.get()));
+    engine->sampling_threads_ = samplers;
+    engine->sampling_pool_ = std::make_unique<SamplingPool>(samplers - 1);
+    log::info("loaded {}: {} slots x {} tokens, batch {}, vocab {}, {} sampling threads", options.path,
+              engine->n_slots_, engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab,
+              samplers);
     return engine;
 }
 

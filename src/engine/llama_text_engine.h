@@ -54,7 +54,11 @@ struct TextEngineOptions {
     int32_t n_batch = 2048;      // most tokens one decode() takes (logical batch)
     int32_t n_ubatch = 512;      // tokens per compute pass (physical batch); at most n_batch
     int32_t n_threads = 0;       // 0: llama.cpp's default
-    int32_t n_gpu_layers = -1;   // -1: every layer on the GPU when there is one
+    // Threads that draw a step's tokens at once (this one among them). 0: the decode's threads, whose cores
+    // sit idle while a step samples; every core when the layers are on a GPU, where the decode's CPU threads
+    // are few or idle and one step may sample for 64 sequences over a 128k vocabulary.
+    int32_t n_sampling_threads = 0;
+    int32_t n_gpu_layers = -1;  // -1: every layer on the GPU when there is one
     FlashAttn flash_attn = FlashAttn::AUTO;
     // One KV buffer for all sequences (true) or one stream each (false). Unified runs a step that mixes
     // generating sequences with a prompt chunk as one compute pass, but every token's attention then spans
@@ -95,6 +99,8 @@ public:
 
     // --- thread-safe ---
     int32_t n_slots() const override { return n_slots_; }
+    // Threads drawing a step's tokens at once (TextEngineOptions::n_sampling_threads as resolved).
+    int sampling_threads() const { return sampling_threads_; }
     int32_t n_ctx_per_slot() const override { return n_ctx_per_slot_; }
     int32_t n_batch() const override { return batch_.capacity(); }
     int32_t n_vocab() const override { return sampler_vocab_.n_vocab; }
@@ -193,6 +199,7 @@ private:
     std::vector<int32_t> output_seqs_;                  // per index of the last decoded batch: seq with logits, or -1
     std::vector<llama_sampler_ptr> samplers_;           // one chain per seq
     std::vector<std::optional<GreedySampler>> greedy_;  // per seq: set when its chain is biases then greedy
+    int sampling_threads_ = 1;
     std::unique_ptr<SamplingPool> sampling_pool_;       // draws of several sequences at once (sample_batch)
     std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
     std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start

@@ -186,7 +186,8 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
                                               const core::LoadOptions& options) {
     const std::string id = slot.status.entry.id;
     const std::string path = slot.status.entry.info.path;
-    const MemoryNeed need = need_of(slot.status.entry, options);
+    const core::LoadOptions fitted = fit_gpu_layers_locked(slot.status.entry, options);
+    const MemoryNeed need = need_of(slot.status.entry, fitted);
     const ModelState before = slot.status.state;
     slot.status.state = ModelState::LOADING;  // reserves the model: no second load starts meanwhile
     if (auto room = make_room_locked(lock, id, need); !room) {
@@ -212,7 +213,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
         config_.before_load(id);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto loaded = load_model(entry, options, need);
+    auto loaded = load_model(entry, fitted, need);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
     now = find_locked(id);
@@ -257,8 +258,7 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
     return need;
 }
 
-Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id,
-                                             const MemoryNeed& need) {
+std::vector<ResidentModel> ModelRegistry::resident_locked(const std::string& id) const {
     std::vector<ResidentModel> resident;
     for (const auto& m : models_) {
         if (m->status.entry.id == id || m->status.memory_bytes == 0) {
@@ -271,6 +271,12 @@ Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock,
                             std::max(m->status.last_used_ms, usage.last_used_ms),
                             idle});
     }
+    return resident;
+}
+
+Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id,
+                                             const MemoryNeed& need) {
+    const std::vector<ResidentModel> resident = resident_locked(id);
     const MemorySplit budget{config_.memory_budget, config_.vram_budget.value_or(0)};
     auto victims = pick_evictions(resident, need.split(), budget);
     if (!victims) {
@@ -283,6 +289,38 @@ Result<void> ModelRegistry::make_room_locked(std::unique_lock<std::mutex>& lock,
         }
     }
     return {};
+}
+
+// An LLM that leaves n_gpu_layers unset offloads every layer when the GPU budget holds them beside the models
+// that stay (idle ones may go, as for any load), else as many as fit, the rest running on the CPU; as
+// llama.cpp's -ngl auto fits free memory. An explicit value (-1: all) is taken as it is, and refused with 507
+// when it does not fit.
+core::LoadOptions ModelRegistry::fit_gpu_layers_locked(const CatalogEntry& entry,
+                                                       const core::LoadOptions& options) const {
+    const uint64_t vram_budget = config_.vram_budget.value_or(0);
+    const auto n_layer = static_cast<int64_t>(entry.info.block_count);
+    if (entry.info.kind != core::ModelKind::LLM || options.n_gpu_layers || vram_budget == 0 || n_layer <= 0 ||
+        offloaded_layers(config_.devices, entry.info.kind, resolve_text_options(config_.text_defaults, options)) == 0) {
+        return options;
+    }
+    const std::vector<ResidentModel> resident = resident_locked(entry.id);
+    const MemorySplit budget{config_.memory_budget, vram_budget};
+    const auto fits = [&](const core::LoadOptions& o) {
+        return pick_evictions(resident, need_of(entry, o).split(), budget).has_value();
+    };
+    if (fits(options)) {
+        return options;
+    }
+    core::LoadOptions fitted = options;
+    for (int64_t n = n_layer; n >= 0; --n) {
+        fitted.n_gpu_layers = static_cast<int32_t>(n);
+        if (fits(fitted)) {
+            log::info("model {}: {} of {} layers fit the GPU budget; the rest run on the CPU", entry.id, n,
+                      n_layer + 1);
+            return fitted;
+        }
+    }
+    return options;  // not even on the CPU: the load is refused with the full offload's need
 }
 
 ModelLease ModelRegistry::lease_locked(Slot& slot) {

@@ -128,6 +128,10 @@ private:
     Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need);
     MemoryNeed need_of(const CatalogEntry& entry, const core::LoadOptions& options) const;
     Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, const MemoryNeed& need);
+    // The other loaded models as the memory budget sees them.
+    std::vector<ResidentModel> resident_locked(const std::string& id) const;
+    // options with n_gpu_layers set to what fits, for an LLM that leaves it unset (auto); else options.
+    core::LoadOptions fit_gpu_layers_locked(const CatalogEntry& entry, const core::LoadOptions& options) const;
     ModelLease lease_locked(Slot& slot);
     void drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state);
     void reap_idle();

@@ -49,6 +49,7 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     engine_options.n_batch = options.n_batch;
     engine_options.n_ubatch = options.n_ubatch > 0 ? std::min(options.n_ubatch, options.n_batch) : options.n_batch;
     engine_options.n_threads = options.n_threads > 0 ? options.n_threads : default_threads();
+    engine_options.n_sampling_threads = options.n_sampling_threads;
     engine_options.n_gpu_layers = options.n_gpu_layers;
     engine_options.flash_attn = engine::flash_attn_from_name(options.flash_attn);
     engine_options.type_k = options.type_k;

@@ -16,12 +16,13 @@
 namespace hearth::registry {
 
 struct TextModelOptions {
-    int32_t n_slots = 4;            // parallel sequences
-    int32_t n_ctx_per_slot = 4096;  // capped at the model's training context
-    int32_t n_batch = 512;          // tokens per step: generating sequences first, then prefill chunks
-    int32_t n_ubatch = 0;           // tokens per compute pass; 0: n_batch
-    int32_t n_threads = 0;          // 0: one per core
-    int32_t n_gpu_layers = -1;      // -1: all of them when there is a GPU
+    int32_t n_slots = 4;             // parallel sequences
+    int32_t n_ctx_per_slot = 4096;   // capped at the model's training context
+    int32_t n_batch = 512;           // tokens per step: generating sequences first, then prefill chunks
+    int32_t n_ubatch = 0;            // tokens per compute pass; 0: n_batch
+    int32_t n_threads = 0;           // 0: one per core
+    int32_t n_sampling_threads = 0;  // 0: the engine's choice (engine::TextEngineOptions)
+    int32_t n_gpu_layers = -1;       // -1: all of them when there is a GPU
     std::string flash_attn = "auto";
     std::string type_k = "f16";
     std::string type_v = "f16";

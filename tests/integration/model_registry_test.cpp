@@ -184,7 +184,9 @@ TEST_F(RegistryTest, GpuBudgetCountsOffloadedLayersOnly) {
     EXPECT_EQ(state_of(registry, "b"), ModelState::READY);
 
     auto hold = registry.acquire_text("b");
-    auto refused = registry.load("a");
+    core::LoadOptions every_layer;
+    every_layer.n_gpu_layers = -1;  // explicit: all or nothing (unset would fit what it can, below)
+    auto refused = registry.load("a", every_layer);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::OUT_OF_MEMORY);
     EXPECT_NE(refused.error().message.find("GPU memory budget"), std::string::npos) << refused.error().message;
@@ -195,6 +197,40 @@ TEST_F(RegistryTest, GpuBudgetCountsOffloadedLayersOnly) {
     const auto moved = registry.load("a", on_cpu);
     ASSERT_TRUE(moved) << moved.error().message;
     EXPECT_EQ(moved->vram_bytes, 0u);
+}
+
+// n_gpu_layers left unset: the layers that fit beside a busy model go to the GPU, the rest stay on the CPU.
+TEST_F(RegistryTest, UnsetGpuLayersFitTheGpuBudget) {
+    RegistryConfig config = config_of({spec("a", F32), spec("b", F32)});
+    config.devices = {{"CPU", "host", "cpu", 1ULL << 34, 1ULL << 34}, {"CUDA0", "fake", "gpu", 1ULL << 30, 1ULL << 30}};
+    config.text_defaults.prompt_cache_mib = 0;
+    uint64_t need = 0;
+    {
+        ModelRegistry probe(config);
+        const auto a = probe.load("a");
+        ASSERT_TRUE(a) << a.error().message;
+        need = a->vram_bytes;
+        ASSERT_EQ(need, a->memory_bytes);  // every layer when nothing else is loaded
+    }
+    config.vram_budget = 2 * need - 1;  // b in full, and all of a but a sliver
+    ModelRegistry registry(config);
+    ASSERT_TRUE(registry.load("b"));
+    auto hold = registry.acquire_text("b");
+    const auto fitted = registry.load("a");
+    ASSERT_TRUE(fitted) << fitted.error().message;
+    EXPECT_GT(fitted->vram_bytes, 0u);
+    EXPECT_LT(fitted->vram_bytes, fitted->memory_bytes);
+    EXPECT_LE(fitted->vram_bytes + need, 2 * need - 1);
+    EXPECT_FALSE(fitted->options.n_gpu_layers);  // the configured options stay as they were: auto
+    // Generation works with the split model.
+    auto text = registry.acquire_text("a");
+    ASSERT_TRUE(text) << text.error().message;
+
+    config.vram_budget = need / 1000;  // not even one layer's compute buffer: the model runs on the CPU
+    ModelRegistry tight(config);
+    const auto cpu = tight.load("a");
+    ASSERT_TRUE(cpu) << cpu.error().message;
+    EXPECT_EQ(cpu->vram_bytes, 0u);
 }
 
 TEST_F(RegistryTest, KeepAliveUnloadsIdleModels) {

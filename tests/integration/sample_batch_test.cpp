@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "stories_engine.h"
@@ -69,6 +71,20 @@ TEST(SampleBatch, DrawingSequencesAtOnceGivesWhatDrawingThemInTurnGives) {
     // The chains differ: not every sequence wrote the same text.
     EXPECT_NE(together[0], together[1]);
     EXPECT_NE(together[1], together[2]);
+}
+
+// The sampling pool's size is its own setting: more drawing threads than decode threads (a GPU host's case)
+// give the same tokens. Left at 0 on this CPU-only build, it follows the decode's threads.
+TEST(SampleBatch, SamplingThreadsAreSetApartFromDecodeThreads) {
+    auto wide = testing::load_stories(testing::STORIES_F32, N_SEQS, 1, 4);
+    auto single = testing::load_stories(testing::STORIES_F32, N_SEQS, 1);
+    auto two = testing::load_stories(testing::STORIES_F32, N_SEQS, 2);
+    ASSERT_TRUE(wide && single && two);
+    EXPECT_EQ(wide->sampling_threads(), 4);
+    EXPECT_EQ(single->sampling_threads(), 1);
+    EXPECT_EQ(two->sampling_threads(),
+              std::min(2, static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))));
+    EXPECT_EQ(run(*wide, true), run(*single, false));
 }
 
 TEST(SampleBatch, BadItemsFailAloneAndTheOthersAreSampled) {

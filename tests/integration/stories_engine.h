@@ -30,7 +30,7 @@ inline void ensure_backend() {
 
 // One compute thread by default: a tiny model; spinning worker threads only hurt on a shared machine.
 inline std::unique_ptr<engine::LlamaTextEngine> load_stories(const std::string& path, int32_t n_slots = 1,
-                                                             int32_t n_threads = 1) {
+                                                             int32_t n_threads = 1, int32_t n_sampling_threads = 0) {
     ensure_backend();
     engine::TextEngineOptions options;
     options.path = path;
@@ -39,6 +39,7 @@ inline std::unique_ptr<engine::LlamaTextEngine> load_stories(const std::string& 
     options.n_batch = 64;
     options.n_ubatch = 64;
     options.n_threads = n_threads;
+    options.n_sampling_threads = n_sampling_threads;
     auto engine = engine::LlamaTextEngine::load(options);
     if (!engine) {
         ADD_FAILURE() << "load " << path << ": " << engine.error().message;
