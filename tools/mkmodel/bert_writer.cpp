@@ -112,7 +112,7 @@ void write_bert_model(const ModelConfig& config, const SourceDirs& dirs, OutputF
     if (config.arch == Arch::RERANK) {
         add_classifier(writer, config);
     }
-    writer.write(out, config.seed, config.threads);
+    writer.write(out, config.seed, config.threads, config.block_pool);
 }
 
 }  // namespace hearth::mkmodel

@@ -59,7 +59,7 @@ void GgufWriter::register_tensors() {
     }
 }
 
-void GgufWriter::write(OutputFile& out, uint64_t seed, int threads) {
+void GgufWriter::write(OutputFile& out, uint64_t seed, int threads, bool block_pool) {
     register_tensors();
     std::vector<uint8_t> header(gguf_get_meta_size(meta_));
     gguf_get_meta_data(meta_, header.data());
@@ -73,7 +73,8 @@ void GgufWriter::write(OutputFile& out, uint64_t seed, int threads) {
         if (out.offset() - data_start != gguf_get_tensor_offset(meta_, id)) {
             throw std::logic_error("tensor data offset mismatch at " + tensors_[i].name);
         }
-        stream_tensor(tensors_[i], seed, threads, [&out](const void* data, size_t size) { out.write(data, size); });
+        stream_tensor(
+            tensors_[i], seed, threads, [&out](const void* data, size_t size) { out.write(data, size); }, block_pool);
         out.pad_to(alignment);
     }
 }

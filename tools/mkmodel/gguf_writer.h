@@ -28,7 +28,7 @@ public:
     size_t tensor_count() const { return tensors_.size(); }
 
     // Writes the metadata and then every tensor's data, in the order the tensors were added.
-    void write(OutputFile& out, uint64_t seed, int threads);
+    void write(OutputFile& out, uint64_t seed, int threads, bool block_pool = false);
 
 private:
     void register_tensors();

@@ -104,7 +104,7 @@ void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, Outp
     if (!config.tied_embeddings) {
         writer.add_tensor(weight_tensor("output.weight", {config.embd, n_vocab}, config.type));
     }
-    writer.write(out, config.seed, config.threads);
+    writer.write(out, config.seed, config.threads, config.block_pool);
 }
 
 }  // namespace hearth::mkmodel

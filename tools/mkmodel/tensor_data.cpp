@@ -1,8 +1,11 @@
 #include "tensor_data.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <future>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -43,6 +46,53 @@ void fill_rows(const TensorSpec& spec, uint64_t base_seed, int64_t first_row, st
             break;
         case TensorInit::ONES: std::fill(values.begin(), values.end(), 1.0F); break;
         case TensorInit::ZEROS: std::fill(values.begin(), values.end(), 0.0F); break;
+    }
+}
+
+// Distinct quantized blocks of N(0, WEIGHT_STDDEV) values that block-pool tensors are assembled from.
+constexpr size_t POOL_BLOCKS = size_t{1} << 16;
+
+class BlockPool {
+public:
+    BlockPool(ggml_type type, uint64_t seed) : bytes_(ggml_type_size(type)) {
+        const auto block = static_cast<int64_t>(ggml_blck_size(type));
+        std::vector<float> values(POOL_BLOCKS * static_cast<size_t>(block));
+        NormalSampler sampler(seed, 0.0F, WEIGHT_STDDEV);
+        for (float& v : values) {
+            v = sampler.next();
+        }
+        blocks_.resize(POOL_BLOCKS * bytes_);
+        ggml_quantize_chunk(type, values.data(), blocks_.data(), 0, static_cast<int64_t>(POOL_BLOCKS), block, nullptr);
+    }
+    const uint8_t* block(uint64_t index) const { return blocks_.data() + (index % POOL_BLOCKS) * bytes_; }
+    size_t block_bytes() const { return bytes_; }
+
+private:
+    size_t bytes_;
+    std::vector<uint8_t> blocks_;
+};
+
+// One pool per (type, model seed), built on first use by the writer's thread.
+const BlockPool& pool_for(ggml_type type, uint64_t model_seed) {
+    static std::map<std::pair<int, uint64_t>, std::unique_ptr<BlockPool>> pools;
+    auto& pool = pools[{static_cast<int>(type), model_seed}];
+    if (!pool) {
+        pool = std::make_unique<BlockPool>(type, row_seed(model_seed ^ 0x706f6f6cULL, static_cast<int64_t>(type)));
+    }
+    return *pool;
+}
+
+// Row r's k-th block is the pool's block at a position drawn from the row's seed: rows are independent.
+void encode_chunk_from_pool(const TensorSpec& spec, const BlockPool& pool, uint64_t base_seed, int64_t first_row,
+                            int64_t n_rows, ChunkBuffers& buffers) {
+    const auto per_row = static_cast<size_t>(spec.ne.at(0) / ggml_blck_size(spec.type));
+    buffers.encoded.resize(per_row * pool.block_bytes() * static_cast<size_t>(n_rows));
+    uint8_t* out = buffers.encoded.data();
+    for (int64_t r = 0; r < n_rows; ++r) {
+        SplitMix64 rng(row_seed(base_seed, first_row + r));
+        for (size_t k = 0; k < per_row; ++k, out += pool.block_bytes()) {
+            std::memcpy(out, pool.block(rng.next()), pool.block_bytes());
+        }
     }
 }
 
@@ -106,8 +156,17 @@ size_t tensor_nbytes(const TensorSpec& spec) {
     return ggml_row_size(spec.type, spec.ne.at(0)) * static_cast<size_t>(row_count(spec));
 }
 
-void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink) {
+void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink, bool block_pool) {
     const int64_t row_length = spec.ne.at(0);
+    const bool pooled = block_pool && spec.init == TensorInit::NORMAL && ggml_is_quantized(spec.type);
+    const BlockPool* pool = pooled ? &pool_for(spec.type, model_seed) : nullptr;
+    const auto encode = [&spec, pool](uint64_t seed, int64_t first, int64_t n, ChunkBuffers& buffers) {
+        if (pool != nullptr) {
+            encode_chunk_from_pool(spec, *pool, seed, first, n, buffers);
+        } else {
+            encode_chunk(spec, seed, first, n, buffers);
+        }
+    };
     const int64_t rows = row_count(spec);
     const int64_t rows_per_chunk = std::max<int64_t>(1, CHUNK_FLOATS / row_length);
     const uint64_t base_seed = tensor_seed(model_seed, spec.name);
@@ -121,10 +180,10 @@ void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, con
         size_t used = 1;
         for (int64_t first = batch_first + rows_per_chunk; first < batch_end; first += rows_per_chunk, ++used) {
             const int64_t n_rows = std::min(rows_per_chunk, batch_end - first);
-            workers.push_back(std::async(std::launch::async, encode_chunk, std::cref(spec), base_seed, first, n_rows,
-                                         std::ref(buffers[used])));
+            workers.push_back(
+                std::async(std::launch::async, encode, base_seed, first, n_rows, std::ref(buffers[used])));
         }
-        encode_chunk(spec, base_seed, batch_first, std::min(rows_per_chunk, batch_end - batch_first), buffers[0]);
+        encode(base_seed, batch_first, std::min(rows_per_chunk, batch_end - batch_first), buffers[0]);
         for (auto& worker : workers) {
             worker.get();
         }

@@ -52,6 +52,8 @@ using ByteSink = std::function<void(const void* data, size_t size)>;
 // Generates the tensor's values from the per-tensor seed and passes the encoded bytes to sink in order,
 // a chunk of rows at a time, so even an embedding table of an 8B model never sits in memory whole.
 // Up to `threads` chunks are generated and quantized at once; the bytes do not depend on the thread count.
-void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink);
+// block_pool: quantized types draw each block from a seeded pool of quantized blocks (ModelConfig::block_pool).
+void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink,
+                   bool block_pool = false);
 
 }  // namespace hearth::mkmodel

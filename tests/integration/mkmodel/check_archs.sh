@@ -4,7 +4,7 @@
 # name, shape, type or metadata key fails here rather than somewhere deep in the server.
 #
 # usage: check_archs.sh MKMODEL DEPS_PREFIX SCRATCH_DIR CASE
-#   CASE: llama | qwen2 | qwen3 | bert | rerank | whisper | determinism
+#   CASE: llama | qwen2 | qwen3 | bert | rerank | whisper | determinism | block-pool
 # env:   HEARTH_SHARED_MODELS (default /work/shared/models) for audio/jfk.wav
 set -euo pipefail
 
@@ -243,6 +243,56 @@ case_llama() {
     check_completion "$WORK/llama-spm.gguf" q8_0
 }
 
+# --block-pool: quantized matrices assembled from a pool of quantized blocks. The file has the layout of the
+# quantizing run (same size, same types) but other bytes; it is deterministic, loads and generates; and a
+# tensor's rows are distinct (each of its blocks is drawn on its own).
+case_block_pool() {
+    local a=$WORK/pool-a.gguf b=$WORK/pool-b.gguf q=$WORK/quantized.gguf
+    generate "$a" --preset tiny-llama --type q4_k --block-pool --seed 9 --threads 1
+    generate "$b" --preset tiny-llama --type q4_k --block-pool --seed 9 --threads 3
+    generate "$q" --preset tiny-llama --type q4_k --seed 9
+    cmp -s "$a" "$b" || fail "--block-pool is not deterministic across thread counts"
+    [ "$(stat -c %s "$a")" = "$(stat -c %s "$q")" ] || fail "--block-pool changed the file size"
+    ! cmp -s "$a" "$q" || fail "--block-pool wrote the quantized bytes: the pool was not used"
+    check_completion "$a" q4_K
+    # Distinct rows: the Q4_K tensor ffn_down of layer 0 (rows of 256 values, one 144-byte block each) is
+    # found through the GGUF header and its rows counted.
+    python3 - "$a" <<'PY' || fail "--block-pool rows repeat"
+import struct, sys
+f = open(sys.argv[1], "rb")
+def u(fmt): return struct.unpack("<" + fmt, f.read(struct.calcsize("<" + fmt)))[0]
+def s(): return f.read(u("Q")).decode()
+SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+def skip(t):
+    if t == 8: s()
+    elif t == 9:
+        et, n = u("I"), u("Q")
+        for _ in range(n): skip(et)
+    else: f.read(SIZES[t])
+assert f.read(4) == b"GGUF" and u("I") == 3
+n_tensors, n_kv = u("Q"), u("Q")
+alignment = 32
+for _ in range(n_kv):
+    key, t = s(), u("I")
+    if key == "general.alignment": alignment = u("I")
+    else: skip(t)
+infos = {}
+for _ in range(n_tensors):
+    name, dims = s(), u("I")
+    ne = [u("Q") for _ in range(dims)]
+    infos[name] = (ne, u("I"), u("Q"))
+data = (f.tell() + alignment - 1) // alignment * alignment
+ne, ggml_type, offset = infos["blk.0.ffn_down.weight"]
+assert ggml_type == 12 and ne[0] == 256, (ggml_type, ne)  # Q4_K
+f.seek(data + offset)
+rows = [f.read(144) for _ in range(ne[1])]
+distinct = len(set(rows))
+print(f"{distinct} distinct rows of {len(rows)}")
+sys.exit(0 if distinct == len(rows) else 1)
+PY
+    log "block pool: deterministic, same layout, distinct blocks, generates"
+}
+
 case_bert() {
     require_tool llama-server
     generate "$WORK/tiny-bert-f16.gguf" --preset tiny-bert --type f16
@@ -310,6 +360,7 @@ case "$CASE" in
     rerank) case_rerank ;;
     whisper) case_whisper ;;
     determinism) case_determinism ;;
+    block-pool) case_block_pool ;;
     *) fail "unknown case '$CASE'" ;;
 esac
 log "PASS"
