@@ -86,6 +86,7 @@ struct CommonRequestFields {
     std::optional<bool> stream;
     std::optional<bool> include_usage;  // stream_options.include_usage
     std::optional<bool> ignore_eos;     // extension
+    std::optional<bool> cache_prompt;   // extension (llama-server's): false evaluates the whole prompt afresh
     std::optional<std::string> user;    // accepted and ignored
 };
 
@@ -123,6 +124,7 @@ struct GenerationOptions {
     uint32_t n = 1;
     bool stream = false;
     bool include_usage = false;  // only ever true when streaming
+    bool cache_prompt = true;    // reuse a cached prefix of the prompt (core::GenerationRequest)
 };
 
 struct ChatParams {

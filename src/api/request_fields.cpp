@@ -181,6 +181,7 @@ void read_common_fields(FieldReader& reader, CommonRequestFields& out) {
     out.stream = reader.boolean("stream");
     read_stream_options(reader, out);
     out.ignore_eos = reader.boolean("ignore_eos");
+    out.cache_prompt = reader.boolean("cache_prompt");
     out.user = reader.string("user");
 }
 
@@ -210,6 +211,7 @@ Result<GenerationOptions> resolve_common_fields(const CommonRequestFields& f, co
     out.stream = f.stream.value_or(false);
     // OpenAI refuses stream_options without stream; ignoring it is kinder and changes nothing.
     out.include_usage = out.stream && f.include_usage.value_or(false);
+    out.cache_prompt = f.cache_prompt.value_or(true);
     return out;
 }
 

@@ -72,7 +72,11 @@ struct GenerationRequest {
     // Special tokens emitted as their text rather than dropped: tool-call markers such as <tool_call> that
     // the chat output parser must see.
     std::vector<int32_t> preserved_tokens;
-    uint32_t choice = 0;                   // n > 1 is n requests with choice 0..n-1 sharing one channel
+    uint32_t choice = 0;  // n > 1 is n requests with choice 0..n-1 sharing one channel
+    // false: the whole prompt is evaluated afresh, none of it taken from a slot's cache or the prompt cache
+    // (llama-server's cache_prompt). On a GPU a prompt's logits depend on how it was split into batches, so
+    // a comparison with another server needs both to evaluate it whole.
+    bool cache_prompt = true;
     CancelToken cancel;                    // set by the handler when its client goes away
     std::shared_ptr<EventChannel> events;  // scheduler -> handler
     std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();

@@ -191,7 +191,7 @@ Slot* TextScheduler::pick_slot(const std::vector<int32_t>& prompt) {
 }
 
 void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
-    const size_t keep = reuse_prefix(slot, request.prompt_tokens);
+    const size_t keep = reuse_prefix(slot, request.prompt_tokens, request.cache_prompt);
     slot.n_prompt_done = keep;
     slot.n_generated = 0;
     slot.last_token = -1;
@@ -213,8 +213,8 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
 // prefix (llama-server's cache_prompt), or a longer one restored from the host prompt cache, into which the
 // conversation the slot held goes first when the new prompt keeps less than half of it. The last prompt
 // token is always evaluated: its logits start generation.
-size_t TextScheduler::reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt) {
-    const size_t limit = prompt.empty() ? 0 : prompt.size() - 1;
+size_t TextScheduler::reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt, bool cache_prompt) {
+    const size_t limit = prompt.empty() || !cache_prompt ? 0 : prompt.size() - 1;
     const std::span<const int32_t> wanted(prompt.data(), limit);
     size_t keep = common_prefix(slot.cache_tokens, wanted);
     if (prompt_cache_.enabled()) {

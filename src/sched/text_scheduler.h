@@ -75,7 +75,7 @@ private:
     void admit();
     Slot* pick_slot(const std::vector<int32_t>& prompt);
     void start_slot(Slot& slot, core::GenerationRequest request);
-    size_t reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt);
+    size_t reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt, bool cache_prompt);
     Result<void> feed_penalties(int32_t seq, const core::GenerationRequest& request);
     void drop_cancelled();
     bool prefill_burst();

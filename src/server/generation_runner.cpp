@@ -36,6 +36,7 @@ Result<RunState> submit_choices(PreparedGeneration& g) {
         request.logprobs = g.options.logprobs;
         request.top_logprobs = g.options.top_logprobs;
         request.preserved_tokens = g.preserved_tokens;
+        request.cache_prompt = g.options.cache_prompt;
         request.choice = choice;
         request.cancel = state.cancel;
         request.events = state.events;

@@ -53,6 +53,7 @@ TEST(ChatRequest, MinimalBodyGetsOpenAiDefaults) {
     EXPECT_EQ(o.n, 1u);
     EXPECT_FALSE(o.stream);
     EXPECT_FALSE(o.include_usage);
+    EXPECT_TRUE(o.cache_prompt);
     EXPECT_TRUE(p.chat_template_kwargs.empty());
 }
 
@@ -62,7 +63,7 @@ TEST(ChatRequest, EveryFieldIsCarriedOver) {
         "min_p": 0.05, "seed": 42, "stop": ["</s>", "\n\n"], "presence_penalty": 0.5, "frequency_penalty": -0.5,
         "repeat_penalty": 1.1, "logit_bias": {"15": -100, "7": 2.5}, "n": 3, "stream": true,
         "stream_options": {"include_usage": true}, "ignore_eos": true, "user": "u1", "logprobs": true,
-        "top_logprobs": 5)"));
+        "top_logprobs": 5, "cache_prompt": false)"));
     const GenerationOptions& o = p.options;
     EXPECT_EQ(o.max_tokens, 100);  // max_completion_tokens wins over max_tokens
     EXPECT_FLOAT_EQ(o.sampling.temperature, 0.5f);
@@ -83,6 +84,7 @@ TEST(ChatRequest, EveryFieldIsCarriedOver) {
     EXPECT_TRUE(o.sampling.ignore_eos);
     EXPECT_TRUE(o.logprobs);
     EXPECT_EQ(o.top_logprobs, 5);
+    EXPECT_FALSE(o.cache_prompt);
 }
 
 TEST(ChatRequest, MaxTokensAloneAndItsForms) {
@@ -256,6 +258,7 @@ TEST(ChatRequest, TypeAndRangeErrorsNameTheField) {
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"seed":1.5})", INVALID, "seed"},
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"seed":18446744073709551615})", INVALID, "seed"},
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":0})", INVALID, "n"},
+        {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"cache_prompt":"no"})", INVALID, "cache_prompt"},
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":9})", INVALID, "n"},
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":"2"})", INVALID, "n"},
         {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":0})", INVALID, "max_tokens"},

@@ -282,6 +282,28 @@ TEST(TextScheduler, AFailedRestorePrefillsTheWholePrompt) {
     EXPECT_EQ(again.text, "w91 w92 w93 ");
 }
 
+// cache_prompt false (llama-server's field): the whole prompt is evaluated, though the slot holds a prefix of
+// it and the prompt cache a longer one; the text is the same.
+TEST(TextScheduler, CachePromptFalseEvaluatesTheWholePrompt) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, with_prompt_cache());
+    const std::vector<int32_t> a = counting(30);
+    const Outcome a1 = run_one(s, make_request(a, 4));
+    ASSERT_TRUE(run_one(s, make_request(std::vector<int32_t>(30, 70), 4)).finish.has_value());
+    core::GenerationRequest fresh = make_request(conversation_turn(a, a1, 90), 3);
+    fresh.cache_prompt = false;
+    const Outcome again = run_one(s, std::move(fresh));
+    ASSERT_TRUE(again.finish.has_value());
+    EXPECT_EQ(engine.states_loaded(), 0);
+    EXPECT_EQ(again.finish->usage.cached_prompt_tokens, 0);
+    EXPECT_EQ(again.finish->timings.prompt_tokens_evaluated, 35);
+    EXPECT_EQ(again.text, "w91 w92 w93 ");
+    // The same prompt with the default reuses what is cached.
+    const Outcome reused = run_one(s, make_request(conversation_turn(a, a1, 90), 3));
+    EXPECT_GT(reused.finish->usage.cached_prompt_tokens, 0);
+    EXPECT_EQ(reused.text, again.text);
+}
+
 TEST(TextScheduler, WithoutAPromptCacheNothingIsCopied) {
     FakeTextEngine engine(1, 256, 64);
     TextScheduler s(engine, {});
