@@ -5,6 +5,8 @@
 #
 #   scripts/deps.sh            install missing Debian packages, then build the engines if the key is new
 #   scripts/deps.sh --prefix   print the prefix for the current options (builds nothing)
+#   scripts/deps.sh --sources DIR   fetch, verify and unpack both source trees into DIR (builds nothing; for
+#                               scripts/device-pack.sh, which carries them to a machine with no registry)
 #
 # Options (environment):
 #   HEARTH_CACHE        cache root (default ~/.cache/hearth)
@@ -223,4 +225,9 @@ main() {
     log "engines built in $((SECONDS - t0))s"
     echo "$PREFIX"
 }
+if [ "${1:-}" = "--sources" ]; then
+    [ -n "${2:-}" ] || die "--sources needs a folder"
+    unpack_sources "$2"
+    exit 0
+fi
 main "$@"
