@@ -174,7 +174,7 @@ std::string endpoint_path(Endpoint endpoint) {
     return "/v1/chat/completions";
 }
 
-std::string request_body(const ServeBenchConfig& config, const std::string& prompt) {
+std::string request_body(const ServeBenchConfig& config, const std::string& prompt, int output_tokens) {
     json body = {{"model", config.model}};
     switch (config.endpoint) {
         case Endpoint::EMBEDDINGS: body["input"] = prompt; return body.dump();
@@ -182,7 +182,7 @@ std::string request_body(const ServeBenchConfig& config, const std::string& prom
         case Endpoint::COMPLETIONS: body["prompt"] = prompt; break;
     }
     // Fixed output lengths make servers comparable: no early end of sequence.
-    body["max_tokens"] = config.output_tokens;
+    body["max_tokens"] = output_tokens > 0 ? output_tokens : config.output_tokens;
     body["temperature"] = config.temperature;
     body["ignore_eos"] = true;
     body["stream"] = true;

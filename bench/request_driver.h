@@ -20,8 +20,8 @@ struct RequestSample {
     int output_tokens = 0;
 };
 
-// The JSON body of one request with the given prompt.
-std::string request_body(const ServeBenchConfig& config, const std::string& prompt);
+// The JSON body of one request with the given prompt; output_tokens < 1: config.output_tokens.
+std::string request_body(const ServeBenchConfig& config, const std::string& prompt, int output_tokens = 0);
 // The path below the base URL's path: /v1/chat/completions, /v1/completions or /v1/embeddings.
 std::string endpoint_path(Endpoint endpoint);
 // Sends one request and times it. Never throws.

@@ -1,6 +1,7 @@
 #include "bench/serve_bench.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -74,11 +75,12 @@ struct LevelRun {
         if (!config.api_key.empty()) {
             request.headers.push_back({"Authorization", "Bearer " + config.api_key});
         }
-        const std::string prompt =
-            config.prompts.empty()
-                ? synthetic_prompt(config.input_tokens, (config.prompt_seed << 32) + static_cast<uint64_t>(index))
-                : config.prompts[static_cast<size_t>(index) % config.prompts.size()];
-        request.body = request_body(config, prompt);
+        const uint64_t seed = (config.prompt_seed << 32) + static_cast<uint64_t>(index);
+        const LengthPair lengths = request_lengths(config, seed, index);
+        const std::string prompt = config.prompts.empty()
+                                       ? synthetic_prompt(lengths.input, seed)
+                                       : config.prompts[static_cast<size_t>(index) % config.prompts.size()];
+        request.body = request_body(config, prompt, lengths.output);
         return request;
     }
 
@@ -196,16 +198,39 @@ Result<void> validate(const ServeBenchConfig& config) {
     if (!(config.slo_ttft_ms >= 0 && config.slo_tpot_ms >= 0)) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "SLOs must be >= 0 ms (0: none)");
     }
+    if (!(config.burstiness > 0 && config.burstiness <= 1e3)) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "burstiness must be in (0, 1000]");
+    }
+    if (config.input_tokens_max < 0 || config.output_tokens_max < 0) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "length maxima must be >= 0 (0: fixed lengths)");
+    }
+    for (const LengthPair& pair : config.lengths) {
+        if (pair.input < 1 || pair.output < 1) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, "every length pair needs input and output >= 1");
+        }
+    }
     return {};
 }
 
-std::vector<double> poisson_arrivals(int n, double rate, uint64_t seed) {
+LengthPair request_lengths(const ServeBenchConfig& config, uint64_t seed, int index) {
+    if (!config.lengths.empty()) {
+        return config.lengths[static_cast<size_t>(index) % config.lengths.size()];
+    }
+    std::mt19937_64 rng(seed ^ 0x6c656e67746873ULL);  // apart from the prompt's own words
+    const auto draw = [&rng](int low, int high) {
+        return high > low ? std::uniform_int_distribution<int>(low, high)(rng) : low;
+    };
+    const int input = draw(config.input_tokens, config.input_tokens_max);
+    return {input, draw(config.output_tokens, config.output_tokens_max)};
+}
+
+std::vector<double> arrival_times(int n, double rate, double burstiness, uint64_t seed) {
     std::vector<double> out;
-    if (n <= 0 || !(rate > 0)) {
+    if (n <= 0 || !(rate > 0) || !std::isfinite(rate) || !(burstiness > 0)) {
         return out;
     }
     std::mt19937_64 rng(seed);
-    std::exponential_distribution<double> gap(rate);
+    std::gamma_distribution<double> gap(burstiness, 1.0 / (rate * burstiness));
     double at = 0;
     for (int i = 0; i < n; ++i) {
         out.push_back(at);
@@ -217,7 +242,7 @@ std::vector<double> poisson_arrivals(int n, double rate, uint64_t seed) {
 LevelResult run_serve_level(const ServeBenchConfig& config, int concurrency) {
     LevelRun run{config, *http::parse_base_url(config.base_url), requests_for(config, concurrency), {}, {}, {}, {}, {},
                  {}};
-    run.arrivals_s = poisson_arrivals(run.total, config.request_rate, config.arrival_seed);
+    run.arrivals_s = arrival_times(run.total, config.request_rate, config.burstiness, config.arrival_seed);
     LevelResult result;
     result.concurrency = concurrency;
     result.request_rate = config.request_rate;

@@ -19,6 +19,11 @@ namespace hearth::bench {
 
 enum class Endpoint { CHAT, COMPLETIONS, EMBEDDINGS };
 
+struct LengthPair {
+    int input = 0;   // synthetic prompt tokens (about)
+    int output = 0;  // generated tokens
+};
+
 struct ServeBenchConfig {
     std::string base_url = "http://127.0.0.1:8080";  // the server root; requests go to BASE/v1/...
     std::string model;
@@ -28,6 +33,13 @@ struct ServeBenchConfig {
     int requests = 0;        // per level; 0: 4 x concurrency (at least 8)
     int input_tokens = 256;  // synthetic prompts: about this many tokens (one common word each)
     int output_tokens = 128;
+    // Lengths per request: fixed (input_tokens, output_tokens); uniform over [input_tokens, input_tokens_max]
+    // and [output_tokens, output_tokens_max] where a max is above its minimum; or the pairs of `lengths` in
+    // turn (a replayed mix such as ShareGPT's). Drawn from the request's prompt seed: every server gets the
+    // same lengths.
+    int input_tokens_max = 0;
+    int output_tokens_max = 0;
+    std::vector<LengthPair> lengths;
     double temperature = 0;            // 0: greedy; above, each server's default sampling chain draws
     std::vector<std::string> prompts;  // from a JSONL file; when set, used in turn instead of synthetic ones
     // Synthetic prompt i of a level comes from seed (prompt_seed << 32) + i. A server that keeps prompts it
@@ -41,6 +53,7 @@ struct ServeBenchConfig {
     // TTFT and end-to-end time count from its arrival, so a client-side wait for a free slot counts too.
     double request_rate = 0;
     uint64_t arrival_seed = 0;
+    double burstiness = 1.0;  // open loop: gaps are gamma-distributed with this shape (1: Poisson; < 1: burstier)
     // Service-level objectives in ms (0: none): a request meets them when it succeeded with its TTFT and
     // TPOT within them. Goodput is the rate of requests that meet them (vLLM's --goodput).
     double slo_ttft_ms = 0;
@@ -69,8 +82,13 @@ struct LevelResult {
     double goodput = 0;         // slo_met per second
 };
 
-// Arrival offsets in seconds of n requests at a mean rate (exponential gaps; the first arrives at 0).
-std::vector<double> poisson_arrivals(int n, double rate, uint64_t seed);
+// Arrival offsets in seconds of n requests at a mean rate: gaps drawn from a gamma distribution of shape
+// `burstiness` and mean 1/rate (burstiness 1: exponential gaps, a Poisson process; as vLLM's --burstiness).
+// The first arrives at 0.
+std::vector<double> arrival_times(int n, double rate, double burstiness, uint64_t seed);
+
+// The (input, output) lengths of request `index` of a level whose prompt seed is `seed`.
+LengthPair request_lengths(const ServeBenchConfig& config, uint64_t seed, int index);
 
 // Rejects configurations that cannot run (no model, levels out of 1..1024, negative sizes, bad URL).
 Result<void> validate(const ServeBenchConfig& config);

@@ -1,5 +1,7 @@
 #include "cli/command_bench.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "bench/bench_db.h"
@@ -9,6 +11,35 @@
 namespace hearth::cli {
 
 namespace {
+
+// Open-loop arrivals and the SLOs that goodput counts against.
+void add_open_loop_options(CLI::App& serve, BenchOptions& options) {
+    auto& config = options.serve;
+    serve
+        .add_option("--request-rate", options.request_rates,
+                    "Open loop: mean arrivals per second, one level per rate, e.g. 2,4,8 (inf: all at once)")
+        ->delimiter(',')
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                const double rate = std::strtod(text.c_str(), nullptr);
+                return rate > 0 ? std::string() : std::string("a request rate must be > 0 (or inf)");
+            },
+            "RATE"));
+    serve
+        .add_option("--burstiness", config.burstiness,
+                    "Open loop: gamma shape of the gaps between arrivals (1: Poisson; below 1: burstier)")
+        ->check(CLI::Range(1e-3, 1e3))
+        ->capture_default_str();
+    serve.add_option("--max-concurrency", options.max_concurrency, "Open loop: most requests in flight")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    serve.add_option("--arrival-seed", config.arrival_seed, "Open loop: seed of the arrival times")
+        ->capture_default_str();
+    serve.add_option("--slo-ttft", config.slo_ttft_ms, "SLO on time to first token, ms (0: none); sets goodput")
+        ->check(CLI::Range(0.0, 1e9));
+    serve.add_option("--slo-tpot", config.slo_tpot_ms, "SLO on time per output token, ms (0: none)")
+        ->check(CLI::Range(0.0, 1e9));
+}
 
 void add_serve_options(CLI::App& serve, BenchOptions& options) {
     auto& config = options.serve;
@@ -49,19 +80,16 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
     serve.add_option("--server-pid", config.server_pid, "Measure this server process's CPU seconds per level")
         ->check(CLI::Range(1, 1 << 30));
     serve
-        .add_option("--request-rate", options.request_rates,
-                    "Open loop: mean arrivals per second (Poisson), one level per rate, e.g. 2,4,8")
-        ->delimiter(',')
-        ->check(CLI::Range(1e-3, 1e6));
-    serve.add_option("--max-concurrency", options.max_concurrency, "Open loop: most requests in flight")
-        ->check(CLI::Range(1, 1024))
-        ->capture_default_str();
-    serve.add_option("--arrival-seed", config.arrival_seed, "Open loop: seed of the arrival times")
-        ->capture_default_str();
-    serve.add_option("--slo-ttft", config.slo_ttft_ms, "SLO on time to first token, ms (0: none); sets goodput")
-        ->check(CLI::Range(0.0, 1e9));
-    serve.add_option("--slo-tpot", config.slo_tpot_ms, "SLO on time per output token, ms (0: none)")
-        ->check(CLI::Range(0.0, 1e9));
+        .add_option("--input-tokens-max", config.input_tokens_max,
+                    "Prompt lengths uniform over [--input-tokens, this] per request (0: fixed)")
+        ->check(CLI::Range(0, 1 << 20));
+    serve
+        .add_option("--output-tokens-max", config.output_tokens_max,
+                    "Output lengths uniform over [--output-tokens, this] per request (0: fixed)")
+        ->check(CLI::Range(0, 1 << 20));
+    serve.add_option("--lengths", options.lengths_file,
+                     "(input, output) token lengths to replay in turn: JSON pairs or CSV lines");
+    add_open_loop_options(serve, options);
     serve.add_option("--label", options.label, "Free text stored with the results (e.g. the server's name)");
     serve.add_flag("--json", options.json, "Print the results as JSON instead of a table");
     serve.add_flag("--no-db", options.no_db, "Do not store the results");
@@ -150,11 +178,12 @@ void print_serve_result(const BenchOptions& options, const std::vector<bench::Le
     std::cout << out.dump(2) << std::endl;
 }
 
-// (concurrency, request rate) of each level: the -c levels in closed loop, or one per --request-rate.
+// (concurrency, request rate) of each level: the -c levels in closed loop, or one per --request-rate (inf:
+// every request at once, a closed loop of --max-concurrency clients).
 std::vector<std::pair<int, double>> serve_levels(const BenchOptions& options) {
     std::vector<std::pair<int, double>> levels;
     for (const double rate : options.request_rates) {
-        levels.emplace_back(options.max_concurrency, rate);
+        levels.emplace_back(options.max_concurrency, std::isinf(rate) ? 0.0 : rate);
     }
     if (levels.empty()) {
         for (const int concurrency : options.serve.concurrency) {
@@ -169,6 +198,14 @@ int serve_bench(BenchOptions& options) {
     config.endpoint = endpoint_of(options.endpoint);
     config.level_time_limit = std::chrono::seconds(options.time_limit_s);
     config.request_timeout = std::chrono::seconds(options.timeout_s);
+    if (!options.lengths_file.empty()) {
+        auto lengths = bench::read_lengths_file(options.lengths_file);
+        if (!lengths) {
+            std::cerr << "hearth bench serve: " << lengths.error().message << "\n";
+            return 2;
+        }
+        config.lengths = std::move(*lengths);
+    }
     if (!options.prompts_file.empty()) {
         auto prompts = bench::read_prompts_jsonl(options.prompts_file);
         if (!prompts) {

@@ -22,6 +22,7 @@ struct BenchOptions {
     std::string label;
     std::string endpoint = "chat";
     std::string prompts_file;
+    std::string lengths_file;
     int time_limit_s = 600;
     int timeout_s = 300;
     std::vector<double> request_rates;  // open loop: one level per rate

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -100,6 +101,33 @@ describe('hearth bench', () => {
         assert.ok(stored.every((row) => row.slo_met === 8 && row.slo_ttft_ms === 60000), JSON.stringify(stored));
     });
 
+    test('serve: lengths from a range or a file, bursty arrivals, rate inf', async () => {
+        const lengths = path.join(dir, 'lengths.csv');
+        await writeFile(lengths, 'input,output\n8,3\n12,5\n');
+        const r = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint',
+            'completions', '--request-rate', '30,inf', '--burstiness', '0.5', '--max-concurrency', '4', '-n', '6',
+            '--lengths', lengths, '--json', '--no-db'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(r.code, 0, r.output);
+        const levels = JSON.parse(r.stdout).levels;
+        assert.deepEqual(levels.map((l) => l.request_rate), [30, 0]);  // inf: every request at once
+        for (const level of levels) {
+            assert.equal(level.ok, 6, JSON.stringify(level.error_samples));
+            assert.equal(level.mean_output_tokens, 4);  // 3, 5, 3, 5, 3, 5
+        }
+        const ranged = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint',
+            'completions', '-c', '2', '-n', '8', '--input-tokens', '4', '--input-tokens-max', '16',
+            '--output-tokens', '2', '--output-tokens-max', '9', '--json', '--no-db'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(ranged.code, 0, ranged.output);
+        const level = JSON.parse(ranged.stdout).levels[0];
+        assert.ok(level.mean_output_tokens >= 2 && level.mean_output_tokens <= 9, JSON.stringify(level));
+        assert.notEqual(level.tpot_ms.count, 0);
+        await writeFile(lengths, '8,3\n12;5\n');
+        const bad = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--lengths',
+            lengths, '--no-db']);
+        assert.equal(bad.code, 2, bad.output);
+        assert.match(bad.stderr, /lengths\.csv:2/);
+    });
+
     test('serve: a server answering 500 counts every request as an error', async () => {
         let hits = 0;
         const broken = await listen((req, res) => {
@@ -144,7 +172,8 @@ describe('hearth bench', () => {
         for (const args of [['bench'], ['bench', 'serve', '--url', 'https://x:1', '-m', 'm'],
             ['bench', 'serve', '-m', 'm', '-c', '0'], ['bench', 'serve', '--url', 'http://127.0.0.1:1'],
             ['bench', 'serve', '-m', 'm', '--request-rate', '-1'], ['bench', 'serve', '-m', 'm', '--slo-ttft', '-5'],
-            ['bench', 'serve', '-m', 'm', '--request-rate', 'fast']]) {
+            ['bench', 'serve', '-m', 'm', '--request-rate', 'fast'], ['bench', 'serve', '-m', 'm', '--request-rate', '0'],
+            ['bench', 'serve', '-m', 'm', '--burstiness', '0'], ['bench', 'serve', '-m', 'm', '--input-tokens-max', '-1']]) {
             const r = await runHearth(args);
             assert.notEqual(r.code, 0, `${args.join(' ')}: ${r.output}`);
             assert.ok(r.code === 2 || r.code >= 100, `${args.join(' ')}: code ${r.code}`);  // CLI11 usage codes

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <set>
 #include <thread>
 
 #include "bench/request_driver.h"
@@ -26,7 +27,8 @@ std::string chunk(const std::string& text) {
     return "data: " + json{{"choices", {{{"index", 0}, {"delta", {{"content", text}}}}}}}.dump() + "\n\n";
 }
 
-// Streams TOKENS pieces 20 ms apart and then usage, as chat completions do; the model name picks a failure.
+// Streams max_tokens pieces (TOKENS unless a test asks for other lengths) 20 ms apart and then usage, as chat
+// completions do; the model name picks a failure.
 http::HttpResponse scripted(const http::HttpRequest& request, std::atomic<int>& active, std::atomic<int>& peak) {
     const json body = json::parse(request.body);
     const std::string model = body.at("model");
@@ -40,13 +42,13 @@ http::HttpResponse scripted(const http::HttpRequest& request, std::atomic<int>& 
         response.body = R"({"data":[{"embedding":[0.5]}],"usage":{"prompt_tokens":3}})";
         return response;
     }
-    EXPECT_EQ(body.at("max_tokens"), TOKENS);
+    const int tokens = body.at("max_tokens");
     EXPECT_EQ(body.at("ignore_eos"), true);
     EXPECT_EQ(body.at("stream"), true);
     response.content_type = "text/event-stream";
-    response.stream = [model, &active, &peak](http::StreamWriter& out) {
+    response.stream = [model, tokens, &active, &peak](http::StreamWriter& out) {
         peak = std::max(peak.load(), ++active);
-        for (int i = 0; i < TOKENS; ++i) {
+        for (int i = 0; i < tokens; ++i) {
             std::this_thread::sleep_for(20ms);
             out.write(chunk("t"));
             if (model == "errevent" && i == 1) {
@@ -56,8 +58,8 @@ http::HttpResponse scripted(const http::HttpRequest& request, std::atomic<int>& 
                 return;
             }
         }
-        out.write(R"(data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":5}})"
-                  "\n\n");
+        out.write(R"(data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":)" + std::to_string(tokens) +
+                  "}}\n\n");
         if (model != "nodone") {
             out.write("data: [DONE]\n\n");
         }
@@ -161,7 +163,7 @@ TEST_F(ServeBenchTest, OpenLoopSendsOnTheArrivalSchedule) {
     config_.request_rate = 40;  // ~25 ms apart; each request streams for ~100 ms
     config_.arrival_seed = 7;
     config_.requests = 12;
-    const auto arrivals = poisson_arrivals(12, 40, 7);
+    const auto arrivals = arrival_times(12, 40, 1.0, 7);
     const LevelResult r = run_serve_level(config_, 64);
     EXPECT_EQ(r.ok, 12);
     EXPECT_DOUBLE_EQ(r.request_rate, 40);
@@ -201,16 +203,72 @@ TEST_F(ServeBenchTest, SloAttainmentAndGoodput) {
     EXPECT_EQ(r.slo_met, 0);
 }
 
-TEST(PoissonArrivals, SeededExponentialGaps) {
-    const auto a = poisson_arrivals(20000, 50, 3);
+double mean_gap(const std::vector<double>& a) {
+    return a.back() / static_cast<double>(a.size() - 1);
+}
+
+// Coefficient of variation of the gaps: 1 for exponential gaps, 1/sqrt(shape) for gamma ones.
+double gap_cv(const std::vector<double>& a) {
+    double sum = 0, sum2 = 0;
+    for (size_t i = 1; i < a.size(); ++i) {
+        const double g = a[i] - a[i - 1];
+        sum += g;
+        sum2 += g * g;
+    }
+    const double n = static_cast<double>(a.size() - 1);
+    const double mean = sum / n;
+    return std::sqrt(sum2 / n - mean * mean) / mean;
+}
+
+TEST(ArrivalTimes, SeededGammaGapsWithTheMeanOfTheRate) {
+    const auto a = arrival_times(20000, 50, 1.0, 3);
     ASSERT_EQ(a.size(), 20000u);
     EXPECT_EQ(a.front(), 0);
-    EXPECT_EQ(a, poisson_arrivals(20000, 50, 3));
-    EXPECT_NE(a, poisson_arrivals(20000, 50, 4));
+    EXPECT_EQ(a, arrival_times(20000, 50, 1.0, 3));
+    EXPECT_NE(a, arrival_times(20000, 50, 1.0, 4));
     EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
-    EXPECT_NEAR(a.back() / (a.size() - 1), 1.0 / 50, 0.001);  // mean gap 1/rate
-    EXPECT_TRUE(poisson_arrivals(0, 50, 3).empty());
-    EXPECT_TRUE(poisson_arrivals(5, 0, 3).empty());
+    EXPECT_NEAR(mean_gap(a), 1.0 / 50, 0.001);
+    EXPECT_NEAR(gap_cv(a), 1.0, 0.05);  // Poisson: exponential gaps
+    const auto bursty = arrival_times(20000, 50, 0.25, 3);
+    EXPECT_NEAR(mean_gap(bursty), 1.0 / 50, 0.002);  // the same rate, burstier
+    EXPECT_NEAR(gap_cv(bursty), 2.0, 0.15);
+    EXPECT_NEAR(gap_cv(arrival_times(20000, 50, 4.0, 3)), 0.5, 0.05);  // steadier
+    EXPECT_TRUE(arrival_times(0, 50, 1.0, 3).empty());
+    EXPECT_TRUE(arrival_times(5, 0, 1.0, 3).empty());
+    EXPECT_TRUE(arrival_times(5, 50, 0.0, 3).empty());
+}
+
+TEST(RequestLengths, FixedUniformOrReplayed) {
+    ServeBenchConfig config;
+    config.input_tokens = 32;
+    config.output_tokens = 8;
+    EXPECT_EQ(request_lengths(config, 1, 0).input, 32);
+    EXPECT_EQ(request_lengths(config, 1, 0).output, 8);
+    config.input_tokens_max = 512;
+    config.output_tokens_max = 256;
+    std::set<int> inputs;
+    for (int i = 0; i < 400; ++i) {
+        const LengthPair l = request_lengths(config, 1000 + static_cast<uint64_t>(i), i);
+        EXPECT_GE(l.input, 32);
+        EXPECT_LE(l.input, 512);
+        EXPECT_GE(l.output, 8);
+        EXPECT_LE(l.output, 256);
+        inputs.insert(l.input);
+        // The same seed gives the same lengths: both servers of a comparison get them.
+        EXPECT_EQ(request_lengths(config, 1000 + static_cast<uint64_t>(i), i).output, l.output);
+    }
+    EXPECT_GT(inputs.size(), 200u);
+    config.lengths = {{10, 20}, {30, 40}};
+    EXPECT_EQ(request_lengths(config, 7, 0).input, 10);
+    EXPECT_EQ(request_lengths(config, 7, 3).output, 40);
+}
+
+TEST_F(ServeBenchTest, EachRequestAsksForItsOwnLength) {
+    config_.lengths = {{4, 2}, {4, 3}};  // the scripted server streams what max_tokens asks
+    const LevelResult r = run_serve_level(config_, 1);
+    EXPECT_EQ(r.ok, 8);
+    EXPECT_DOUBLE_EQ(r.mean_output_tokens, 2.5);
+    EXPECT_EQ(r.itl_ms.count, 4u * 1 + 4u * 2);  // one gap fewer than tokens, per request
 }
 
 TEST(ServeBenchConfig, RejectsWhatCannotRun) {
@@ -232,6 +290,9 @@ TEST(ServeBenchConfig, RejectsWhatCannotRun) {
     EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.request_rate = std::nan(""); }));
     EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.slo_ttft_ms = -1; }));
     EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.slo_tpot_ms = std::nan(""); }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.burstiness = 0; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.input_tokens_max = -1; }));
+    EXPECT_TRUE(bad([](ServeBenchConfig& c) { c.lengths = {{5, 0}}; }));
 }
 
 TEST(RequestBody, AsksForAFixedLengthGreedyStream) {
