@@ -1,11 +1,14 @@
 #include "cli/command_bench.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "bench/bench_db.h"
 #include "bench/bench_report.h"
+#include "bench/goodput.h"
 #include "bench/prompt_source.h"
 
 namespace hearth::cli {
@@ -39,6 +42,12 @@ void add_open_loop_options(CLI::App& serve, BenchOptions& options) {
         ->check(CLI::Range(0.0, 1e9));
     serve.add_option("--slo-tpot", config.slo_tpot_ms, "SLO on time per output token, ms (0: none)")
         ->check(CLI::Range(0.0, 1e9));
+    serve.add_flag("--goodput", options.goodput,
+                   "Find the highest rate between the lowest and highest --request-rate at which 90% of requests "
+                   "meet the SLOs (bisection)");
+    serve.add_option("--goodput-steps", options.goodput_steps, "Bisections of --goodput")
+        ->check(CLI::Range(1, 20))
+        ->capture_default_str();
 }
 
 void add_serve_options(CLI::App& serve, BenchOptions& options) {
@@ -156,10 +165,14 @@ int list_runs(const BenchOptions& options) {
     return 0;
 }
 
-void print_serve_result(const BenchOptions& options, const std::vector<bench::LevelResult>& levels) {
+void print_serve_result(const BenchOptions& options, const std::vector<bench::LevelResult>& levels,
+                        std::optional<double> goodput_rate) {
     const auto& config = options.serve;
     if (!options.json) {
         bench::print_serve_table(std::cout, config, levels);
+        if (goodput_rate) {
+            std::cout << "goodput rate (90% within the SLOs): " << *goodput_rate << " req/s (0: below the lowest)\n";
+        }
         return;
     }
     nlohmann::json out = {{"url", config.base_url},
@@ -174,6 +187,9 @@ void print_serve_result(const BenchOptions& options, const std::vector<bench::Le
                           {"levels", nlohmann::json::array()}};
     for (const auto& level : levels) {
         out["levels"].push_back(bench::to_json(level));
+    }
+    if (goodput_rate) {
+        out["goodput_rate"] = *goodput_rate;
     }
     std::cout << out.dump(2) << std::endl;
 }
@@ -193,16 +209,14 @@ std::vector<std::pair<int, double>> serve_levels(const BenchOptions& options) {
     return levels;
 }
 
-int serve_bench(BenchOptions& options) {
+// The lengths and prompts files, read into the config. False (after a message) when one cannot be read.
+bool load_inputs(BenchOptions& options) {
     auto& config = options.serve;
-    config.endpoint = endpoint_of(options.endpoint);
-    config.level_time_limit = std::chrono::seconds(options.time_limit_s);
-    config.request_timeout = std::chrono::seconds(options.timeout_s);
     if (!options.lengths_file.empty()) {
         auto lengths = bench::read_lengths_file(options.lengths_file);
         if (!lengths) {
             std::cerr << "hearth bench serve: " << lengths.error().message << "\n";
-            return 2;
+            return false;
         }
         config.lengths = std::move(*lengths);
     }
@@ -210,11 +224,82 @@ int serve_bench(BenchOptions& options) {
         auto prompts = bench::read_prompts_jsonl(options.prompts_file);
         if (!prompts) {
             std::cerr << "hearth bench serve: " << prompts.error().message << "\n";
-            return 2;
+            return false;
         }
         config.prompts = std::move(*prompts);
     }
-    if (auto valid = bench::validate(config); !valid) {
+    return true;
+}
+
+// Runs and stores the levels of one invocation, each with prompts and arrivals of its own.
+class LevelRunner {
+public:
+    LevelRunner(const BenchOptions& options, std::optional<bench::BenchDb>& db)
+        : options_(options), db_(db), config_(options.serve), context_(bench::current_context(options.label)) {}
+
+    // False when the result could not be stored.
+    bool run(int concurrency, double rate) {
+        if (!options_.json) {
+            std::cerr << "hearth bench serve: concurrency " << concurrency << (rate > 0 ? ", rate " : "")
+                      << (rate > 0 ? std::to_string(rate) + "/s" : "") << "..." << std::endl;
+        }
+        config_.request_rate = rate;
+        levels_.push_back(bench::run_serve_level(config_, concurrency));
+        config_.prompt_seed++;  // fresh prompts at every level
+        config_.arrival_seed++;
+        if (db_) {
+            if (auto stored = db_->add_serve_level(context_, config_, levels_.back()); !stored) {
+                std::cerr << "hearth bench serve: " << stored.error().message << "\n";
+                return false;
+            }
+        }
+        return true;
+    }
+    const std::vector<bench::LevelResult>& levels() const { return levels_; }
+    bool all_ok() const {
+        return std::all_of(levels_.begin(), levels_.end(), [](const auto& l) { return l.errors == 0; });
+    }
+
+private:
+    const BenchOptions& options_;
+    std::optional<bench::BenchDb>& db_;
+    bench::ServeBenchConfig config_;
+    const bench::RunContext context_;
+    std::vector<bench::LevelResult> levels_;
+};
+
+// --goodput: bisection between the lowest and the highest --request-rate for the highest rate at which 90% of
+// requests meet the SLOs.
+std::optional<double> search_goodput(const BenchOptions& options, LevelRunner& runner) {
+    const auto [low, high] = std::minmax_element(options.request_rates.begin(), options.request_rates.end());
+    bool stored = true;
+    const double rate = bench::find_goodput_rate(*low, *high, options.goodput_steps, 0.9, [&](double r) {
+        stored = stored && runner.run(options.max_concurrency, r);
+        return stored ? runner.levels().back().slo_attainment : 1.0;
+    });
+    if (!stored) {
+        return std::nullopt;
+    }
+    std::cerr << "hearth bench serve: goodput rate (90% within the SLOs): "
+              << (rate > 0 ? std::to_string(rate) + " req/s" : "below " + std::to_string(*low) + " req/s") << "\n";
+    return rate;
+}
+
+int serve_bench(BenchOptions& options) {
+    auto& config = options.serve;
+    config.endpoint = endpoint_of(options.endpoint);
+    config.level_time_limit = std::chrono::seconds(options.time_limit_s);
+    config.request_timeout = std::chrono::seconds(options.timeout_s);
+    if (!load_inputs(options)) {
+        return 2;
+    }
+    auto valid = bench::validate(config);
+    if (valid && options.goodput &&
+        (options.request_rates.size() < 2 || (config.slo_ttft_ms <= 0 && config.slo_tpot_ms <= 0))) {
+        valid = make_error(ErrorCode::INVALID_ARGUMENT,
+                           "--goodput needs --request-rate LOW,HIGH and --slo-ttft or --slo-tpot");
+    }
+    if (!valid) {
         std::cerr << "hearth bench serve: " << valid.error().message << "\n";
         return 2;
     }
@@ -227,29 +312,21 @@ int serve_bench(BenchOptions& options) {
         }
         db.emplace(std::move(*opened));
     }
-    const bench::RunContext context = bench::current_context(options.label);
-    std::vector<bench::LevelResult> levels;
-    bool all_ok = true;
-    bench::ServeBenchConfig level_config = config;
-    for (const auto& [concurrency, rate] : serve_levels(options)) {
-        if (!options.json) {
-            std::cerr << "hearth bench serve: concurrency " << concurrency << (rate > 0 ? ", rate " : "")
-                      << (rate > 0 ? std::to_string(rate) + "/s" : "") << "..." << std::endl;
+    LevelRunner runner(options, db);
+    std::optional<double> goodput_rate;
+    if (options.goodput) {
+        if (!(goodput_rate = search_goodput(options, runner))) {
+            return 1;
         }
-        level_config.request_rate = rate;
-        levels.push_back(bench::run_serve_level(level_config, concurrency));
-        level_config.prompt_seed++;  // fresh prompts at every level
-        level_config.arrival_seed++;
-        all_ok = all_ok && levels.back().errors == 0;
-        if (db) {
-            if (auto stored = db->add_serve_level(context, level_config, levels.back()); !stored) {
-                std::cerr << "hearth bench serve: " << stored.error().message << "\n";
+    } else {
+        for (const auto& [concurrency, rate] : serve_levels(options)) {
+            if (!runner.run(concurrency, rate)) {
                 return 1;
             }
         }
     }
-    print_serve_result(options, levels);
-    return all_ok ? 0 : 1;
+    print_serve_result(options, runner.levels(), goodput_rate);
+    return runner.all_ok() ? 0 : 1;
 }
 
 }  // namespace

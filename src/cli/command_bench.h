@@ -27,6 +27,8 @@ struct BenchOptions {
     int timeout_s = 300;
     std::vector<double> request_rates;  // open loop: one level per rate
     int max_concurrency = 256;          // open loop: most requests in flight
+    bool goodput = false;               // bisection for the highest rate within the SLOs
+    int goodput_steps = 4;
     bench::ServeBenchConfig serve;
     ModelBenchOptions model;
 };

@@ -128,6 +128,29 @@ describe('hearth bench', () => {
         assert.match(bad.stderr, /lengths\.csv:2/);
     });
 
+    test('serve --goodput: bisection over rates for the highest one within the SLOs', async () => {
+        const common = ['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint', 'completions',
+            '-n', '4', '--input-tokens', '8', '--output-tokens', '4', '--max-concurrency', '4', '--json', '--no-db'];
+        const easy = await runHearth([...common, '--goodput', '--request-rate', '5,40', '--slo-ttft', '60000'],
+            { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(easy.code, 0, easy.output);
+        const found = JSON.parse(easy.stdout);
+        assert.equal(found.goodput_rate, 40);  // the high end passed: nothing more to measure
+        assert.deepEqual(found.levels.map((l) => l.request_rate), [40]);
+        const none = await runHearth([...common, '--goodput', '--goodput-steps', '1', '--request-rate', '40,5',
+            '--slo-ttft', '0.001'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(none.code, 0, none.output);
+        const failed = JSON.parse(none.stdout);
+        assert.equal(failed.goodput_rate, 0);  // not even the lowest rate keeps 90% within a 1 us TTFT
+        assert.deepEqual(failed.levels.map((l) => l.request_rate), [40, 22.5, 5]);  // high, one bisection, low
+        for (const args of [['--goodput', '--request-rate', '5,40'], ['--goodput', '--slo-ttft', '100',
+            '--request-rate', '5']]) {
+            const r = await runHearth([...common, ...args]);
+            assert.equal(r.code, 2, `${args.join(' ')}: ${r.output}`);
+            assert.match(r.stderr, /--goodput needs/);
+        }
+    });
+
     test('serve: a server answering 500 counts every request as an error', async () => {
         let hits = 0;
         const broken = await listen((req, res) => {
