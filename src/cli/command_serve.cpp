@@ -199,6 +199,12 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
                     "lower keeps streams smoother, higher gives new prompts their first token sooner")
         ->check(CLI::Range(1.0, 100.0))
         ->capture_default_str();
+    serve
+        .add_option("--prefill-order", options.prefill_order,
+                    "Which waiting prompt a step's prompt tokens go to first: fcfs (oldest) or shortest (fewest "
+                    "tokens left, 100 fewer per second waited)")
+        ->check(CLI::IsMember({"fcfs", "shortest"}))
+        ->capture_default_str();
     serve.add_flag("--no-burst-prefill", options.no_burst_prefill,
                    "New streams start decoding as soon as their prompt is in, even while a burst of other "
                    "prompts is still being prefilled (default: they wait for the burst, then decode together)");
@@ -250,6 +256,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.queue_capacity = static_cast<size_t>(options.queue_size);
     text_models.step_stretch = options.step_stretch;
     text_models.burst_prefill = !options.no_burst_prefill;
+    text_models.prefill_order = options.prefill_order;
     text_models.prompt_cache_mib = options.prompt_cache_mib;
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;

@@ -26,6 +26,7 @@ struct ServeOptions {
     int queue_size = 64;
     double step_stretch = 2.0;
     bool no_burst_prefill = false;
+    std::string prefill_order = "fcfs";
     int64_t prompt_cache_mib = -1;
     std::string config_path;             // empty: default_config_path()
     std::vector<std::string> preload;    // --load

@@ -68,6 +68,8 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     config.step_token_budget = options.n_batch;
     config.step_stretch = options.step_stretch;
     config.burst_prefill = options.burst_prefill;
+    config.prefill_order =
+        options.prefill_order == "shortest" ? sched::PrefillOrder::SHORTEST : sched::PrefillOrder::FCFS;
     config.prompt_cache_bytes = static_cast<size_t>(std::max<int64_t>(options.prompt_cache_mib, 0)) << 20;
     if (wrap) {
         model->wrapper_ = wrap(*model->engine_);

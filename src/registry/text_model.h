@@ -26,11 +26,12 @@ struct TextModelOptions {
     std::string flash_attn = "auto";
     std::string type_k = "f16";
     std::string type_v = "f16";
-    std::string device;               // empty: every device
-    std::vector<float> tensor_split;  // empty: llama.cpp's split
-    size_t queue_capacity = 64;       // requests waiting for a slot; beyond it, 429
-    double step_stretch = 2.0;        // a step with prompt tokens takes at most this x a decode-only step
-    bool burst_prefill = true;        // a burst's streams wait for its prompts (sched::SchedulerConfig)
+    std::string device;                  // empty: every device
+    std::vector<float> tensor_split;     // empty: llama.cpp's split
+    size_t queue_capacity = 64;          // requests waiting for a slot; beyond it, 429
+    double step_stretch = 2.0;           // a step with prompt tokens takes at most this x a decode-only step
+    bool burst_prefill = true;           // a burst's streams wait for its prompts (sched::SchedulerConfig)
+    std::string prefill_order = "fcfs";  // "fcfs" or "shortest" (sched::SchedulerConfig::prefill_order)
     // Host memory for conversations whose slot went to another prompt (sched::PromptCache), MiB. -1: as
     // much as the model's KV cache, which the registry resolves before loading (TextModel::load itself
     // reads -1 as none); 0: none.

@@ -309,8 +309,7 @@ StepPlan TextScheduler::plan_batch() {
         }
     }
     int32_t budget = std::min(capacity - plan.n_decode, pacer_.prefill_budget(plan.n_decode));
-    std::sort(waiting.begin(), waiting.end(),
-              [](const Slot* a, const Slot* b) { return a->t_admitted < b->t_admitted; });
+    order_waiting(waiting);
     for (Slot* slot : waiting) {
         const auto left = static_cast<int32_t>(slot->request->prompt_tokens.size() - slot->n_prompt_done);
         slot->chunk = std::min(std::max(budget, 0), left);
@@ -328,6 +327,22 @@ StepPlan TextScheduler::plan_batch() {
         }
     }
     return plan;
+}
+
+// The order in which waiting prompts get a step's prompt tokens (SchedulerConfig::prefill_order).
+void TextScheduler::order_waiting(std::vector<Slot*>& waiting) const {
+    if (config_.prefill_order == PrefillOrder::FCFS) {
+        std::sort(waiting.begin(), waiting.end(),
+                  [](const Slot* a, const Slot* b) { return a->t_admitted < b->t_admitted; });
+        return;
+    }
+    const auto now = Clock::now();
+    const auto rank = [now](const Slot* s) {
+        const double left = static_cast<double>(s->request->prompt_tokens.size() - s->n_prompt_done);
+        return left - std::chrono::duration<double>(now - s->t_admitted).count() * PREFILL_AGING_TOKENS_PER_S;
+    };
+    std::stable_sort(waiting.begin(), waiting.end(),
+                     [&rank](const Slot* a, const Slot* b) { return rank(a) < rank(b); });
 }
 
 // Adds up to `budget` of the slot's remaining prompt tokens at batch rows from `first_row`; the last prompt

@@ -21,6 +21,9 @@
 
 namespace hearth::sched {
 
+enum class PrefillOrder { FCFS, SHORTEST };
+inline constexpr double PREFILL_AGING_TOKENS_PER_S = 100.0;
+
 struct SchedulerConfig {
     size_t queue_capacity = 64;
     int32_t step_token_budget = 512;  // tokens per decode: generating sequences first, then prefill chunks
@@ -28,6 +31,11 @@ struct SchedulerConfig {
     // While prompts wait and no stream is past its first token, the new streams wait for the rest of the
     // burst: see TextScheduler::prefill_burst.
     bool burst_prefill = true;
+    // Which waiting prompt a step's prompt tokens go to first. FCFS: the oldest admission. SHORTEST: the fewest
+    // prompt tokens left, each second of waiting counting as PREFILL_AGING_TOKENS_PER_S tokens fewer, so that
+    // under open-loop arrivals short prompts get their first token without waiting behind long ones, and no
+    // long prompt waits forever.
+    PrefillOrder prefill_order = PrefillOrder::FCFS;
     // Host memory for copies of conversations whose slot went to another prompt (PromptCache); 0: none.
     size_t prompt_cache_bytes = 0;
 };
@@ -80,6 +88,7 @@ private:
     void drop_cancelled();
     bool prefill_burst();
     StepPlan plan_batch();
+    void order_waiting(std::vector<Slot*>& waiting) const;
     int32_t add_prompt_chunk(Slot& slot, int32_t first_row, int32_t budget);
     void sample_and_emit();
     void emit_token(Slot& slot, int32_t token);

@@ -282,6 +282,54 @@ TEST(TextScheduler, AFailedRestorePrefillsTheWholePrompt) {
     EXPECT_EQ(again.text, "w91 w92 w93 ");
 }
 
+// Prompt order: with one stream generating (so steps are paced at 16 tokens), a long prompt queued just
+// before a short one. FCFS fills the long one first; SHORTEST gives the short one its first token at once.
+// Returns the step at which each prompt's last token was evaluated: {long, short}.
+std::pair<size_t, size_t> prompt_done_steps(PrefillOrder order) {
+    FakeTextEngine engine(3, 512, 512);
+    engine.set_decode_delay(20ms);
+    SchedulerConfig config{8, 16};
+    config.burst_prefill = false;
+    config.prefill_order = order;
+    TextScheduler s(engine, config);
+    auto first = make_request({1, 2, 3}, 30);  // keeps the loop busy while the other two are queued
+    auto first_events = first.events;
+    EXPECT_TRUE(s.submit(std::move(first)).has_value());
+    std::this_thread::sleep_for(30ms);
+    std::vector<int32_t> long_prompt(200, 7);
+    auto long_request = make_request(long_prompt, 1);
+    auto short_request = make_request({5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, 1);
+    auto long_events = long_request.events;
+    auto short_events = short_request.events;
+    EXPECT_TRUE(s.submit(std::move(long_request)).has_value());
+    EXPECT_TRUE(s.submit(std::move(short_request)).has_value());
+    EXPECT_TRUE(collect(*long_events).finish.has_value());
+    EXPECT_TRUE(collect(*short_events).finish.has_value());
+    EXPECT_TRUE(collect(*first_events).finish.has_value());
+    s.stop();
+    const auto batches = engine.batches();
+    const auto step_of = [&](int32_t token, int32_t pos) {  // the step that evaluated a prompt's last token
+        for (size_t i = 0; i < batches.size(); ++i) {
+            for (const auto& e : batches[i]) {
+                if (e.token == token && e.pos == pos && e.logits) {
+                    return i;
+                }
+            }
+        }
+        return batches.size();
+    };
+    return {step_of(7, 199), step_of(14, 9)};
+}
+
+TEST(TextScheduler, ShortestPromptFirstGivesShortPromptsTheirFirstTokenSooner) {
+    const auto [fcfs_long, fcfs_short] = prompt_done_steps(PrefillOrder::FCFS);
+    EXPECT_LE(fcfs_long, fcfs_short) << "first come, first served: the long prompt fills first";
+    const auto [srpt_long, srpt_short] = prompt_done_steps(PrefillOrder::SHORTEST);
+    EXPECT_LT(srpt_short, srpt_long) << "shortest first";
+    EXPECT_LE(srpt_short + 10, fcfs_short);  // about 13 steps sooner: the long prompt's 200 tokens at ~15 a step
+    EXPECT_LE(srpt_long, fcfs_long + 2);     // and the long prompt waits about one step more
+}
+
 // cache_prompt false (llama-server's field): the whole prompt is evaluated, though the slot holds a prefix of
 // it and the prompt cache a longer one; the text is the same.
 TEST(TextScheduler, CachePromptFalseEvaluatesTheWholePrompt) {
