@@ -86,27 +86,29 @@ Result<std::optional<std::vector<ggml_backend_dev_t>>> offload_devices(const std
     return std::optional<std::vector<ggml_backend_dev_t>>(std::move(list));
 }
 
-// Whether the model's layers go to a GPU: some layers asked for, and a GPU among the devices offered.
-bool offloads_to_gpu(const TextEngineOptions& options) {
-    if (options.n_gpu_layers == 0 || options.device == "none") {
+// Whether the model's layers go to a GPU: some layers asked for, and a GPU among the devices offered
+// (offload_devices: its NULL-terminated list holds only non-CPU devices; nullopt offers every device).
+bool offloads_to_gpu(int32_t n_gpu_layers, const std::optional<std::vector<ggml_backend_dev_t>>& devices) {
+    if (n_gpu_layers == 0) {
         return false;
     }
+    if (devices) {
+        return devices->size() > 1;
+    }
     for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        ggml_backend_dev_t device = ggml_backend_dev_get(i);
-        const bool offered = options.device.empty() || options.device == ggml_backend_dev_name(device);
-        if (offered && ggml_backend_dev_type(device) != GGML_BACKEND_DEVICE_TYPE_CPU) {
+        if (ggml_backend_dev_type(ggml_backend_dev_get(i)) != GGML_BACKEND_DEVICE_TYPE_CPU) {
             return true;
         }
     }
     return false;
 }
 
-int resolve_sampling_threads(const TextEngineOptions& options, int decode_threads) {
+int resolve_sampling_threads(const TextEngineOptions& options, bool on_gpu, int decode_threads) {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (options.n_sampling_threads > 0) {
         return options.n_sampling_threads;
     }
-    return offloads_to_gpu(options) ? cores : std::min(decode_threads, cores);
+    return on_gpu ? cores : std::min(decode_threads, cores);
 }
 
 // llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a
@@ -211,8 +213,8 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     for (auto& chain : engine->samplers_) {
         chain = make_sampler_chain(greedy, engine->sampler_vocab_);
     }
-    const int samplers = resolve_sampling_threads(options, llama_n_threads(engine->ctx_.get()));
-    engine->sampling_threads_ = samplers;
+    const int samplers = resolve_sampling_threads(options, offloads_to_gpu(options.n_gpu_layers, *devices),
+                                                  llama_n_threads(engine->ctx_.get()));
     engine->sampling_pool_ = std::make_unique<SamplingPool>(samplers - 1);
     log::info("loaded {}: {} slots x {} tokens, batch {}, vocab {}, {} sampling threads", options.path,
               engine->n_slots_, engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab,

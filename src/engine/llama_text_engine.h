@@ -100,7 +100,7 @@ public:
     // --- thread-safe ---
     int32_t n_slots() const override { return n_slots_; }
     // Threads drawing a step's tokens at once (TextEngineOptions::n_sampling_threads as resolved).
-    int sampling_threads() const { return sampling_threads_; }
+    int sampling_threads() const { return sampling_pool_->threads(); }
     int32_t n_ctx_per_slot() const override { return n_ctx_per_slot_; }
     int32_t n_batch() const override { return batch_.capacity(); }
     int32_t n_vocab() const override { return sampler_vocab_.n_vocab; }
@@ -199,7 +199,6 @@ private:
     std::vector<int32_t> output_seqs_;                  // per index of the last decoded batch: seq with logits, or -1
     std::vector<llama_sampler_ptr> samplers_;           // one chain per seq
     std::vector<std::optional<GreedySampler>> greedy_;  // per seq: set when its chain is biases then greedy
-    int sampling_threads_ = 1;
     std::unique_ptr<SamplingPool> sampling_pool_;       // draws of several sequences at once (sample_batch)
     std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
     std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start

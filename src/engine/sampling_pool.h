@@ -26,6 +26,8 @@ public:
 
     // fn(i) for every i in [0, n), in any order and on any of the threads. fn must not throw.
     void run(size_t n, const std::function<void(size_t)>& fn);
+    // The threads that run items: the workers and the caller.
+    int threads() const { return static_cast<int>(workers_.size()) + 1; }
 
 private:
     void work();

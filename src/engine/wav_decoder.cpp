@@ -128,11 +128,12 @@ std::vector<float> to_16k(const std::vector<float>& in, int rate) {
     return out;
 }
 
-}  // namespace
-
+// Whether the bytes start like a RIFF WAVE file.
 bool looks_like_wav(std::string_view bytes) {
     return bytes.size() >= 12 && bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WAVE";
 }
+
+}  // namespace
 
 Result<DecodedAudio> decode_wav(std::string_view bytes, double max_seconds) {
     if (bytes.empty()) {

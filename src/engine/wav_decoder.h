@@ -11,9 +11,6 @@
 
 namespace hearth::engine {
 
-// Whether the bytes start like a RIFF WAVE file.
-bool looks_like_wav(std::string_view bytes);
-
 // Errors as decode_audio: INVALID_ARGUMENT for bytes that are not a WAVE file this reads (the message says
 // which part), or that hold no samples; PAYLOAD_TOO_LARGE when the audio runs longer than max_seconds.
 Result<DecodedAudio> decode_wav(std::string_view bytes, double max_seconds);
