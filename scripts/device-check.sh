@@ -157,13 +157,14 @@ wait_up() { # LABEL SECONDS
     return 1
 }
 
+# HTTP threads above the open loop's 256 requests in flight: llama-server's default is n_parallel + 4.
 start_llama() { # LABEL MODEL_FILE [ARGS...]
     local label=$1 file=$2 port
     shift 2
     port=$(free_port)
     URLS[$label]=http://127.0.0.1:$port
     "$PREFIX/tools/llama-server" --host 127.0.0.1 --port "$port" -m "$file" -a "$(basename "$file" .gguf)" \
-        -ngl "$NGL" -fit off -t "$THREADS" "$@" >"$D/$label.log" 2>&1 &
+        -ngl "$NGL" -fit off -t "$THREADS" --threads-http 260 "$@" >"$D/$label.log" 2>&1 &
     PIDS[$label]=$!
 }
 
