@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bert_writer.h"
+#include "clip_writer.h"
 #include "llm_writer.h"
 #include "model_config.h"
 #include "output_file.h"
@@ -29,6 +30,7 @@ Examples:
   hearth-mkmodel --preset tiny-qwen3 --type q8_0 --seed 42 -o tiny.gguf
   hearth-mkmodel --arch llama --layers 2 --embd 128 --ff 256 --heads 4 --kv-heads 2 --type q4_k -o m.gguf
   hearth-mkmodel --arch whisper --vocab base --type f16 -o ggml-base.bin
+  hearth-mkmodel --preset tiny-clip-mlp --mmproj-for tiny.gguf -o mmproj-tiny.gguf
   hearth-mkmodel --list-presets
 Environment: HEARTH_LLAMA_MODELS_DIR and HEARTH_WHISPER_VOCAB_DIR replace the built-in vocab directories.
 Exit codes: 0 written, 2 bad arguments or inputs (nothing written), 1 other failures.)";
@@ -53,12 +55,13 @@ struct CliOptions {
     std::string output;
     std::string vocab_dir;
     std::string whisper_vocab_dir;
+    std::string mmproj_for;
     uint64_t seed = 42;
     int threads = default_threads();
     bool untied = false;
     bool list_presets = false;
     bool block_pool = false;
-    ShapeOption layers, embd, ff, heads, kv_heads, head_dim, ctx;
+    ShapeOption layers, embd, ff, heads, kv_heads, head_dim, ctx, image_size, proj_embd;
 };
 
 void add_shape_option(CLI::App& app, const char* flag, ShapeOption& shape, const char* help) {
@@ -68,7 +71,8 @@ void add_shape_option(CLI::App& app, const char* flag, ShapeOption& shape, const
 
 void define_options(CLI::App& app, CliOptions& opts) {
     auto* preset = app.add_option("--preset", opts.preset, "named model shape (see --list-presets)");
-    auto* arch = app.add_option("--arch", opts.arch, "llama, qwen2, qwen3, bert, rerank or whisper");
+    auto* arch = app.add_option("--arch", opts.arch,
+                                "llama, qwen2, qwen3, bert, rerank, whisper or clip (a LLaVA-style projector)");
     preset->excludes(arch);
     add_shape_option(app, "--layers", opts.layers, "transformer blocks (Whisper: per encoder and decoder)");
     add_shape_option(app, "--embd", opts.embd, "hidden size");
@@ -77,6 +81,11 @@ void define_options(CLI::App& app, CliOptions& opts) {
     add_shape_option(app, "--kv-heads", opts.kv_heads, "key/value heads (default: --heads)");
     add_shape_option(app, "--head-dim", opts.head_dim, "attention head width (default: embd / heads)");
     add_shape_option(app, "--ctx", opts.ctx, "training context length (Whisper: text context)");
+    add_shape_option(app, "--image-size", opts.image_size, "projector: the square images are resized to, in pixels");
+    add_shape_option(app, "--proj-embd", opts.proj_embd, "projector: output width, the text model's embedding length");
+    auto* mmproj_for = app.add_option("--mmproj-for", opts.mmproj_for,
+                                      "projector: size the output for this text model GGUF (its embedding length)");
+    mmproj_for->excludes(opts.proj_embd.option);
     app.add_option("--vocab", opts.vocab, "vocabulary: ggml-vocab-NAME.gguf (Whisper: for-tests-ggml-NAME.bin)");
     app.add_option("--template", opts.chat_template, "chat template templates/NAME.jinja, or none");
     app.add_option("--pooling", opts.pooling,
@@ -138,6 +147,23 @@ void override_shape(int& field, const ShapeOption& shape) {
     }
 }
 
+void apply_vision_options(ModelConfig& config, const CliOptions& opts) {
+    const bool given =
+        opts.image_size.option->count() > 0 || opts.proj_embd.option->count() > 0 || !opts.mmproj_for.empty();
+    if (config.arch != Arch::CLIP) {
+        if (given) {
+            throw UsageError(
+                "--image-size, --proj-embd and --mmproj-for apply to projectors only (see --list-presets)");
+        }
+        return;
+    }
+    override_shape(config.vision.image_size, opts.image_size);
+    override_shape(config.vision.proj_embd, opts.proj_embd);
+    if (!opts.mmproj_for.empty()) {
+        config.vision.proj_embd = text_embedding_length(opts.mmproj_for);
+    }
+}
+
 ModelConfig build_config(const CliOptions& opts) {
     ModelConfig config = base_config(opts);
     const bool kv_given = opts.kv_heads.option->count() > 0;
@@ -162,6 +188,7 @@ ModelConfig build_config(const CliOptions& opts) {
     if (!opts.pooling.empty()) {
         config.pooling = pooling_from_string(opts.pooling);
     }
+    apply_vision_options(config, opts);
     config.tied_embeddings = config.tied_embeddings && !opts.untied;
     config.type = weight_type_from_string(opts.type);
     config.seed = opts.seed;
@@ -179,6 +206,7 @@ void write_model(const ModelConfig& config, const SourceDirs& dirs, const std::s
         case Arch::BERT:
         case Arch::RERANK: write_bert_model(config, dirs, out); break;
         case Arch::WHISPER: write_whisper_model(config, dirs, out); break;
+        case Arch::CLIP: write_clip_model(config, out); break;
     }
     out.commit();
 }
@@ -205,7 +233,13 @@ int run(const CliOptions& opts) {
         throw UsageError("no output file given (-o FILE)");
     }
     write_model(config, dirs, opts.output);
-    std::cout << "wrote " << opts.output << " (" << config.name << ", " << arch_to_string(config.arch) << ", "
+    std::string extra;
+    if (config.arch == Arch::CLIP) {
+        extra = projector_to_string(config.vision.projector) + " projector, " +
+                std::to_string(image_tokens_of(config.vision)) + " image tokens of " +
+                std::to_string(config.vision.proj_embd) + ", ";
+    }
+    std::cout << "wrote " << opts.output << " (" << config.name << ", " << arch_to_string(config.arch) << ", " << extra
               << weight_type_to_string(config.type) << ", seed " << config.seed << ", "
               << std::filesystem::file_size(opts.output) << " bytes)\n";
     return 0;

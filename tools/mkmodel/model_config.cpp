@@ -7,14 +7,18 @@
 namespace hearth::mkmodel {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Arch>, 6> ARCH_NAMES{{
+constexpr std::array<std::pair<std::string_view, Arch>, 7> ARCH_NAMES{{
     {"llama", Arch::LLAMA},
     {"qwen2", Arch::QWEN2},
     {"qwen3", Arch::QWEN3},
     {"bert", Arch::BERT},
     {"rerank", Arch::RERANK},
     {"whisper", Arch::WHISPER},
+    {"clip", Arch::CLIP},
 }};
+
+// clip.cpp refuses larger images: the patch count must fit an int32.
+constexpr int MAX_IMAGE_SIZE = 8192;
 
 constexpr std::array<std::pair<std::string_view, WeightType>, 5> TYPE_NAMES{{
     {"f32", WeightType::F32},
@@ -34,6 +38,27 @@ bool is_decoder(Arch arch) {
     return arch == Arch::LLAMA || arch == Arch::QWEN2 || arch == Arch::QWEN3;
 }
 
+void validate_vision(const ModelConfig& config) {
+    const VisionShape& vision = config.vision;
+    require(config.head_dim == 0 || config.head_dim * config.heads == config.embd,
+            "clip: --head-dim must equal --embd / --heads");
+    require(vision.proj_embd >= 1, "a projector needs the text model's width: --mmproj-for TEXT.gguf or --proj-embd N");
+    require(vision.patch_size >= 1 && vision.image_size >= vision.patch_size && vision.image_size <= MAX_IMAGE_SIZE &&
+                vision.image_size % vision.patch_size == 0,
+            "--image-size " + std::to_string(vision.image_size) + " must be a multiple of the patch size " +
+                std::to_string(vision.patch_size) + ", at most " + std::to_string(MAX_IMAGE_SIZE));
+    if (vision.projector == Projector::MLP) {
+        // LLaVA reads the features before the last layer, so a one-layer tower would run no layer at all.
+        require(config.layers >= 2, "clip mlp: --layers must be at least 2 (LLaVA skips the last layer)");
+        return;
+    }
+    // The pooled grid must tile the patch grid exactly: clip.cpp counts tokens as patches / pool^2.
+    const int side = vision.image_size / vision.patch_size;
+    require(side % vision.pool == 0, "gemma3: --image-size " + std::to_string(vision.image_size) + " gives " +
+                                         std::to_string(side) + " patches a side, not a multiple of the " +
+                                         std::to_string(vision.pool) + "x" + std::to_string(vision.pool) + " pooling");
+}
+
 }  // namespace
 
 Arch arch_from_string(const std::string& text) {
@@ -42,7 +67,8 @@ Arch arch_from_string(const std::string& text) {
             return arch;
         }
     }
-    throw UsageError("unknown architecture '" + text + "' (expected llama, qwen2, qwen3, bert, rerank or whisper)");
+    throw UsageError("unknown architecture '" + text +
+                     "' (expected llama, qwen2, qwen3, bert, rerank, whisper or clip)");
 }
 
 std::string arch_to_string(Arch arch) {
@@ -70,6 +96,18 @@ std::string weight_type_to_string(WeightType type) {
         }
     }
     return "unknown";
+}
+
+std::string projector_to_string(Projector projector) {
+    return projector == Projector::GEMMA3 ? "gemma3" : "mlp";
+}
+
+int image_tokens_of(const VisionShape& vision) {
+    if (vision.patch_size <= 0 || vision.pool <= 0) {
+        return 0;
+    }
+    const int side = vision.image_size / vision.patch_size / vision.pool;
+    return side * side;
 }
 
 Pooling pooling_from_string(const std::string& text) {
@@ -110,6 +148,13 @@ void apply_arch_defaults(ModelConfig& config) {
             config.norm_eps = 1e-12F;
             break;
         case Arch::WHISPER: config.vocab = no_vocab ? "tiny" : config.vocab; break;
+        case Arch::CLIP:
+            // --arch clip starts from the tiny LLaVA-style projector; presets set their own image shape.
+            config.norm_eps = 1e-5F;
+            if (config.vision.patch_size == 0) {
+                config.vision = VisionShape{Projector::MLP, 84, 14, 1, 0};
+            }
+            break;
     }
     if (config.name.empty()) {
         config.name = arch_to_string(config.arch);
@@ -120,7 +165,7 @@ void validate_config(const ModelConfig& config) {
     require(config.layers >= 1 && config.layers <= 512, "--layers must be between 1 and 512");
     require(config.embd >= 1, "--embd must be positive");
     require(config.heads >= 1, "--heads must be positive");
-    require(config.ctx >= 1, "--ctx must be positive");
+    require(config.ctx >= 1 || config.arch == Arch::CLIP, "--ctx must be positive");  // a projector has none
     require(config.head_dim >= 0, "--head-dim must not be negative");
     require(config.embd % config.heads == 0 || config.head_dim > 0,
             "--embd " + std::to_string(config.embd) + " is not divisible by --heads " + std::to_string(config.heads));
@@ -130,6 +175,10 @@ void validate_config(const ModelConfig& config) {
         return;
     }
     require(config.ff >= 1, "--ff must be positive");
+    if (config.arch == Arch::CLIP) {
+        validate_vision(config);
+        return;
+    }
     if (is_decoder(config.arch)) {
         require(config.kv_heads >= 1, "--kv-heads must be positive");
         require(config.heads % config.kv_heads == 0, "--heads " + std::to_string(config.heads) +

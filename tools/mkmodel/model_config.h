@@ -14,10 +14,24 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-enum class Arch { LLAMA, QWEN2, QWEN3, BERT, RERANK, WHISPER };
+// CLIP: a vision projector ("mmproj") for libmtmd, which feeds images to a text model of another architecture.
+enum class Arch { LLAMA, QWEN2, QWEN3, BERT, RERANK, WHISPER, CLIP };
 enum class WeightType { F32, F16, Q8_0, Q4_0, Q4_K };
 // NONE: a decoder writes no pooling key (a text-generation model); a BERT model then pools by mean.
 enum class Pooling { NONE, MEAN, CLS, LAST };
+// The projector from vision features to the text model's embeddings, as clip.projector_type names it.
+// MLP: LLaVA-1.5 (a CLIP ViT, then two linear layers with GELU between); GEMMA3: a SigLIP tower, average
+// pooling over the patch grid, an RMS norm and one linear projection.
+enum class Projector { MLP, GEMMA3 };
+
+// The image side of a CLIP model; the tower's layers, width, feed-forward size and heads are ModelConfig's.
+struct VisionShape {
+    Projector projector = Projector::MLP;
+    int image_size = 0;  // the square the preprocessor resizes every image to, in pixels
+    int patch_size = 0;  // one patch per image token before pooling
+    int pool = 1;        // Gemma 3's average pooling kernel over the patch grid (4 in the real models)
+    int proj_embd = 0;   // output width: the text model's embedding length; 0 until --mmproj-for/--proj-embd
+};
 
 struct ModelConfig {
     std::string name;  // general.name; the preset name or the architecture name
@@ -43,6 +57,7 @@ struct ModelConfig {
     // value: some 50x faster for multi-GB models (an 8B Q4_K in seconds, not minutes). Rows stay distinct
     // (each block is drawn on its own); blocks repeat across the model.
     bool block_pool = false;
+    VisionShape vision;  // only for Arch::CLIP
 };
 
 // Directories holding the real tokenizer data that generated models copy.
@@ -62,6 +77,11 @@ void apply_arch_defaults(ModelConfig& config);
 
 // Throws UsageError when the shapes cannot form a valid model of the architecture.
 void validate_config(const ModelConfig& config);
+
+std::string projector_to_string(Projector projector);
+
+// Image tokens a CLIP model gives each image: its patch grid, less the pooling.
+int image_tokens_of(const VisionShape& vision);
 
 inline int head_dim_of(const ModelConfig& config) {
     return config.head_dim > 0 ? config.head_dim : config.embd / config.heads;

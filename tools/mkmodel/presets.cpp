@@ -68,6 +68,15 @@ ModelConfig whisper(const std::string& name, const std::string& vocab, const Sha
     return config;
 }
 
+// A vision projector sized for no text model yet: --mmproj-for or --proj-embd gives its output width.
+ModelConfig projector(const std::string& name, const Shape& shape, const VisionShape& vision) {
+    ModelConfig config = make(name, Arch::CLIP, shape, "");
+    config.vision = vision;
+    // SigLIP's layer norms use 1e-6, OpenAI CLIP's 1e-5.
+    config.norm_eps = vision.projector == Projector::GEMMA3 ? 1e-6F : 1e-5F;
+    return config;
+}
+
 constexpr const char* QWEN25_TEMPLATE = "Qwen-Qwen2.5-7B-Instruct";
 constexpr const char* QWEN3_TEMPLATE = "Qwen-Qwen3-0.6B";
 constexpr const char* LLAMA32_TEMPLATE = "meta-llama-Llama-3.2-3B-Instruct";
@@ -93,6 +102,14 @@ std::vector<Preset> build_presets() {
          whisper("whisper-tiny", "tiny", {4, 384, 0, 6, 6, 0, 448})},
         {"whisper-base", "Whisper base: 6+6 layers, 512 dim, 8 heads, multilingual vocab",
          whisper("whisper-base", "base", {6, 512, 0, 8, 8, 0, 448})},
+        // Real LLaVA-1.5 mmproj files hold 23 of ViT-L's 24 layers: the last one's output is never used.
+        {"clip-vit-l-336-mlp",
+         "LLaVA-1.5 projector: CLIP ViT-L/14 at 336 px (23 of 24 layers, as shipped), 1024 dim, 2-layer MLP; "
+         "576 image tokens",
+         projector("clip-vit-l-336-mlp", {23, 1024, 4096, 16, 16, 0, 0}, {Projector::MLP, 336, 14, 1, 0})},
+        {"gemma3-siglip-896",
+         "Gemma 3 projector: SigLIP at 896 px, 27 layers, 1152 dim, 4x4 average pooling; 256 image tokens",
+         projector("gemma3-siglip-896", {27, 1152, 4304, 16, 16, 0, 0}, {Projector::GEMMA3, 896, 14, 4, 0})},
         {"tiny-llama", "test size llama: 2 layers, 64 dim, GQA 4/2, Llama 3 vocab and template",
          llama3("tiny-llama", {2, 64, 256, 4, 2, 0, 4096}, LLAMA32_TEMPLATE, true)},
         {"tiny-qwen2", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab and template",
@@ -109,6 +126,11 @@ std::vector<Preset> build_presets() {
          bert("tiny-bert", Arch::BERT, {2, 64, 256, 4, 4, 0, 512}, Pooling::CLS)},
         {"tiny-rerank", "test size BERT reranker: 2 layers, 64 dim, rank pooling, bge vocab",
          bert("tiny-rerank", Arch::RERANK, {2, 64, 256, 4, 4, 0, 512}, Pooling::CLS)},
+        {"tiny-clip-mlp", "test size LLaVA-style projector: 84 px, patch 14, 2 layers, 64 dim; 36 image tokens",
+         projector("tiny-clip-mlp", {2, 64, 256, 4, 4, 0, 0}, {Projector::MLP, 84, 14, 1, 0})},
+        {"tiny-gemma3-vision",
+         "test size Gemma 3 projector: 112 px, patch 14, 2 layers, 64 dim, 2x2 pooling; 16 image tokens",
+         projector("tiny-gemma3-vision", {2, 64, 256, 4, 4, 0, 0}, {Projector::GEMMA3, 112, 14, 2, 0})},
         // A 64-token text context caps each segment at a few dozen tokens: random weights never emit the
         // end token, so with Whisper's 448 a transcription would decode garbage for many seconds.
         {"tiny-whisper", "test size Whisper: 2+2 layers, 64 dim, 2 heads, 64 text ctx, multilingual tiny vocab",

@@ -4,8 +4,9 @@
 # name, shape, type or metadata key fails here rather than somewhere deep in the server.
 #
 # usage: check_archs.sh MKMODEL DEPS_PREFIX SCRATCH_DIR CASE
-#   CASE: llama | qwen2 | qwen3 | bert | rerank | whisper | determinism | block-pool
+#   CASE: llama | qwen2 | qwen3 | bert | rerank | whisper | determinism | block-pool | clip-mlp | gemma3-vision
 # env:   HEARTH_SHARED_MODELS (default /work/shared/models) for audio/jfk.wav
+#        HEARTH_MMPROJ_PROBE: the mmproj_probe executable (built beside this script), for the projector cases
 set -euo pipefail
 
 if [ $# -ne 4 ]; then
@@ -208,6 +209,60 @@ check_whisper() {
     log "whisper-cli OK on $(basename "$model") (ftype $ftype): $(head -c 100 "$out" | tr '\n' ' ')"
 }
 
+# png_base64 W H: a small RGB gradient PNG, base64-encoded, made with python3's zlib and struct alone.
+png_base64() {
+    python3 - "$1" "$2" <<'PY'
+import base64, struct, sys, zlib
+w, h = int(sys.argv[1]), int(sys.argv[2])
+rows = b"".join(b"\0" + bytes(v for x in range(w) for v in (x * 255 // w, y * 255 // h, (x ^ y) & 255))
+                for y in range(h))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+       + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+print(base64.b64encode(png).decode())
+PY
+}
+
+# check_probe TEXT MMPROJ TOKENS: libmtmd (through mmproj_probe, not llama-server) accepts the projector for the
+# text model and encodes an image into TOKENS embeddings that are all finite and not all zero.
+check_probe() {
+    local text=$1 mmproj=$2 tokens=$3 probe=${HEARTH_MMPROJ_PROBE:-} out
+    [ -x "$probe" ] || fail "HEARTH_MMPROJ_PROBE does not name the mmproj_probe executable (run through ctest)"
+    out=$(timeout "$TOOL_TIMEOUT" "$probe" "$text" "$mmproj" "$tokens" "$THREADS" 2>&1) ||
+        fail "mmproj_probe on $(basename "$mmproj"): $out"
+    log "libmtmd encoded an image with $(basename "$mmproj"): $out"
+}
+
+# check_image_chat TEXT MMPROJ TOKENS: llama-server loads the pair and answers a chat turn holding an image with
+# generated text; its log shows the image encoded and decoded as one batch of TOKENS embeddings.
+check_image_chat() {
+    local text=$1 mmproj=$2 tokens=$3 body request waited
+    # -v: libmtmd's encode and decode lines are only logged verbosely.
+    start_server "$text" --mmproj "$mmproj" -np 1 -c 2048 -v
+    request='{"messages": [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,'"$(png_base64 64 48)"'"}}]}],
+        "max_tokens": 8, "temperature": 0}'
+    body=$(http_post_json "http://127.0.0.1:$PORT/v1/chat/completions" "$request") ||
+        fail "POST /v1/chat/completions with an image failed: $(head -c 300 <<<"$body")"
+    json_assert "$body" "
+        const u = b.usage, m = b.choices && b.choices[0] && b.choices[0].message;
+        if (!u || !(u.completion_tokens > 0)) return 'no tokens generated: ' + JSON.stringify(b).slice(0, 300);
+        if (!(u.prompt_tokens > $tokens)) return 'a prompt of ' + u.prompt_tokens + ' tokens cannot hold the image';
+        if (!m || typeof m.content !== 'string') return 'no message: ' + JSON.stringify(b).slice(0, 300);
+        return '';"
+    # The server logs from a thread of its own: give the line a moment to arrive.
+    for waited in $(seq 1 20); do
+        grep -q "n_tokens_batch = $tokens\$" "$WORK/server.log" && break
+        sleep 0.1
+    done
+    grep -q "n_tokens_batch = $tokens\$" "$WORK/server.log" ||
+        fail "no image batch of $tokens tokens in the server log: $(grep -E 'clip_encode|image batch' "$WORK/server.log" | tail -3)"
+    stop_server
+    log "llama-server answered an image turn with $(basename "$mmproj"): $tokens image tokens," \
+        "$(node -e 'const u = JSON.parse(process.argv[1]).usage; console.log(u.prompt_tokens + " prompt, " + u.completion_tokens + " generated")' "$body")"
+}
+
 # expect_usage_error OUT ARGS...: exit code 2, exactly one error line, and no output file (nor its .tmp).
 expect_usage_error() {
     local out=$1
@@ -352,6 +407,59 @@ case_determinism() {
     [ -z "$(find "$WORK" -name '*.tmp')" ] || fail "temporary files left behind"
 }
 
+# A LLaVA-1.5 style projector (CLIP ViT, MLP) for a tiny Llama 3: libmtmd encodes finite embeddings of the text
+# model's width in every weight type, llama-server answers an image turn, and the projector options are checked.
+case_clip_mlp() {
+    require_tool llama-server
+    local text=$WORK/tiny-llama.gguf mmproj=$WORK/mmproj-f16.gguf bad=$WORK/bad.gguf type
+    generate "$text" --preset tiny-llama --type f16 --seed 3
+    generate "$mmproj" --preset tiny-clip-mlp --mmproj-for "$text" --seed 4
+    check_probe "$text" "$mmproj" 36
+    check_image_chat "$text" "$mmproj" 36
+    for type in f32 q8_0 q4_k; do
+        generate "$WORK/mmproj-$type.gguf" --preset tiny-clip-mlp --proj-embd 64 --type "$type" --seed 5
+        check_probe "$text" "$WORK/mmproj-$type.gguf" 36
+    done
+    # 168 px in patches of 14: a 12x12 grid. --arch clip starts from the tiny preset's image shape.
+    generate "$WORK/mmproj-168.gguf" --preset tiny-clip-mlp --proj-embd 64 --image-size 168
+    check_probe "$text" "$WORK/mmproj-168.gguf" 144
+    generate "$WORK/mmproj-arch.gguf" --arch clip --layers 3 --embd 96 --ff 192 --heads 3 --proj-embd 64
+    check_probe "$text" "$WORK/mmproj-arch.gguf" 36
+    generate "$WORK/det-1.gguf" --preset tiny-clip-mlp --proj-embd 64 --type q8_0 --threads 1
+    generate "$WORK/det-3.gguf" --preset tiny-clip-mlp --proj-embd 64 --type q8_0 --threads 3
+    cmp -s "$WORK/det-1.gguf" "$WORK/det-3.gguf" || fail "projector output depends on the thread count"
+
+    expect_usage_error "$bad" --preset tiny-clip-mlp
+    expect_usage_error "$bad" --preset tiny-clip-mlp --proj-embd 64 --mmproj-for "$text"
+    expect_usage_error "$bad" --preset tiny-clip-mlp --mmproj-for "$mmproj"
+    expect_usage_error "$bad" --preset tiny-clip-mlp --mmproj-for "$WORK/no-such-model.gguf"
+    expect_usage_error "$bad" --preset tiny-llama --proj-embd 64
+    expect_usage_error "$bad" --preset tiny-clip-mlp --proj-embd 64 --image-size 90
+    expect_usage_error "$bad" --preset tiny-clip-mlp --proj-embd 64 --layers 1
+}
+
+# A Gemma 3 projector (SigLIP, average pooling, RMS norm, projection) for a tiny Qwen2.5: Gemma 3's own text
+# model is not needed, libmtmd only matches the widths.
+case_gemma3_vision() {
+    require_tool llama-server
+    local text=$WORK/tiny-qwen2.gguf mmproj=$WORK/mmproj-gemma3.gguf bad=$WORK/bad.gguf
+    generate "$text" --preset tiny-qwen2 --type f16 --seed 3
+    generate "$mmproj" --preset tiny-gemma3-vision --mmproj-for "$text" --seed 4
+    check_probe "$text" "$mmproj" 16
+    check_image_chat "$text" "$mmproj" 16
+    generate "$WORK/mmproj-gemma3-q8_0.gguf" --preset tiny-gemma3-vision --proj-embd 64 --type q8_0
+    check_probe "$text" "$WORK/mmproj-gemma3-q8_0.gguf" 16
+    # 224 px: 16 patches a side, pooled 2x2 into 8x8 tokens.
+    generate "$WORK/mmproj-gemma3-224.gguf" --preset tiny-gemma3-vision --proj-embd 64 --image-size 224
+    check_probe "$text" "$WORK/mmproj-gemma3-224.gguf" 64
+    # The real preset's 4x4 pooling is clip.cpp's default and written as no key: 112 px gives 8x8 patches, 2x2 tokens.
+    generate "$WORK/mmproj-gemma3-pool4.gguf" --preset gemma3-siglip-896 --layers 1 --embd 64 --ff 128 --heads 4 \
+        --image-size 112 --mmproj-for "$text"
+    check_probe "$text" "$WORK/mmproj-gemma3-pool4.gguf" 4
+    expect_usage_error "$bad" --preset tiny-gemma3-vision --proj-embd 64 --image-size 126
+    expect_usage_error "$bad" --preset gemma3-siglip-896 --proj-embd 64 --image-size 70
+}
+
 case "$CASE" in
     llama) case_llama ;;
     qwen2) case_decoder tiny-qwen2 f16 f16 q4_0 q4_0 ;;
@@ -361,6 +469,8 @@ case "$CASE" in
     whisper) case_whisper ;;
     determinism) case_determinism ;;
     block-pool) case_block_pool ;;
+    clip-mlp) case_clip_mlp ;;
+    gemma3-vision) case_gemma3_vision ;;
     *) fail "unknown case '$CASE'" ;;
 esac
 log "PASS"
