@@ -5,6 +5,8 @@
 #include <chrono>
 #include <optional>
 
+#include "util/base64.h"
+
 namespace hearth::bench {
 
 namespace {
@@ -174,11 +176,26 @@ std::string endpoint_path(Endpoint endpoint) {
     return "/v1/chat/completions";
 }
 
-std::string request_body(const ServeBenchConfig& config, const std::string& prompt, int output_tokens) {
+// The user turn of a chat request: the prompt, after the configured image when there is one.
+json user_content(const ServeBenchConfig& config, const std::string& prompt, uint64_t seed) {
+    if (config.image.empty()) {
+        return prompt;
+    }
+    std::string bytes = config.image;
+    for (int i = 0; i < 8; ++i) {
+        bytes.push_back(static_cast<char>((seed >> (8 * i)) & 0xFF));
+    }
+    const std::string url = "data:" + config.image_mime + ";base64," + base64_encode(bytes);
+    return json::array({{{"type", "image_url"}, {"image_url", {{"url", url}}}}, {{"type", "text"}, {"text", prompt}}});
+}
+
+std::string request_body(const ServeBenchConfig& config, const std::string& prompt, int output_tokens, uint64_t seed) {
     json body = {{"model", config.model}};
     switch (config.endpoint) {
         case Endpoint::EMBEDDINGS: body["input"] = prompt; return body.dump();
-        case Endpoint::CHAT: body["messages"] = json::array({{{"role", "user"}, {"content", prompt}}}); break;
+        case Endpoint::CHAT:
+            body["messages"] = json::array({{{"role", "user"}, {"content", user_content(config, prompt, seed)}}});
+            break;
         case Endpoint::COMPLETIONS: body["prompt"] = prompt; break;
     }
     // Fixed output lengths make servers comparable: no early end of sequence.

@@ -21,7 +21,9 @@ struct RequestSample {
 };
 
 // The JSON body of one request with the given prompt; output_tokens < 1: config.output_tokens.
-std::string request_body(const ServeBenchConfig& config, const std::string& prompt, int output_tokens = 0);
+// seed: the request's own; it makes the request's image (config.image) unique.
+std::string request_body(const ServeBenchConfig& config, const std::string& prompt, int output_tokens = 0,
+                         uint64_t seed = 0);
 // The path below the base URL's path: /v1/chat/completions, /v1/completions or /v1/embeddings.
 std::string endpoint_path(Endpoint endpoint);
 // Sends one request and times it. Never throws.

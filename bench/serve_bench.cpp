@@ -80,7 +80,7 @@ struct LevelRun {
         const std::string prompt = config.prompts.empty()
                                        ? synthetic_prompt(lengths.input, seed)
                                        : config.prompts[static_cast<size_t>(index) % config.prompts.size()];
-        request.body = request_body(config, prompt, lengths.output);
+        request.body = request_body(config, prompt, lengths.output, seed);
         return request;
     }
 

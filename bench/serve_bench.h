@@ -58,6 +58,11 @@ struct ServeBenchConfig {
     // TPOT within them. Goodput is the rate of requests that meet them (vLLM's --goodput).
     double slo_ttft_ms = 0;
     double slo_tpot_ms = 0;
+    // Chat: an image (its file's bytes, of image_mime) that opens every request's user turn, made a different
+    // image for each request by a few bytes after its end (which decoders ignore), so that no server answers
+    // from an earlier request's encode or cache.
+    std::string image;
+    std::string image_mime = "image/png";
 };
 
 struct LevelResult {

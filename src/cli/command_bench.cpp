@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -10,6 +11,7 @@
 #include "bench/bench_report.h"
 #include "bench/goodput.h"
 #include "bench/prompt_source.h"
+#include "util/file_io.h"
 
 namespace hearth::cli {
 
@@ -96,6 +98,10 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
         .add_option("--output-tokens-max", config.output_tokens_max,
                     "Output lengths uniform over [--output-tokens, this] per request (0: fixed)")
         ->check(CLI::Range(0, 1 << 20));
+    serve
+        .add_option("--image", options.image_file,
+                    "Chat: an image (PNG, JPEG, GIF, BMP, WebP) opening every request, a new one each time")
+        ->check(CLI::ExistingFile);
     serve.add_option("--lengths", options.lengths_file,
                      "(input, output) token lengths to replay in turn: JSON pairs or CSV lines");
     add_open_loop_options(serve, options);
@@ -209,6 +215,20 @@ std::vector<std::pair<int, double>> serve_levels(const BenchOptions& options) {
     return levels;
 }
 
+// The MIME type a data URL names for an image file, by its extension (servers look at the bytes anyway).
+std::string image_mime(const std::string& path) {
+    const std::string ext = std::filesystem::path(path).extension().string();
+    if (ext == ".jpg" || ext == ".jpeg") {
+        return "image/jpeg";
+    }
+    for (const char* known : {"gif", "bmp", "webp"}) {
+        if (ext == std::string(".") + known) {
+            return std::string("image/") + known;
+        }
+    }
+    return "image/png";
+}
+
 // The lengths and prompts files, read into the config. False (after a message) when one cannot be read.
 bool load_inputs(BenchOptions& options) {
     auto& config = options.serve;
@@ -219,6 +239,16 @@ bool load_inputs(BenchOptions& options) {
             return false;
         }
         config.lengths = std::move(*lengths);
+    }
+    if (!options.image_file.empty()) {
+        auto image = read_text_file(options.image_file);
+        if (!image || options.endpoint != "chat") {
+            std::cerr << "hearth bench serve: " << (image ? "--image needs --endpoint chat" : image.error().message)
+                      << "\n";
+            return false;
+        }
+        config.image = std::move(*image);
+        config.image_mime = image_mime(options.image_file);
     }
     if (!options.prompts_file.empty()) {
         auto prompts = bench::read_prompts_jsonl(options.prompts_file);

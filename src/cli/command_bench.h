@@ -23,6 +23,7 @@ struct BenchOptions {
     std::string endpoint = "chat";
     std::string prompts_file;
     std::string lengths_file;
+    std::string image_file;  // chat: an image opening every request (bench::ServeBenchConfig::image)
     int time_limit_s = 600;
     int timeout_s = 300;
     std::vector<double> request_rates;  // open loop: one level per rate
