@@ -37,3 +37,6 @@ target_include_directories(hearth_json SYSTEM INTERFACE "${HEARTH_DEPS_PREFIX}/i
 find_package(Boost 1.81 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
+# libcurl (libcurl4-openssl-dev) fetches the images clients name by URL (src/http/media_fetch.cpp): 7.85 or
+# later for CURLOPT_PROTOCOLS_STR.
+find_package(CURL 7.85 REQUIRED)

@@ -48,7 +48,7 @@ if [ "${1:-}" = "--prefix" ]; then echo "$PREFIX"; exit 0; fi
 
 # Debian packages hearth and the engines need; installed only when missing.
 APT_PKGS=(build-essential cmake ninja-build git ccache pkg-config openssl clang-format clang-tidy
-          libboost1.81-dev libcli11-dev libspdlog-dev libsqlite3-dev libgtest-dev libgmock-dev
+          libboost1.81-dev libcli11-dev libspdlog-dev libsqlite3-dev libgtest-dev libgmock-dev libcurl4-openssl-dev
           libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
           clang libclang-rt-14-dev prometheus)
 install_packages() {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "api/chat_tools_request.h"
+#include "api/content_parts.h"
 #include "api/json_body.h"
 #include "api/request_fields.h"
 
@@ -22,64 +23,6 @@ Error invalid(std::string message, std::string param) {
 
 Error unsupported(std::string message, std::string param) {
     return make_error(ErrorCode::UNSUPPORTED, std::move(message), std::move(param));
-}
-
-// One content part of a message: its text, or why it cannot be used.
-Result<std::string> content_part_text(const json& part, const std::string& path, const std::string& role) {
-    if (!part.is_object()) {
-        return invalid("invalid type for '" + path + "': expected a content part object", path);
-    }
-    FieldReader reader(part, path);
-    const std::optional<std::string> type = reader.string("type");
-    if (!reader.ok()) {
-        return reader.error();
-    }
-    const std::string kind = type.value_or("");
-    if (kind == "image_url" || kind == "input_audio" || kind == "file") {
-        return unsupported("content parts of type '" + kind + "' are not supported yet: send text", path);
-    }
-    // A refusal is what an earlier assistant turn said; it goes back into the conversation as text.
-    const bool is_refusal = kind == "refusal" && role == "assistant";
-    if (kind != "text" && !is_refusal) {
-        return invalid("invalid value for '" + reader.param("type") + "': '" + kind + "'", reader.param("type"));
-    }
-    const std::string field = is_refusal ? "refusal" : "text";
-    const std::optional<std::string> text = reader.string(field);
-    if (!reader.ok()) {
-        return reader.error();
-    }
-    if (!text) {
-        return invalid("'" + reader.param(field) + "' is required", reader.param(field));
-    }
-    return *text;
-}
-
-// "content": a string, or an array of parts whose texts are concatenated as they are (the client chose the
-// spacing); only assistant messages may leave it out (they may carry tool calls instead).
-Result<std::string> message_content(FieldReader& reader, const std::string& role) {
-    const json* content = reader.find("content");
-    if (content == nullptr) {
-        if (role == "assistant") {
-            return std::string();
-        }
-        return invalid("'" + reader.param("content") + "' is required", reader.param("content"));
-    }
-    if (content->is_string()) {
-        return content->get<std::string>();
-    }
-    if (!content->is_array()) {
-        reader.fail_type("content", "a string or an array of content parts");
-        return reader.error();
-    }
-    std::string text;
-    for (size_t i = 0; i < content->size(); ++i) {
-        Result<std::string> part = content_part_text((*content)[i], element_param(reader.param("content"), i), role);
-        if (!part) {
-            return part.error();
-        }
-        text += *part;
-    }
-    return text;
 }
 
 Result<ChatMessage> parse_message(const json& value, const std::string& path) {
@@ -106,11 +49,10 @@ Result<ChatMessage> parse_message(const json& value, const std::string& path) {
                            "'; expected one of system, developer, user, assistant, tool",
                        reader.param("role"));
     }
-    Result<std::string> content = message_content(reader, message.role);
+    Result<void> content = read_message_content(reader, message);
     if (!content) {
         return content.error();
     }
-    message.content = std::move(*content);
     return message;
 }
 
@@ -221,6 +163,9 @@ Result<ChatParams> resolve_chat_params(const ChatCompletionRequest& request, con
             return invalid("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
         }
         options->top_logprobs = static_cast<int32_t>(*request.top_logprobs);
+    }
+    if (Result<void> media = check_media_limits(request.messages, limits); !media) {
+        return media.error();
     }
     Result<ChatToolFields> tool_fields = resolve_chat_tool_fields(request.tool_fields);
     if (!tool_fields) {

@@ -5,6 +5,7 @@
 // hearth's limits. Every client mistake is INVALID_ARGUMENT (or UNSUPPORTED) with `param` naming the field.
 // Unknown fields are ignored: OpenAI clients send many we have no use for.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,15 +24,32 @@ namespace hearth::api {
 inline constexpr uint32_t DEFAULT_MAX_N = 8;
 inline constexpr size_t MAX_STOP_SEQUENCES = 4;
 inline constexpr int64_t MAX_TOP_LOGPROBS = 20;
-inline constexpr int32_t DEFAULT_COMPLETION_MAX_TOKENS = 16;  // OpenAI's default for /v1/completions
+inline constexpr int32_t DEFAULT_COMPLETION_MAX_TOKENS = 16;         // OpenAI's default for /v1/completions
+inline constexpr size_t DEFAULT_MAX_IMAGE_BYTES = size_t{20} << 20;  // per image, decoded (OpenAI's 20 MB)
+inline constexpr uint32_t DEFAULT_MAX_IMAGES = 16;                   // per request
 
 struct RequestLimits {
-    uint32_t max_n = DEFAULT_MAX_N;  // choices per request
+    uint32_t max_n = DEFAULT_MAX_N;                    // choices per request
+    size_t max_image_bytes = DEFAULT_MAX_IMAGE_BYTES;  // an inline image beyond: 413 naming its field
+    uint32_t max_images = DEFAULT_MAX_IMAGES;          // images in all messages together; beyond: 400
+};
+
+// Where a media part's bytes come from: inline (a data: URL, already decoded), a remote http(s) URL, or a
+// file:// URL. Fetching is the server's business (it knows whether remote media and a media dir are allowed).
+enum class MediaSource { DATA, REMOTE, FILE };
+
+// An image content part, in its place among the message's text parts.
+struct MediaPart {
+    size_t offset = 0;  // byte offset in ChatMessage::content where the part sits
+    MediaSource source = MediaSource::DATA;
+    std::string data;   // DATA: the decoded bytes; REMOTE, FILE: the URL as sent
+    std::string param;  // the field it came from, for errors: "messages[0].content[1].image_url.url"
 };
 
 struct ChatMessage {
     std::string role;                        // system, developer, user, assistant or tool
     std::string content;                     // text parts concatenated; "" for an assistant message without content
+    std::vector<MediaPart> media;            // image parts, in order, each at its offset in content
     std::string name;                        // optional participant name
     std::string tool_call_id;                // tool messages: the call this answers, when given
     std::string reasoning_content;           // assistant messages: earlier thinking (llama-server's extension)

@@ -14,6 +14,21 @@ std::string dump(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// What a client may ask of the model (Ollama's "capabilities"): a text model with a projector also sees images.
+json capabilities(const registry::CatalogEntry& entry) {
+    switch (entry.info.kind) {
+        case core::ModelKind::LLM:
+            return entry.mmproj.empty() ? json{"completion", "chat"} : json{"completion", "chat", "vision"};
+        case core::ModelKind::EMBEDDING: return json{"embeddings"};
+        case core::ModelKind::RERANK: return json{"rerank"};
+        case core::ModelKind::WHISPER: return json{"transcription", "translation"};
+        default: break;
+    }
+    return json::array();
+}
+
+void add_runtime_stats(const registry::ModelStatus& model, json& out);
+
 json model_object(const registry::ModelStatus& model) {
     const core::ModelFileInfo& info = model.entry.info;
     json out = {
@@ -31,7 +46,11 @@ json model_object(const registry::ModelStatus& model) {
         {"embedding_length", info.embedding_length},
         {"has_chat_template", info.has_chat_template},
         {"path", info.path},
+        {"capabilities", capabilities(model.entry)},
     };
+    if (!model.entry.mmproj.empty()) {
+        out["mmproj"] = model.entry.mmproj;
+    }
     out["source"] = model.source;
     out["options"] = load_options_json(model.options);
     out["memory_bytes"] = model.memory_bytes;
@@ -47,6 +66,12 @@ json model_object(const registry::ModelStatus& model) {
     if (!model.last_error.empty()) {
         out["last_error"] = model.last_error;
     }
+    add_runtime_stats(model, out);
+    return out;
+}
+
+// A loaded model's scheduler or batcher counters.
+void add_runtime_stats(const registry::ModelStatus& model, json& out) {
     if (model.slots) {
         const sched::SchedulerStats& s = *model.slots;
         out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
@@ -70,7 +95,6 @@ json model_object(const registry::ModelStatus& model) {
                               {"entries", e.cache.entries},
                               {"capacity", e.cache.capacity}}}};
     }
-    return out;
 }
 
 }  // namespace

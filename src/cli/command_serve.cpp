@@ -108,6 +108,7 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     add_text_model_options(*serve, options);
     add_embedding_options(*serve, options);
     add_speech_options(*serve, options);
+    add_media_options(*serve, options);
     add_access_options(*serve, options);
 }
 
@@ -123,6 +124,28 @@ void add_speech_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
     serve.add_option("--max-audio-seconds", options.max_audio_seconds, "Longest audio a request may hold")
         ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+}
+
+void add_media_options(CLI::App& serve, ServeOptions& options) {
+    serve.add_flag("--allow-remote-media", options.allow_remote_media,
+                   "Fetch the http(s) image URLs of chat requests (public addresses only, at most 3 redirects); "
+                   "off: only inline data: URLs and file:// URLs under --media-dir");
+    serve
+        .add_option("--media-dir", options.media_dir,
+                    "Directory that file:// image URLs may read from (links leading out of it are refused); "
+                    "unset: file:// URLs are refused")
+        ->check(CLI::ExistingDirectory);
+    serve.add_option("--max-image-bytes", options.max_image_bytes, "Largest image in bytes (decoded); beyond, 413")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
+        ->capture_default_str();
+    serve.add_option("--max-images", options.max_images, "Most images per chat request; beyond, 400")
+        ->check(CLI::Range(0u, 4096u))
+        ->capture_default_str();
+    serve
+        .add_option("--max-image-pixels", options.max_image_pixels,
+                    "Most pixels (width x height) per image, read from its header; beyond, 413")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 36))
         ->capture_default_str();
 }
 
@@ -297,6 +320,11 @@ int run_serve(const ServeOptions& options) {
     config.embedding_limits.max_inputs = static_cast<size_t>(options.max_embedding_inputs);
     config.audio_limits.max_upload_bytes = static_cast<size_t>(options.max_upload_mb) << 20;
     config.audio_limits.max_audio_seconds = options.max_audio_seconds;
+    config.media.allow_remote = options.allow_remote_media;
+    config.media.media_dir = options.media_dir;
+    config.media.max_image_bytes = static_cast<size_t>(options.max_image_bytes);
+    config.media.max_images = options.max_images;
+    config.media.max_image_pixels = options.max_image_pixels;
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,12 @@ struct ServeOptions {
     int speech_sessions = 4;
     int max_upload_mb = 25;
     double max_audio_seconds = 3 * 3600;
+    // Images in chat requests (server/media_sources.h).
+    bool allow_remote_media = false;
+    std::string media_dir;  // empty: file:// image URLs are refused
+    uint64_t max_image_bytes = uint64_t{20} << 20;
+    uint32_t max_images = 16;
+    uint64_t max_image_pixels = uint64_t{1} << 25;
     // Connections, shutdown, access and logging (serve_access.cpp).
     int write_timeout_s = 60;
     int max_connections = 1024;
@@ -62,6 +69,8 @@ void add_text_model_options(CLI::App& command, ServeOptions& options);
 void add_embedding_options(CLI::App& command, ServeOptions& options);
 // Speech-to-text: VAD model, transcriptions at once, upload and audio limits.
 void add_speech_options(CLI::App& command, ServeOptions& options);
+// Images in chat requests: remote URLs, the media directory, size, count and pixel limits.
+void add_media_options(CLI::App& command, ServeOptions& options);
 int run_serve(const ServeOptions& options);
 
 // $HEARTH_MODELS, else ../shared/models when it exists, else ~/.hearth/models.

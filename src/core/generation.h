@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/media.h"
 #include "core/sampling_params.h"
 #include "util/cancel_token.h"
 #include "util/channel.h"
@@ -63,9 +64,11 @@ using GenerationEvent = std::variant<TokenEvent, FinishEvent, ErrorEvent>;
 using EventChannel = Channel<GenerationEvent>;
 
 struct GenerationRequest {
+    // Vocabulary ids, and media placeholders (negative) for the cells of each item in `media`.
     std::vector<int32_t> prompt_tokens;
-    int32_t max_tokens = 16;        // already bounded by the context: prompt + max_tokens <= n_ctx per slot
-    std::vector<std::string> stop;  // never emitted; matched across token boundaries
+    std::vector<PromptMedia> media;  // in prompt order; never the prompt's last cell (its logits start generation)
+    int32_t max_tokens = 16;         // already bounded by the context: prompt + max_tokens <= n_ctx per slot
+    std::vector<std::string> stop;   // never emitted; matched across token boundaries
     SamplingParams sampling;
     int32_t top_logprobs = 0;  // alternatives per token; 0 with logprobs=true gives the chosen token only
     bool logprobs = false;

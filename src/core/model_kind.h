@@ -12,7 +12,7 @@ enum class ModelKind {
     RERANK,     // cross-encoder with rank pooling: /v1/rerank
     WHISPER,    // whisper.cpp speech-to-text model
     TTS,        // text-to-speech model (configured only; not served yet)
-    VLM,        // vision-language model with its mmproj projector (configured only; not served yet)
+    VLM,        // configured only: a text-generation model (LLM) served with its mmproj projector
 };
 
 std::string_view to_string(ModelKind kind);

@@ -2,6 +2,7 @@
 
 #include <ggml-backend.h>
 #include <llama.h>
+#include <mtmd-helper.h>
 #include <whisper.h>
 
 #include <string_view>
@@ -45,6 +46,7 @@ BackendGuard::BackendGuard() {
     llama_log_set(route_engine_log, nullptr);
     whisper_log_set(route_engine_log, nullptr);
     ggml_log_set(route_engine_log, nullptr);
+    mtmd_helper_log_set(route_engine_log, nullptr);  // libmtmd and its helpers log through their own hook
     // Backends built as loadable modules (the CPU variants, chosen by this CPU's features; CUDA when dynamic)
     // live in the engines' prefix, not beside the hearth executable where ggml would look by default.
     ggml_backend_load_all_from_path(HEARTH_GGML_BACKEND_DIR);
@@ -77,6 +79,7 @@ void silence_engine_logs() {
     llama_log_set(drop_engine_log, nullptr);
     whisper_log_set(drop_engine_log, nullptr);
     ggml_log_set(drop_engine_log, nullptr);
+    mtmd_helper_log_set(drop_engine_log, nullptr);
 }
 
 }  // namespace hearth::engine

@@ -1,11 +1,12 @@
 #pragma once
 // Every C handle hearth holds lives in a std::unique_ptr with one of these deleters; this header is the
-// only place that names the engines' free functions. Declare a model before the contexts made from it
-// so that members are destroyed contexts-first.
+// only place that names the engines' free functions (libmtmd's included). Declare a model before the contexts made from
+// it so that members are destroyed contexts-first.
 
 #include <ggml.h>
 #include <gguf.h>
 #include <llama.h>
+#include <mtmd.h>
 #include <whisper.h>
 
 #include <cstdio>
@@ -55,6 +56,18 @@ struct WhisperVadDeleter {
 struct WhisperVadSegmentsDeleter {
     void operator()(whisper_vad_segments* segments) const { whisper_vad_free_segments(segments); }
 };
+struct MtmdContextDeleter {
+    void operator()(mtmd_context* ctx) const { mtmd_free(ctx); }
+};
+struct MtmdBitmapDeleter {
+    void operator()(mtmd_bitmap* bitmap) const { mtmd_bitmap_free(bitmap); }
+};
+struct MtmdChunksDeleter {
+    void operator()(mtmd_input_chunks* chunks) const { mtmd_input_chunks_free(chunks); }
+};
+struct MtmdChunkDeleter {
+    void operator()(mtmd_input_chunk* chunk) const { mtmd_input_chunk_free(chunk); }
+};
 struct FileDeleter {
     void operator()(std::FILE* file) const { std::fclose(file); }
 };
@@ -68,6 +81,10 @@ using whisper_context_ptr = std::unique_ptr<whisper_context, WhisperContextDelet
 using whisper_state_ptr = std::unique_ptr<whisper_state, WhisperStateDeleter>;
 using whisper_vad_ptr = std::unique_ptr<whisper_vad_context, WhisperVadDeleter>;
 using whisper_vad_segments_ptr = std::unique_ptr<whisper_vad_segments, WhisperVadSegmentsDeleter>;
+using mtmd_context_ptr = std::unique_ptr<mtmd_context, MtmdContextDeleter>;
+using mtmd_bitmap_ptr = std::unique_ptr<mtmd_bitmap, MtmdBitmapDeleter>;
+using mtmd_chunks_ptr = std::unique_ptr<mtmd_input_chunks, MtmdChunksDeleter>;
+using mtmd_chunk_ptr = std::unique_ptr<mtmd_input_chunk, MtmdChunkDeleter>;
 using file_ptr = std::unique_ptr<std::FILE, FileDeleter>;
 
 struct CommonChatTemplatesDeleter {

@@ -198,6 +198,10 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     if (auto context = engine->create_context(options); !context) {
         return context.error();
     }
+    const bool on_gpu = offloads_to_gpu(options.n_gpu_layers, *devices);
+    if (auto projector = engine->load_projector(options, on_gpu); !projector) {
+        return projector.error();
+    }
     engine->init_vocab_info();
     engine->chat_template_ = ChatTemplate::from_model(engine->model_.get());
     // Until the scheduler sets a sequence's parameters, it samples greedily.
@@ -213,8 +217,7 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     for (auto& chain : engine->samplers_) {
         chain = make_sampler_chain(greedy, engine->sampler_vocab_);
     }
-    const int samplers = resolve_sampling_threads(options, offloads_to_gpu(options.n_gpu_layers, *devices),
-                                                  llama_n_threads(engine->ctx_.get()));
+    const int samplers = resolve_sampling_threads(options, on_gpu, llama_n_threads(engine->ctx_.get()));
     engine->sampling_pool_ = std::make_unique<SamplingPool>(samplers - 1);
     log::info("loaded {}: {} slots x {} tokens, batch {}, vocab {}, {} sampling threads", options.path,
               engine->n_slots_, engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab,

@@ -31,6 +31,7 @@
 #include "engine/llama_batch.h"
 #include "engine/llama_grammar.h"
 #include "engine/llama_sampler_chain.h"
+#include "engine/media_projector.h"
 #include "engine/sampling_pool.h"
 #include "engine/text_engine.h"
 #include "util/result.h"
@@ -74,6 +75,8 @@ struct TextEngineOptions {
     // offload. Empty: every device llama.cpp finds.
     std::string device;
     std::vector<float> tensor_split;  // share of the model per device; empty: llama.cpp's split
+    // A multimodal projector (mmproj GGUF) for this model: images in prompts. Empty: text only.
+    std::string mmproj;
     // Load progress (0..1), called on the loading thread.
     std::function<void(float)> progress;
 };
@@ -133,6 +136,8 @@ public:
     std::vector<int32_t> preserved_token_ids(const std::vector<std::string>& tokens) const {
         return engine::preserved_token_ids(vocab_, tokens);
     }
+    // The projector when the model was loaded with one (nullptr: text only); its tokenize() is thread-safe.
+    const MediaProjector* projector() const { return projector_.get(); }
     // Makes the decode in progress (or the next one) stop early with CANCELLED. CPU backends only.
     void request_abort() { abort_.store(true); }
 
@@ -164,6 +169,11 @@ public:
     // an output or chosen is not a token.
     std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) override;
 
+    // Media (see TextEngine). encode_media runs on the model's media-encoding thread, not the engine thread.
+    Result<MediaEmbedding> encode_media(const core::MediaData& item) override;
+    Result<void> decode_media(int32_t seq, int32_t pos, const MediaEmbedding& item, int32_t first,
+                              int32_t count) override;
+
     // KV cache. Out-of-range seq: seq_clear does nothing, seq_truncate returns false, seq_pos_max -1.
     void seq_clear(int32_t seq) override;
     bool seq_truncate(int32_t seq, int32_t from_pos) override;
@@ -173,6 +183,7 @@ public:
 
 private:
     Result<void> create_context(const TextEngineOptions& options);
+    Result<void> load_projector(const TextEngineOptions& options, bool on_gpu);
     void init_vocab_info();
     // The sequence's token from a logits row, by its chain (greedy: GreedySampler), no grammar. Thread-safe
     // for distinct sequences: it touches only that sequence's chain.
@@ -187,7 +198,8 @@ private:
     // Declared model-first so that the context is destroyed before the model it was made from.
     llama_model_ptr model_;
     llama_context_ptr ctx_;
-    const llama_vocab* vocab_ = nullptr;  // owned by model_
+    std::unique_ptr<MediaProjector> projector_;  // reads model_; destroyed before it
+    const llama_vocab* vocab_ = nullptr;         // owned by model_
     ChatTemplate chat_template_;
     SamplerVocab sampler_vocab_;
     int32_t n_slots_ = 0;

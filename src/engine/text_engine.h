@@ -21,6 +21,14 @@ struct SampleRequest {
     int32_t batch_index = 0;
 };
 
+// An encoded media item: one row of the text model's input embedding width per KV cell it fills.
+struct MediaEmbedding {
+    std::vector<float> rows;  // n_tokens x n_embd
+    int32_t n_tokens = 0;
+    // The item's cells attend to each other both ways (Gemma 3's images): decode_media must take it whole.
+    bool non_causal = false;
+};
+
 class TextEngine {
 public:
     virtual ~TextEngine() = default;
@@ -62,6 +70,27 @@ public:
     virtual Result<void> accept(int32_t seq, int32_t token) = 0;
     // The chosen token's log-probability and the top_n alternatives, from the raw logits at batch_index.
     virtual std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) = 0;
+
+    // Media (an engine with a vision projector; the others refuse with UNSUPPORTED).
+    // Runs the projector's encoder over a prepared item (core::MediaData made by this engine). Thread: the one
+    // media-encoding thread of the model, which may run while the step API runs on the scheduler thread, but
+    // never two encodes at once.
+    virtual Result<MediaEmbedding> encode_media(const core::MediaData& item) {
+        (void)item;
+        return make_error(ErrorCode::UNSUPPORTED, "this model takes no images");
+    }
+    // Decodes rows [first, first + count) of an encoded item into the sequence at positions pos.. as one pass of
+    // its own, apart from the token batch (whose logits it leaves alone). A non-causal item must be decoded
+    // whole. Errors as decode(), and INVALID_ARGUMENT for a seq, range or position out of bounds.
+    virtual Result<void> decode_media(int32_t seq, int32_t pos, const MediaEmbedding& item, int32_t first,
+                                      int32_t count) {
+        (void)seq;
+        (void)pos;
+        (void)item;
+        (void)first;
+        (void)count;
+        return make_error(ErrorCode::UNSUPPORTED, "this model takes no images");
+    }
 
     // KV cache per sequence.
     virtual void seq_clear(int32_t seq) = 0;

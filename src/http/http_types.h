@@ -63,7 +63,5 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 using HttpErrorFormatter = std::function<HttpResponse(int status, const std::string& message)>;
 
 bool iequals(std::string_view a, std::string_view b);
-// Percent-decoding of one path segment or query value; nullopt when malformed ("%G1", truncated "%4").
-std::optional<std::string> percent_decode(std::string_view text);
 
 }  // namespace hearth::http

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "util/percent_encoding.h"
 #include "util/utf8.h"
 
 namespace hearth::http {

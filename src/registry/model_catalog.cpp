@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "engine/model_probe.h"
@@ -85,6 +86,59 @@ int64_t modified_unix(const fs::path& path) {
     return std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count();
 }
 
+bool is_projector_name(const fs::path& path) {
+    return path.filename().string().rfind("mmproj", 0) == 0 && path.extension() == ".gguf";
+}
+
+size_t shared_prefix(const std::string& a, const std::string& b) {
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) {
+        ++n;
+    }
+    return n;
+}
+
+// The projector of `dir` most like the model's file name ("mmproj-Qwen2.5-VL-7B-f16" for "Qwen2.5-VL-7B-Q4_K_M"):
+// the longest shared prefix once "mmproj" and its separator are dropped; the first in name order on a tie.
+const RejectedFile* best_projector(const std::vector<const RejectedFile*>& projectors, const fs::path& model) {
+    const RejectedFile* best = nullptr;
+    size_t best_len = 0;
+    for (const RejectedFile* file : projectors) {
+        std::string stem = fs::path(file->path).stem().string().substr(6);
+        if (!stem.empty() && (stem[0] == '-' || stem[0] == '_' || stem[0] == '.')) {
+            stem.erase(0, 1);
+        }
+        const size_t len = shared_prefix(stem, model.stem().string());
+        if (best == nullptr || len > best_len) {
+            best = file;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+// Gives each text-generation model the projector beside it, and drops paired projectors from the rejected list.
+void pair_projectors(CatalogScan& scan) {
+    std::map<fs::path, std::vector<const RejectedFile*>> by_dir;
+    for (const RejectedFile& file : scan.rejected) {
+        if (is_projector_name(file.path)) {
+            by_dir[fs::path(file.path).parent_path()].push_back(&file);
+        }
+    }
+    std::set<std::string> paired;
+    for (CatalogEntry& entry : scan.models) {
+        const fs::path path(entry.info.path);
+        const auto it = by_dir.find(path.parent_path());
+        if (entry.info.kind != core::ModelKind::LLM || it == by_dir.end()) {
+            continue;
+        }
+        const RejectedFile* projector = best_projector(it->second, path);
+        entry.mmproj = projector->path;
+        paired.insert(projector->path);
+    }
+    std::erase_if(scan.rejected, [&](const RejectedFile& file) { return paired.contains(file.path); });
+}
+
 }  // namespace
 
 CatalogScan scan_models_dir(const std::string& dir) {
@@ -97,10 +151,11 @@ CatalogScan scan_models_dir(const std::string& dir) {
             scan.rejected.push_back({path.string(), probed.error().message});
             continue;
         }
-        scan.models.push_back({unique_id(path, root, taken), std::move(probed).value(), modified_unix(path)});
+        scan.models.push_back({unique_id(path, root, taken), std::move(probed).value(), modified_unix(path), {}});
     }
     std::sort(scan.models.begin(), scan.models.end(),
               [](const CatalogEntry& a, const CatalogEntry& b) { return a.id < b.id; });
+    pair_projectors(scan);
     return scan;
 }
 

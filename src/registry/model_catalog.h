@@ -2,6 +2,8 @@
 // Discovers models in a directory: every candidate file (*.gguf, *.bin, *.ggml) found recursively is probed;
 // servable ones become entries named by their file name without extension, the rest are kept with the reason
 // they cannot be served. A bad file never breaks the scan. Pure function of the directory's contents.
+// A projector file named mmproj*.gguf is no model of its own: it goes with the text-generation models of its
+// directory (with several projectors there, each model takes the one whose name is most like its own).
 
 #include <cstdint>
 #include <string>
@@ -15,6 +17,8 @@ struct CatalogEntry {
     std::string id;  // file stem; "<parent>/<stem>" when two files share a stem
     core::ModelFileInfo info;
     int64_t created_unix = 0;  // file modification time: OpenAI's "created"
+    // The model's multimodal projector: configured (mmproj), or an mmproj*.gguf found beside a scanned model.
+    std::string mmproj;
 };
 
 struct RejectedFile {

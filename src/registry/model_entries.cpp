@@ -23,6 +23,7 @@ ModelEntry configured_entry(const core::ModelSpec& spec) {
     entry.spec = spec;
     entry.catalog.id = spec.name;
     entry.catalog.info.path = spec.path;
+    entry.catalog.mmproj = spec.mmproj;
     auto info = engine::probe_model_file(spec.path);
     if (!info) {
         entry.probe_error = info.error().message;
@@ -37,7 +38,11 @@ ModelEntry configured_entry(const core::ModelSpec& spec) {
                                          std::chrono::file_clock::to_sys(modified).time_since_epoch())
                                          .count();
     }
-    if (spec.kind && *spec.kind != entry.catalog.info.kind) {
+    // A vlm is a text-generation model served with its projector.
+    const bool vlm = spec.kind == core::ModelKind::VLM && entry.catalog.info.kind == core::ModelKind::LLM;
+    if (vlm && spec.mmproj.empty()) {
+        entry.probe_error = "configured as vlm without its projector (mmproj)";
+    } else if (spec.kind && *spec.kind != entry.catalog.info.kind && !vlm) {
         entry.probe_error = "configured as " + std::string(core::to_string(*spec.kind)) + " but the file is a " +
                             std::string(core::to_string(entry.catalog.info.kind)) + " model";
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 
 #include "registry/memory_budget.h"
 #include "registry/model_registry.h"
@@ -145,6 +146,7 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
     if (entry.info.kind == core::ModelKind::LLM) {
         TextModelOptions text_options = resolve_text_options(config_.text_defaults, options);
         text_options.prompt_cache_mib = static_cast<int64_t>((need.host_cache + (1 << 20) - 1) >> 20);
+        text_options.mmproj = entry.mmproj;
         auto text = TextModel::load(
             entry.info.path, text_options,
             [this, id](float progress) {
@@ -251,6 +253,12 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
     MemoryNeed need =
         estimate_memory(entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k,
                                      resolved.type_v, offloaded_layers(config_.devices, entry.info.kind, resolved)});
+    if (text && !entry.mmproj.empty()) {
+        std::error_code ec;
+        const uintmax_t projector = std::filesystem::file_size(entry.mmproj, ec);
+        need.weights +=
+            ec ? 0 : static_cast<uint64_t>(projector);  // its weights; its compute buffer is small beside them
+    }
     if (text) {
         const int64_t mib = resolved.prompt_cache_mib;
         need.host_cache = mib < 0 ? need.kv_cache : static_cast<uint64_t>(mib) << 20;

@@ -56,6 +56,7 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     engine_options.type_v = options.type_v;
     engine_options.device = options.device;
     engine_options.tensor_split = options.tensor_split;
+    engine_options.mmproj = options.mmproj;
     engine_options.progress = std::move(progress);
     auto engine = engine::LlamaTextEngine::load(engine_options);
     if (!engine) {

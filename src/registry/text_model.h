@@ -36,6 +36,7 @@ struct TextModelOptions {
     // much as the model's KV cache, which the registry resolves before loading (TextModel::load itself
     // reads -1 as none); 0: none.
     int64_t prompt_cache_mib = -1;
+    std::string mmproj;  // the model's projector file; empty: text only
 };
 
 // Stands between a text model's scheduler and its engine (tests: e.g. to make decodes fail as a broken

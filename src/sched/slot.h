@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/generation.h"
+#include "sched/media_encoder.h"
 #include "sched/text_output.h"
 
 namespace hearth::sched {
@@ -24,6 +25,9 @@ struct Slot {
     int32_t n_generated = 0;
     int32_t batch_index = -1;  // row of this step's logits to sample from; -1 when none
     int32_t chunk = 0;         // tokens this step's batch holds for the sequence
+    // When this step's prompt piece is an image's: its encoded rows, from row media_first on (chunk rows).
+    MediaRows media_rows;
+    int32_t media_first = 0;
     TextOutput output;
     core::Usage usage;
     std::chrono::steady_clock::time_point t_admitted;

@@ -12,6 +12,8 @@ using Clock = std::chrono::steady_clock;
 
 // A restore copies the whole state of a conversation: worth it only for this many prompt tokens or more.
 constexpr size_t MIN_RESTORE_GAIN = 16;
+// Encoded images kept for requests to come (n choices, retries); a few MB each.
+constexpr size_t MEDIA_RESULTS_KEPT = 8;
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
@@ -50,7 +52,8 @@ TextScheduler::TextScheduler(engine::TextEngine& engine, SchedulerConfig config)
       config_(config),
       queue_(config.queue_capacity),
       pacer_(pacer_config(engine, config)),
-      prompt_cache_(config.prompt_cache_bytes) {
+      prompt_cache_(config.prompt_cache_bytes),
+      encoder_(engine, MEDIA_RESULTS_KEPT) {
     slots_.resize(static_cast<size_t>(engine_.n_slots()));
     for (size_t i = 0; i < slots_.size(); ++i) {
         slots_[i].seq = static_cast<int32_t>(i);
@@ -106,6 +109,7 @@ void TextScheduler::stop() {
     if (thread_.joinable()) {
         thread_.join();
     }
+    encoder_.stop();
 }
 
 void TextScheduler::run() {
@@ -118,8 +122,8 @@ void TextScheduler::run() {
             Slot* slot = pick_slot(next->prompt_tokens);
             start_slot(*slot, std::move(*next));
         }
-        if (!step()) {
-            continue;
+        if (!step() && any_busy()) {
+            encoder_.wait(std::chrono::milliseconds(20));  // every busy slot waits for its image's encode
         }
     }
     fail_all(make_error(ErrorCode::MODEL_NOT_READY, "the model was unloaded"));
@@ -137,9 +141,14 @@ bool TextScheduler::step() {
         return false;
     }
     const auto start = Clock::now();
-    if (auto decoded = engine_.decode(); !decoded) {
-        fail_batch(decoded.error());
+    if (!decode_media_pieces()) {
         return true;
+    }
+    if (plan.n_decode + plan.n_prefill > plan.n_media) {
+        if (auto decoded = engine_.decode(); !decoded) {
+            fail_batch(decoded.error());
+            return true;
+        }
     }
     const auto decoded_at = Clock::now();
     sample_and_emit();
@@ -191,7 +200,12 @@ Slot* TextScheduler::pick_slot(const std::vector<int32_t>& prompt) {
 }
 
 void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
-    const size_t keep = reuse_prefix(slot, request.prompt_tokens, request.cache_prompt);
+    const size_t keep = reuse_prefix(slot, request);
+    const bool ends_with_media =
+        !request.prompt_tokens.empty() && core::is_media_placeholder(request.prompt_tokens.back());
+    if (!ends_with_media) {
+        request_encodes(request, keep);
+    }
     slot.n_prompt_done = keep;
     slot.n_generated = 0;
     slot.last_token = -1;
@@ -206,6 +220,8 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
     busy_++;
     if (!fed) {
         fail(slot, fed.error());  // now, alone: at decode its refused token would fail the whole batch
+    } else if (ends_with_media) {
+        fail(slot, make_error(ErrorCode::INVALID_ARGUMENT, "a prompt must end with text, not an image"));
     }
 }
 
@@ -213,8 +229,9 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
 // prefix (llama-server's cache_prompt), or a longer one restored from the host prompt cache, into which the
 // conversation the slot held goes first when the new prompt keeps less than half of it. The last prompt
 // token is always evaluated: its logits start generation.
-size_t TextScheduler::reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt, bool cache_prompt) {
-    const size_t limit = prompt.empty() || !cache_prompt ? 0 : prompt.size() - 1;
+size_t TextScheduler::reuse_prefix(Slot& slot, const core::GenerationRequest& request) {
+    const std::vector<int32_t>& prompt = request.prompt_tokens;
+    const size_t limit = prompt.empty() || !request.cache_prompt ? 0 : prompt.size() - 1;
     const std::span<const int32_t> wanted(prompt.data(), limit);
     size_t keep = common_prefix(slot.cache_tokens, wanted);
     if (prompt_cache_.enabled()) {
@@ -236,6 +253,7 @@ size_t TextScheduler::reuse_prefix(Slot& slot, const std::vector<int32_t>& promp
         std::lock_guard lock(stats_mutex_);
         prompt_cache_stats_ = prompt_cache_.stats();
     }
+    keep = core::media_safe_prefix(request.media, keep);
     if (!engine_.seq_truncate(slot.seq, static_cast<int32_t>(keep))) {
         engine_.seq_clear(slot.seq);
         keep = 0;
@@ -248,6 +266,9 @@ Result<void> TextScheduler::feed_penalties(int32_t seq, const core::GenerationRe
     const auto& prompt = request.prompt_tokens;
     const size_t n = penalty_history(request.sampling, prompt.size());
     for (size_t i = prompt.size() - n; i < prompt.size(); ++i) {
+        if (core::is_media_placeholder(prompt[i])) {
+            continue;  // an image's cells are no tokens to penalise (nor does llama-server count them)
+        }
         if (auto accepted = engine_.accept(seq, prompt[i]); !accepted) {
             return accepted;
         }
@@ -276,7 +297,7 @@ bool TextScheduler::prefill_burst() {
     int32_t generating = 0;
     bool started = false;  // some stream is past its first token
     for (const Slot& slot : slots_) {
-        waiting += slot.state == SlotState::PREFILL ? 1 : 0;
+        waiting += slot.state == SlotState::PREFILL && !awaiting_media(slot) ? 1 : 0;
         generating += slot.state == SlotState::GENERATE ? 1 : 0;
         started = started || (slot.state == SlotState::GENERATE && slot.n_generated > 1);
     }
@@ -301,6 +322,7 @@ StepPlan TextScheduler::plan_batch() {
     for (Slot& slot : slots_) {
         slot.batch_index = -1;
         slot.chunk = 0;
+        slot.media_rows.reset();
         if (slot.state == SlotState::GENERATE && !plan.burst && plan.n_decode < capacity) {
             slot.chunk = 1;
             plan.n_decode++;
@@ -311,10 +333,10 @@ StepPlan TextScheduler::plan_batch() {
     int32_t budget = std::min(capacity - plan.n_decode, pacer_.prefill_budget(plan.n_decode));
     order_waiting(waiting);
     for (Slot* slot : waiting) {
-        const auto left = static_cast<int32_t>(slot->request->prompt_tokens.size() - slot->n_prompt_done);
-        slot->chunk = std::min(std::max(budget, 0), left);
+        slot->chunk = prompt_piece(*slot, std::max(budget, 0));
         budget -= slot->chunk;
         plan.n_prefill += slot->chunk;
+        plan.n_media += slot->media_rows ? slot->chunk : 0;
     }
     int32_t row = 0;
     for (Slot& slot : slots_) {
@@ -322,7 +344,7 @@ StepPlan TextScheduler::plan_batch() {
             engine_.batch_add(slot.last_token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, true);
             slot.cache_tokens.push_back(slot.last_token);
             slot.batch_index = row++;
-        } else if (slot.chunk > 0) {
+        } else if (slot.chunk > 0 && !slot.media_rows) {
             row += add_prompt_chunk(slot, row, slot.chunk);
         }
     }

@@ -14,6 +14,7 @@
 
 #include "core/generation.h"
 #include "engine/text_engine.h"
+#include "sched/media_encoder.h"
 #include "sched/prompt_cache.h"
 #include "sched/slot.h"
 #include "sched/step_pacer.h"
@@ -58,7 +59,8 @@ struct SchedulerStats {
 // What one step's batch holds.
 struct StepPlan {
     int32_t n_decode = 0;   // generating sequences' next tokens
-    int32_t n_prefill = 0;  // prompt tokens
+    int32_t n_prefill = 0;  // prompt tokens, media rows included
+    int32_t n_media = 0;    // media rows (decoded apart from the token batch)
     bool burst = false;     // generating streams held back for a burst's prompts (prefill_burst)
 };
 
@@ -83,7 +85,12 @@ private:
     void admit();
     Slot* pick_slot(const std::vector<int32_t>& prompt);
     void start_slot(Slot& slot, core::GenerationRequest request);
-    size_t reuse_prefix(Slot& slot, const std::vector<int32_t>& prompt, bool cache_prompt);
+    size_t reuse_prefix(Slot& slot, const core::GenerationRequest& request);
+    void request_encodes(const core::GenerationRequest& request, size_t from);
+    bool awaiting_media(const Slot& slot) const;
+    int32_t prompt_piece(Slot& slot, int32_t budget);
+    int32_t media_piece(Slot& slot, const core::PromptMedia& item, int32_t budget);
+    bool decode_media_pieces();
     Result<void> feed_penalties(int32_t seq, const core::GenerationRequest& request);
     void drop_cancelled();
     bool prefill_burst();
@@ -105,6 +112,7 @@ private:
     std::vector<Slot> slots_;   // scheduler thread only
     StepPacer pacer_;           // scheduler thread only
     PromptCache prompt_cache_;  // scheduler thread only
+    MediaEncoder encoder_;      // its own thread; requested from the scheduler thread
     std::atomic<bool> stopping_{false};
     std::atomic<int32_t> busy_{0};
     std::atomic<uint64_t> finished_{0};

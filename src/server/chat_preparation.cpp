@@ -1,5 +1,7 @@
 #include "server/chat_preparation.h"
 
+#include <algorithm>
+
 #include "api/completions_response.h"
 #include "engine/chat_output_parser.h"
 
@@ -17,10 +19,27 @@ engine::ToolChoice to_engine(api::ToolChoiceMode mode) {
     return engine::ToolChoice::AUTO;
 }
 
-engine::ChatRequest to_engine(const api::ChatParams& params) {
+// The message's text with the projector's marker where each image part sat.
+std::string with_markers(const api::ChatMessage& m, const std::string& marker) {
+    std::string out = m.content;
+    for (auto it = m.media.rbegin(); it != m.media.rend(); ++it) {
+        out.insert(std::min(it->offset, out.size()), marker);
+    }
+    return out;
+}
+
+size_t count_images(const api::ChatParams& params) {
+    size_t n = 0;
+    for (const api::ChatMessage& m : params.messages) {
+        n += m.media.size();
+    }
+    return n;
+}
+
+engine::ChatRequest to_engine(const api::ChatParams& params, const std::string& marker) {
     engine::ChatRequest request;
     for (const api::ChatMessage& m : params.messages) {
-        engine::ChatMessage message(m.role, m.content);
+        engine::ChatMessage message(m.role, m.media.empty() ? m.content : with_markers(m, marker));
         message.reasoning_content = m.reasoning_content;
         message.tool_calls = m.tool_calls;
         message.tool_call_id = m.tool_call_id;
@@ -68,17 +87,59 @@ Result<std::vector<int32_t>> tokenize_rendered(const engine::LlamaTextEngine& en
     return engine.tokenize(text, !has_bos_text, true);
 }
 
-Result<PreparedChat> prepare_chat(const engine::LlamaTextEngine& engine, const api::ChatParams& params) {
-    Result<engine::ChatPrompt> rendered = engine.render_chat(to_engine(params));
+Result<void> check_vision(const engine::LlamaTextEngine& engine, const api::ChatParams& params) {
+    if (count_images(params) == 0 || (engine.projector() != nullptr && engine.projector()->vision())) {
+        return {};
+    }
+    return make_error(ErrorCode::UNSUPPORTED,
+                      "The model '" + params.options.model +
+                          "' does not accept images: it has no vision projector (mmproj). Send text, or use a "
+                          "vision model",
+                      "messages");
+}
+
+// The prompt's cells: its tokens, and each image's cells where its marker sits.
+Result<void> tokenize_prompt(const engine::LlamaTextEngine& engine, const std::string& text,
+                             const std::vector<std::string>& images, PreparedChat& out) {
+    if (images.empty()) {
+        Result<std::vector<int32_t>> prompt = tokenize_rendered(engine, text);
+        if (!prompt) {
+            return prompt.error();
+        }
+        out.prompt = std::move(prompt).value();
+        return {};
+    }
+    const int32_t bos = engine.bos();
+    const bool has_bos_text = bos >= 0 && text.rfind(engine.token_to_piece(bos, true), 0) == 0;
+    Result<engine::MediaPrompt> prompt = engine.projector()->tokenize(text, images, !has_bos_text);
+    if (!prompt) {
+        return make_error(prompt.error().code, prompt.error().message, "messages");
+    }
+    if (!prompt->tokens.empty() && core::is_media_placeholder(prompt->tokens.back())) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "the prompt cannot end with an image", "messages");
+    }
+    out.prompt = std::move(prompt->tokens);
+    out.media = std::move(prompt->media);
+    return {};
+}
+
+Result<PreparedChat> prepare_chat(const engine::LlamaTextEngine& engine, const api::ChatParams& params,
+                                  const std::vector<std::string>& images) {
+    if (auto vision = check_vision(engine, params); !vision) {
+        return vision.error();
+    }
+    if (images.size() != count_images(params)) {
+        return make_error(ErrorCode::INTERNAL, "the messages' images were not all fetched");
+    }
+    const std::string marker = engine.projector() != nullptr ? engine.projector()->marker() : std::string();
+    Result<engine::ChatPrompt> rendered = engine.render_chat(to_engine(params, marker));
     if (!rendered) {
         return with_param(rendered.error(), params);
     }
     PreparedChat out;
-    Result<std::vector<int32_t>> prompt = tokenize_rendered(engine, rendered->prompt);
-    if (!prompt) {
-        return prompt.error();
+    if (auto tokenized = tokenize_prompt(engine, rendered->prompt, images, out); !tokenized) {
+        return tokenized.error();
     }
-    out.prompt = std::move(prompt).value();
     Result<core::GrammarConstraint> grammar = engine.resolve_grammar(rendered->grammar);
     if (!grammar) {
         return with_param(grammar.error(), params);

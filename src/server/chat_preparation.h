@@ -18,16 +18,24 @@
 namespace hearth::server {
 
 struct PreparedChat {
-    std::vector<int32_t> prompt;
+    std::vector<int32_t> prompt;  // with media placeholders for the images' cells
+    std::vector<core::PromptMedia> media;
     core::GrammarConstraint grammar;
     std::vector<int32_t> preserved_tokens;
     std::vector<std::string> additional_stops;
     std::vector<std::unique_ptr<core::ChatOutputParser>> parsers;  // one per choice
 };
 
+// images: the bytes of the messages' image parts, in order (resolve_media); the model's projector makes them
+// prompt cells where the parts sat among the text.
 // Errors: INVALID_ARGUMENT naming the field (a schema or tool that cannot be turned into a grammar, a template
-// that refuses the messages), UNSUPPORTED (no usable template).
-Result<PreparedChat> prepare_chat(const engine::LlamaTextEngine& engine, const api::ChatParams& params);
+// that refuses the messages, an image that does not decode), UNSUPPORTED (no usable template; images for a
+// model without a vision projector).
+Result<PreparedChat> prepare_chat(const engine::LlamaTextEngine& engine, const api::ChatParams& params,
+                                  const std::vector<std::string>& images = {});
+
+// Images sent to a model that cannot see them: UNSUPPORTED naming the model; ok when there are none or it can.
+Result<void> check_vision(const engine::LlamaTextEngine& engine, const api::ChatParams& params);
 
 // Tokenizes a rendered prompt, adding BOS only when the text does not already start with it.
 Result<std::vector<int32_t>> tokenize_rendered(const engine::LlamaTextEngine& engine, const std::string& text);

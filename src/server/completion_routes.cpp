@@ -48,7 +48,7 @@ Result<std::pair<Params, std::shared_ptr<registry::TextModel>>> parse_and_acquir
 }  // namespace
 
 http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
-    auto request = parse_and_acquire(ctx, api::chat_params_from_body(req.body));
+    auto request = parse_and_acquire(ctx, api::chat_params_from_body(req.body, chat_request_limits(ctx.media)));
     if (!request) {
         return error_response(request.error());
     }
@@ -60,11 +60,20 @@ http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequ
             "The model '" + params.options.model + "' has no chat template: use /v1/completions with a plain prompt",
             "model"));
     }
-    auto chat = prepare_chat(engine, params);
+    // Refused before any image is fetched: a text model cannot use them.
+    if (auto vision = check_vision(engine, params); !vision) {
+        return error_response(vision.error());
+    }
+    auto images = resolve_media(params.messages, ctx.media);
+    if (!images) {
+        return error_response(images.error());
+    }
+    auto chat = prepare_chat(engine, params, *images);
     if (!chat) {
         return error_response(chat.error());
     }
-    PreparedGeneration generation{model, std::move(chat->prompt), params.options, std::move(chat->preserved_tokens)};
+    PreparedGeneration generation{model, std::move(chat->prompt), params.options, std::move(chat->preserved_tokens),
+                                  std::move(chat->media)};
     generation.options.sampling.grammar = std::move(chat->grammar);
     // The template's own end markers (beyond the vocabulary's end-of-generation tokens) end the turn too.
     for (std::string& stop : chat->additional_stops) {
@@ -97,7 +106,7 @@ http::HttpResponse post_completions(RouteContext& ctx, const http::HttpRequest& 
     if (!prompt) {
         return error_response(prompt.error());
     }
-    PreparedGeneration generation{model, std::move(prompt).value(), params.options, {}};
+    PreparedGeneration generation{model, std::move(prompt).value(), params.options, {}, {}};
     if (auto bounded = bound_by_context(generation); !bounded) {
         return error_response(bounded.error());
     }

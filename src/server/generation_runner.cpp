@@ -27,6 +27,7 @@ Result<RunState> submit_choices(PreparedGeneration& g) {
     for (uint32_t choice = 0; choice < n; ++choice) {
         core::GenerationRequest request;
         request.prompt_tokens = g.prompt;
+        request.media = g.media;
         request.max_tokens = max_tokens;
         request.stop = g.options.stop;
         request.sampling = g.options.sampling;

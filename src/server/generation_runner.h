@@ -17,6 +17,7 @@ struct PreparedGeneration {
     std::vector<int32_t> prompt;
     api::GenerationOptions options;
     std::vector<int32_t> preserved_tokens;  // chat: special tokens the output parser must see as text
+    std::vector<core::PromptMedia> media;   // chat: the images among the prompt's cells
 };
 
 // Checks the prompt and max_tokens against the model's context (never truncates) and logit_bias against its

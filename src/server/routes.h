@@ -5,6 +5,7 @@
 #include "api/embeddings_request.h"
 #include "http/router.h"
 #include "registry/model_registry.h"
+#include "server/media_sources.h"
 #include "util/metrics.h"
 
 namespace hearth::server {
@@ -20,6 +21,7 @@ struct RouteContext {
     metrics::Registry& metrics;
     api::EmbeddingLimits embedding_limits = {};
     AudioLimits audio_limits = {};
+    MediaConfig media = {};  // images in chat requests
 };
 
 void register_routes(http::Router& router, RouteContext& context);

@@ -8,6 +8,7 @@
 #include "api/embeddings_request.h"
 #include "http/http_server.h"
 #include "registry/model_registry.h"
+#include "server/media_sources.h"
 #include "server/routes.h"
 
 namespace hearth::server {
@@ -28,6 +29,7 @@ struct ServerConfig {
     std::vector<std::string> preload;       // models loaded at start-up (hearth serve --load)
     api::EmbeddingLimits embedding_limits;  // inputs per embeddings request, documents per rerank
     AudioLimits audio_limits;               // upload size and audio length of transcriptions
+    MediaConfig media;                      // images in chat requests: where they may come from, limits
     AccessConfig access;
     std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
 };

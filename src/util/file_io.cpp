@@ -8,6 +8,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "util/unique_fd.h"
+
 namespace hearth {
 
 namespace {
@@ -15,24 +17,6 @@ namespace {
 Error io_error(const std::string& what, const std::string& path) {
     return make_error(ErrorCode::INTERNAL, what + " " + path + ": " + std::strerror(errno));
 }
-
-// Closes the descriptor on every path out.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
 
 Result<void> write_all(int fd, const std::string& content, const std::string& path) {
     size_t written = 0;
@@ -77,7 +61,7 @@ Result<void> write_file_atomically(const std::string& path, const std::string& c
         }
     }
     const std::string temp = path + ".tmp." + std::to_string(::getpid());
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) {
         return io_error("creating", temp);
     }
@@ -96,7 +80,8 @@ Result<void> write_file_atomically(const std::string& path, const std::string& c
         return written;
     }
     // The rename itself reaches the disk with the folder's entry.
-    Fd dir(::open(target.has_parent_path() ? target.parent_path().c_str() : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dir(
+        ::open(target.has_parent_path() ? target.parent_path().c_str() : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) {
         ::fsync(dir.get());
     }

@@ -260,10 +260,11 @@ export function runProcess(bin, args, { timeoutMs = 10_000, env = {} } = {}) {
 }
 
 // Generates a random-weight test model: hearth-mkmodel --preset PRESET --type TYPE --seed SEED -o FILE
-// (with --untied: a separate output matrix instead of the token embeddings).
-export async function mkmodel(preset, file, { type = 'f16', seed = 1, untied = false } = {}) {
+// (with --untied: a separate output matrix instead of the token embeddings; extra: more arguments, such as
+// ['--mmproj-for', textModel] for a projector).
+export async function mkmodel(preset, file, { type = 'f16', seed = 1, untied = false, extra = [] } = {}) {
     const bin = requireExecutable(HEARTH_MKMODEL, 'HEARTH_MKMODEL');
-    const args = ['--preset', preset, '--type', type, '--seed', String(seed), '-o', file];
+    const args = ['--preset', preset, '--type', type, '--seed', String(seed), '-o', file, ...extra];
     if (untied) {
         args.push('--untied');
     }

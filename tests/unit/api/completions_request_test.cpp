@@ -152,12 +152,13 @@ TEST(ChatRequest, RolesNamesAndToolMessages) {
     EXPECT_EQ(p.messages[5].content, "");
 }
 
-TEST(ChatRequest, TextContentPartsAreConcatenated) {
+// Joined with a newline, as llama-server joins them (the same parts, the same prompt).
+TEST(ChatRequest, TextContentPartsAreJoinedByNewlines) {
     const ChatParams p = chat_ok(R"({"model": "m", "messages": [
         {"role": "user", "content": [{"type": "text", "text": "Hello, "}, {"type": "text", "text": "world"}]},
         {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]},
         {"role": "user", "content": []}]})");
-    EXPECT_EQ(p.messages[0].content, "Hello, world");
+    EXPECT_EQ(p.messages[0].content, "Hello, \nworld");
     EXPECT_EQ(p.messages[1].content, "no");
     EXPECT_EQ(p.messages[2].content, "");
 }
@@ -228,8 +229,11 @@ TEST(ChatRequest, ShapeErrorsNameTheField) {
          "messages[0].content[0].type"},
         {R"({"model":"m","messages":[{"role":"user","content":["x"]}]})", INVALID, "messages[0].content[0]"},
         {R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},
-            {"type":"image_url","image_url":{"url":"http://x/y.png"}}]}]})",
+            {"type":"file","file":{"file_id":"f"}}]}]})",
          UNSUPPORTED, "messages[0].content[1]"},
+        {R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},
+            {"type":"image_url","image_url":{"url":"mailto:x"}}]}]})",
+         INVALID, "messages[0].content[1].image_url.url"},
         {R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio"}]}]})", UNSUPPORTED,
          "messages[0].content[0]"},
         {R"({"model":"m","messages":[{"role":"user","content":"x","name":3}]})", INVALID, "messages[0].name"},

@@ -46,6 +46,22 @@ TEST(ModelsApi, ListHasOpenAiShapeAndExtensions) {
     EXPECT_EQ(body["unservable"][0]["path"], "/m/bad.gguf");
 }
 
+TEST(ModelsApi, CapabilitiesSayWhatTheModelTakes) {
+    auto vision = make_model("v", core::ModelKind::LLM, registry::ModelState::UNLOADED);
+    vision.entry.mmproj = "/m/mmproj-v.gguf";
+    const std::vector<registry::ModelStatus> models = {
+        make_model("t", core::ModelKind::LLM, registry::ModelState::UNLOADED), vision,
+        make_model("e", core::ModelKind::EMBEDDING, registry::ModelState::UNLOADED),
+        make_model("w", core::ModelKind::WHISPER, registry::ModelState::UNLOADED)};
+    const json body = json::parse(models_list_reply(models, {}).body);
+    EXPECT_EQ(body["data"][0]["capabilities"], json({"completion", "chat"}));
+    EXPECT_FALSE(body["data"][0].contains("mmproj"));
+    EXPECT_EQ(body["data"][1]["capabilities"], json({"completion", "chat", "vision"}));
+    EXPECT_EQ(body["data"][1]["mmproj"], "/m/mmproj-v.gguf");
+    EXPECT_EQ(body["data"][2]["capabilities"], json({"embeddings"}));
+    EXPECT_EQ(body["data"][3]["capabilities"], json({"transcription", "translation"}));
+}
+
 TEST(ModelsApi, HealthListsReadyModels) {
     auto failed = make_model("c", core::ModelKind::WHISPER, registry::ModelState::FAILED);
     failed.last_error = "out of memory";

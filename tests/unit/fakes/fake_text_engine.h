@@ -16,8 +16,24 @@
 
 namespace hearth::testing {
 
+// An image as the fake engine prepares it: its cells, and the value every one of its rows holds.
+struct FakeMedia final : core::MediaData {
+    FakeMedia(int32_t cells, float row_value, bool both_ways)
+        : n_tokens(cells), value(row_value), non_causal(both_ways) {}
+    int32_t n_tokens;
+    float value;
+    bool non_causal;
+};
+
 class FakeTextEngine final : public engine::TextEngine {
 public:
+    // One decode_media call.
+    struct MediaDecode {
+        int32_t seq, pos, first, count;
+    };
+    // What a media cell holds in the fake KV: no vocabulary token.
+    static constexpr int32_t MEDIA_CELL = -7;
+
     struct Entry {
         int32_t token, pos, seq;
         bool logits;
@@ -121,6 +137,51 @@ public:
         return {};
     }
 
+    // Media: encodes take encode_delay and count; decode_media fills the sequence with MEDIA_CELL.
+    Result<engine::MediaEmbedding> encode_media(const core::MediaData& item) override {
+        std::this_thread::sleep_for(encode_delay_);
+        const auto& media = dynamic_cast<const FakeMedia&>(item);
+        std::lock_guard lock(mutex_);
+        encodes_++;
+        if (fail_encodes_) {
+            return make_error(ErrorCode::INTERNAL, "the encoder failed (fake)");
+        }
+        engine::MediaEmbedding out;
+        out.n_tokens = media.n_tokens;
+        out.non_causal = media.non_causal;
+        out.rows.assign(static_cast<size_t>(media.n_tokens), media.value);
+        return out;
+    }
+    Result<void> decode_media(int32_t seq, int32_t pos, const engine::MediaEmbedding& item, int32_t first,
+                              int32_t count) override {
+        std::lock_guard lock(mutex_);
+        auto& kv = kv_[static_cast<size_t>(seq)];
+        if (pos != static_cast<int32_t>(kv.size()) || first < 0 || first + count > item.n_tokens ||
+            (item.non_causal && count != item.n_tokens)) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, "media rows out of place (fake)");
+        }
+        kv.insert(kv.end(), static_cast<size_t>(count), MEDIA_CELL);
+        media_decodes_.push_back({seq, pos, first, count});
+        return {};
+    }
+    void set_encode_delay(std::chrono::milliseconds delay) { encode_delay_ = delay; }
+    void fail_encodes() {
+        std::lock_guard lock(mutex_);
+        fail_encodes_ = true;
+    }
+    int encodes() const {
+        std::lock_guard lock(mutex_);
+        return encodes_;
+    }
+    std::vector<MediaDecode> media_decodes() const {
+        std::lock_guard lock(mutex_);
+        return media_decodes_;
+    }
+    std::vector<int32_t> kv(int32_t seq) const {
+        std::lock_guard lock(mutex_);
+        return kv_[static_cast<size_t>(seq)];
+    }
+
     void set_decode_delay(std::chrono::microseconds delay) { decode_delay_ = delay; }
     void fail_state_loads() {
         std::lock_guard lock(mutex_);
@@ -159,6 +220,10 @@ private:
     int states_saved_ = 0;
     int states_loaded_ = 0;
     std::chrono::microseconds decode_delay_{0};  // set before the scheduler starts
+    std::chrono::milliseconds encode_delay_{0};  // set before the scheduler starts
+    std::vector<MediaDecode> media_decodes_;
+    int encodes_ = 0;
+    bool fail_encodes_ = false;
 };
 
 }  // namespace hearth::testing

@@ -73,6 +73,43 @@ TEST(ModelCatalog, BadFilesAreReportedAndNeverBreakTheScan) {
     }
 }
 
+const CatalogEntry* find(const CatalogScan& scan, const std::string& id) {
+    const auto it =
+        std::find_if(scan.models.begin(), scan.models.end(), [&](const CatalogEntry& m) { return m.id == id; });
+    return it == scan.models.end() ? nullptr : &*it;
+}
+
+TEST(ModelCatalog, AProjectorGoesWithTheTextModelsBesideIt) {
+    TempDir dir;
+    for (const char* sub : {"one", "two", "embed"}) {
+        std::filesystem::create_directories(dir.path() / sub);
+    }
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "one/vl-7b-q4.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "one/vl-7b-q8.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "one/mmproj-vl-7b-f16.gguf").string(), "clip"));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "two/alpha-q4.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "two/beta-q4.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "two/mmproj-beta.gguf").string(), "clip"));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "two/mmproj_alpha_f16.gguf").string(), "clip"));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "embed/encoder.gguf").string(), "bert"));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "embed/mmproj-lost.gguf").string(), "clip"));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "top.gguf").string()));
+    const CatalogScan scan = scan_models_dir(dir.path().string());
+    // No projector is a model of its own.
+    EXPECT_EQ(ids(scan), (std::vector<std::string>{"alpha-q4", "beta-q4", "encoder", "top", "vl-7b-q4", "vl-7b-q8"}));
+    const std::string one = (dir.path() / "one/mmproj-vl-7b-f16.gguf").string();
+    EXPECT_EQ(find(scan, "vl-7b-q4")->mmproj, one);  // every quantization of the model shares it
+    EXPECT_EQ(find(scan, "vl-7b-q8")->mmproj, one);
+    EXPECT_EQ(find(scan, "alpha-q4")->mmproj, (dir.path() / "two/mmproj_alpha_f16.gguf").string());
+    EXPECT_EQ(find(scan, "beta-q4")->mmproj, (dir.path() / "two/mmproj-beta.gguf").string());
+    EXPECT_TRUE(find(scan, "encoder")->mmproj.empty());  // an embedding model takes no projector
+    EXPECT_TRUE(find(scan, "top")->mmproj.empty());      // nor does a model with none beside it
+    // The projector with no text model beside it stays listed as not servable, with the probe's reason.
+    ASSERT_EQ(scan.rejected.size(), 1u);
+    EXPECT_NE(scan.rejected[0].path.find("mmproj-lost"), std::string::npos);
+    EXPECT_NE(scan.rejected[0].reason.find("projector"), std::string::npos);
+}
+
 TEST(ModelCatalog, MissingDirectoryIsAnErrorNotACrash) {
     TempDir dir;
     const CatalogScan scan = scan_models_dir((dir.path() / "does-not-exist").string());
