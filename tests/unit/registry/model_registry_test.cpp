@@ -31,6 +31,37 @@ TEST(ModelRegistry, ListsFindsAndRescans) {
     EXPECT_TRUE(registry.find("two").has_value());
 }
 
+// A vlm is a text model served with its projector: configured with one it is servable, without one it is not.
+TEST(ModelRegistry, AConfiguredProjectorGoesWithItsModel) {
+    TempDir dir;
+    const std::string text = (dir.path() / "vl.gguf").string();
+    ASSERT_TRUE(write_tiny_gguf(text));
+    RegistryConfig config;
+    core::ModelSpec with;
+    with.name = "vl";
+    with.path = text;
+    with.kind = core::ModelKind::VLM;
+    with.mmproj = (dir.path() / "proj.gguf").string();
+    core::ModelSpec without = with;
+    without.name = "vl-bare";
+    without.mmproj.clear();
+    core::ModelSpec plain = without;
+    plain.name = "plain";
+    plain.kind.reset();
+    config.configured = {with, without, plain};
+    ModelRegistry registry(config);
+    const auto vl = registry.find("vl");
+    ASSERT_TRUE(vl.has_value());
+    EXPECT_EQ(vl->entry.mmproj, with.mmproj);
+    EXPECT_EQ(vl->entry.info.kind, core::ModelKind::LLM);
+    EXPECT_EQ(vl->state, ModelState::UNLOADED);
+    const auto bare = registry.find("vl-bare");
+    ASSERT_TRUE(bare.has_value());
+    EXPECT_EQ(bare->state, ModelState::FAILED);
+    EXPECT_NE(bare->last_error.find("projector"), std::string::npos);
+    EXPECT_TRUE(registry.find("plain")->entry.mmproj.empty());
+}
+
 TEST(ModelState, Names) {
     EXPECT_EQ(to_string(ModelState::UNLOADED), "unloaded");
     EXPECT_EQ(to_string(ModelState::READY), "ready");
