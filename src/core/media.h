@@ -23,6 +23,7 @@ struct PromptMedia {
     int32_t n_tokens = 0;  // KV cells (and positions) the item fills
     std::string id;        // digest of the item's bytes: equal ids, equal embeddings
     std::shared_ptr<const MediaData> data;
+    bool whole = false;  // its cells attend to each other both ways: decoded in one pass, never split
 };
 
 // The placeholder id of the item's i-th cell: negative (never a vocabulary token), and a function of the

@@ -136,6 +136,8 @@ public:
     std::vector<int32_t> preserved_token_ids(const std::vector<std::string>& tokens) const {
         return engine::preserved_token_ids(vocab_, tokens);
     }
+    // The most cells of one image decoded in one pass (an image that must be whole, PromptMedia::whole, must fit).
+    int32_t n_whole_media() const;
     // The projector when the model was loaded with one (nullptr: text only); its tokenize() is thread-safe.
     const MediaProjector* projector() const { return projector_.get(); }
     // Makes the decode in progress (or the next one) stop early with CANCELLED. CPU backends only.

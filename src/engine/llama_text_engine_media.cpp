@@ -1,6 +1,7 @@
 // LlamaTextEngine's media members: the projector's load, and images' rows decoded into a sequence.
 #include <llama.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "engine/llama_text_engine.h"
@@ -25,6 +26,10 @@ Result<void> LlamaTextEngine::load_projector(const TextEngineOptions& options, b
     return {};
 }
 
+int32_t LlamaTextEngine::n_whole_media() const {
+    return static_cast<int32_t>(std::min(llama_n_batch(ctx_.get()), llama_n_ubatch(ctx_.get())));
+}
+
 Result<MediaEmbedding> LlamaTextEngine::encode_media(const core::MediaData& item) {
     if (!projector_) {
         return make_error(ErrorCode::UNSUPPORTED, "this model was loaded without a projector: it takes no images");
@@ -41,6 +46,14 @@ Result<void> LlamaTextEngine::decode_media(int32_t seq, int32_t pos, const Media
                           (!item.non_causal || (first == 0 && count == item.n_tokens));
     if (!valid_seq(seq) || !rows_ok || !range_ok || pos < 0 || pos + count > n_ctx_per_slot_) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "media rows out of range for sequence " + std::to_string(seq));
+    }
+    // llama.cpp asserts (aborts the process) on a pass longer than its batch, and on a non-causal one longer
+    // than its micro-batch.
+    const auto most = static_cast<int32_t>(item.non_causal ? n_whole_media() : llama_n_batch(ctx_.get()));
+    if (count > most) {
+        return make_error(
+            ErrorCode::INVALID_ARGUMENT,
+            std::to_string(count) + " image rows in one pass; this context takes " + std::to_string(most));
     }
     // llama_batch only points at these; they live through the decode below.
     std::vector<llama_pos> positions(static_cast<size_t>(count));

@@ -161,6 +161,7 @@ Result<core::PromptMedia> MediaProjector::media_item(const mtmd_input_chunk* chu
     const char* id = mtmd_input_chunk_get_id(chunk);
     item.id = id != nullptr ? id : "";
     const bool non_causal = mtmd_decode_use_non_causal(ctx_.get(), chunk);
+    item.whole = non_causal;
     item.data = std::make_shared<MtmdItem>(mtmd_chunk_ptr(mtmd_input_chunk_copy(chunk)), non_causal);
     return item;
 }

@@ -118,6 +118,17 @@ Result<void> tokenize_prompt(const engine::LlamaTextEngine& engine, const std::s
     if (!prompt->tokens.empty() && core::is_media_placeholder(prompt->tokens.back())) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "the prompt cannot end with an image", "messages");
     }
+    for (const core::PromptMedia& item : prompt->media) {
+        if (item.whole && item.n_tokens > engine.n_whole_media()) {
+            return make_error(ErrorCode::INVALID_ARGUMENT,
+                              "this model's images take " + std::to_string(item.n_tokens) +
+                                  " cells decoded in one pass, and it was loaded with a batch of " +
+                                  std::to_string(engine.n_whole_media()) +
+                                  ": load it with --batch-size and --ubatch-size of at least " +
+                                  std::to_string(item.n_tokens),
+                              "messages");
+        }
+    }
     out.prompt = std::move(prompt->tokens);
     out.media = std::move(prompt->media);
     return {};

@@ -175,6 +175,15 @@ TEST_F(VisionEngineTest, WhatIsNoImageIsRefusedAndTheEngineGoesOn) {
     EXPECT_TRUE(projector.tokenize(projector.marker() + " fine", {png}, true));
 }
 
+TEST_F(VisionEngineTest, ImagesOfExtremeShapesAreAnswered) {
+    sched::TextScheduler scheduler(engine(), {});
+    for (const auto& [width, height] : {std::pair{1u, 1u}, std::pair{2000u, 1u}, std::pair{1u, 2000u}}) {
+        const Answer answer = run_alone(scheduler, greedy(prompt({testing::make_png(width, height, 3)}, "Shape?"), 2));
+        EXPECT_TRUE(answer.error.empty()) << width << "x" << height << ": " << answer.error;
+        EXPECT_EQ(answer.tokens.size(), 2u);
+    }
+}
+
 TEST_F(VisionEngineTest, AnImageRequestAmongTextStreamsAnswersAsAlone) {
     sched::TextScheduler scheduler(engine(), {});
     const engine::MediaPrompt image = prompt({testing::make_png(64, 48, 5)}, "Describe the picture.");
@@ -223,6 +232,35 @@ TEST_F(VisionEngineTest, AFollowUpTurnReusesTheImageCells) {
     EXPECT_GE(warm.usage.cached_prompt_tokens, image_end);
     EXPECT_EQ(cold.usage.cached_prompt_tokens, 0);
     EXPECT_EQ(warm.tokens, cold.tokens);  // the reused cells are the cells a full evaluation makes
+}
+
+// Gemma 3's images attend both ways and must be decoded in one pass: a context whose batch is smaller refuses
+// them (llama.cpp would assert and abort), and serving goes on.
+TEST(VisionEngine, AWholeImageLargerThanTheBatchIsRefusedNotAborted) {
+    engine::BackendGuard backend;
+    engine::TextEngineOptions options = vision_options();
+    options.mmproj = generated("mmproj-gemma3-tiny-qwen2.gguf",
+                               "--preset tiny-gemma3-vision --type f16 --seed 5 --mmproj-for " + text_model());
+    options.n_slots = 1;
+    options.n_batch = 8;
+    options.n_ubatch = 8;
+    auto loaded = LlamaTextEngine::load(options);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    LlamaTextEngine& engine = **loaded;
+    const std::string marker = engine.projector()->marker();
+    auto prompt = engine.projector()->tokenize(marker + " what is it?", {testing::make_png(32, 32, 8)}, true);
+    ASSERT_TRUE(prompt) << prompt.error().message;
+    ASSERT_EQ(prompt->media.size(), 1u);
+    EXPECT_TRUE(prompt->media[0].whole);
+    ASSERT_GT(prompt->media[0].n_tokens, engine.n_whole_media());
+    sched::TextScheduler scheduler(engine, {});
+    const Answer refused = run_alone(scheduler, greedy(*prompt, 4));
+    EXPECT_NE(refused.error.find("one pass"), std::string::npos) << refused.error;
+    auto text = engine.tokenize("plain text still works", true, true);
+    ASSERT_TRUE(text);
+    const Answer fine = run_alone(scheduler, greedy({*text, {}}, 4));
+    EXPECT_TRUE(fine.error.empty()) << fine.error;
+    EXPECT_EQ(fine.tokens.size(), 4u);
 }
 
 TEST(VisionEngine, ATextOnlyModelTakesNoImages) {
