@@ -1,5 +1,6 @@
 #include "llm_writer.h"
 
+#include <array>
 #include <string>
 
 #include "gguf_writer.h"
@@ -12,12 +13,33 @@ std::string gguf_arch_name(Arch arch) {
     switch (arch) {
         case Arch::QWEN2: return "qwen2";
         case Arch::QWEN3: return "qwen3";
+        case Arch::GEMMA3: return "gemma3";
         default: return "llama";
     }
 }
 
 std::string layer_name(int layer, const char* suffix) {
     return "blk." + std::to_string(layer) + "." + suffix;
+}
+
+// Gemma 4's vocabulary keeps Gemma 3's control tokens at their ids under new names: renamed back, chat turns
+// and images tokenize into Gemma 3's ids and <end_of_turn> ends a turn as in the real models.
+constexpr std::array<TokenRename, 4> GEMMA3_TOKEN_NAMES{{
+    {105, "<|turn>", "<start_of_turn>"},
+    {106, "<turn|>", "<end_of_turn>"},
+    {255999, "<|image>", "<start_of_image>"},
+    {256000, "<|audio>", "<end_of_image>"},
+}};
+
+// Gemma 3 alternates local (sliding-window) and global layers. Real files carry the window and the local RoPE
+// base and leave the pattern to llama.cpp's default of 6; it is written here so that other patterns load.
+void set_sliding_window_keys(gguf_context* meta, const SlidingWindow& swa, const std::string& arch) {
+    if (swa.window == 0) {
+        return;
+    }
+    gguf_set_val_u32(meta, (arch + ".attention.sliding_window").c_str(), static_cast<uint32_t>(swa.window));
+    gguf_set_val_u32(meta, (arch + ".attention.sliding_window_pattern").c_str(), static_cast<uint32_t>(swa.pattern));
+    gguf_set_val_f32(meta, (arch + ".rope.freq_base_swa").c_str(), swa.rope_theta);
 }
 
 void set_decoder_keys(gguf_context* meta, const ModelConfig& config, const std::string& arch) {
@@ -37,8 +59,10 @@ void set_decoder_keys(gguf_context* meta, const ModelConfig& config, const std::
         const uint32_t pooling = config.pooling == Pooling::LAST ? 3 : config.pooling == Pooling::CLS ? 2 : 1;
         gguf_set_val_u32(meta, key("pooling_type").c_str(), pooling);
     }
-    // llama.cpp derives the head width as embd / heads unless these say otherwise (Qwen3 differs).
-    if (head_dim * static_cast<uint32_t>(config.heads) != static_cast<uint32_t>(config.embd)) {
+    // llama.cpp derives the head width as embd / heads unless these say otherwise (Qwen3 differs); Gemma 3's
+    // converter always writes them.
+    if (head_dim * static_cast<uint32_t>(config.heads) != static_cast<uint32_t>(config.embd) ||
+        config.arch == Arch::GEMMA3) {
         gguf_set_val_u32(meta, key("attention.key_length").c_str(), head_dim);
         gguf_set_val_u32(meta, key("attention.value_length").c_str(), head_dim);
     }
@@ -60,12 +84,16 @@ void add_attention(GgufWriter& writer, const ModelConfig& config, int layer) {
         writer.add_tensor(bias_tensor(layer_name(layer, "attn_k.bias"), kv_width));
         writer.add_tensor(bias_tensor(layer_name(layer, "attn_v.bias"), kv_width));
     }
-    if (config.arch == Arch::QWEN3) {
-        // Qwen3 RMS-normalises each query and key head before RoPE.
+    if (config.arch == Arch::QWEN3 || config.arch == Arch::GEMMA3) {
+        // Qwen3 and Gemma 3 RMS-normalise each query and key head before RoPE.
         writer.add_tensor(norm_tensor(layer_name(layer, "attn_q_norm.weight"), head_dim));
         writer.add_tensor(norm_tensor(layer_name(layer, "attn_k_norm.weight"), head_dim));
     }
     writer.add_tensor(weight_tensor(layer_name(layer, "attn_output.weight"), {q_width, embd}, type));
+    if (config.arch == Arch::GEMMA3) {
+        // Gemma 3 also normalises the attention output before adding it to the residual stream.
+        writer.add_tensor(norm_tensor(layer_name(layer, "post_attention_norm.weight"), embd));
+    }
 }
 
 void add_feed_forward(GgufWriter& writer, const ModelConfig& config, int layer) {
@@ -75,6 +103,9 @@ void add_feed_forward(GgufWriter& writer, const ModelConfig& config, int layer) 
     writer.add_tensor(weight_tensor(layer_name(layer, "ffn_gate.weight"), {embd, ff}, config.type));
     writer.add_tensor(weight_tensor(layer_name(layer, "ffn_down.weight"), {ff, embd}, config.type));
     writer.add_tensor(weight_tensor(layer_name(layer, "ffn_up.weight"), {embd, ff}, config.type));
+    if (config.arch == Arch::GEMMA3) {
+        writer.add_tensor(norm_tensor(layer_name(layer, "post_ffw_norm.weight"), embd));
+    }
 }
 
 }  // namespace
@@ -86,6 +117,10 @@ void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, Outp
     set_general_keys(meta, arch, config);
     set_decoder_keys(meta, config, arch);
     const uint32_t n_vocab = copy_tokenizer(meta, dirs, config.vocab);
+    if (config.arch == Arch::GEMMA3) {
+        set_sliding_window_keys(meta, config.swa, arch);
+        rename_tokens(meta, GEMMA3_TOKEN_NAMES);
+    }
     set_chat_template(meta, dirs, config.chat_template);
     gguf_set_val_u32(meta, (arch + ".vocab_size").c_str(), n_vocab);
     if (config.eos_token_id >= 0) {

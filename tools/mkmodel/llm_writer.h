@@ -1,5 +1,5 @@
 // Decoder-only LLMs in GGUF, with the tensor names, shapes and hyperparameter keys libllama's loaders
-// (src/models/llama.cpp, qwen2.cpp, qwen3.cpp) expect.
+// (src/models/llama.cpp, qwen2.cpp, qwen3.cpp, gemma3.cpp) expect.
 #pragma once
 
 #include "model_config.h"
@@ -7,7 +7,7 @@
 
 namespace hearth::mkmodel {
 
-// Writes a llama, qwen2 or qwen3 model to out (not yet committed).
+// Writes a llama, qwen2, qwen3 or gemma3 model to out (not yet committed).
 void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out);
 
 }  // namespace hearth::mkmodel

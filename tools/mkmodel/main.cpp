@@ -31,6 +31,7 @@ Examples:
   hearth-mkmodel --arch llama --layers 2 --embd 128 --ff 256 --heads 4 --kv-heads 2 --type q4_k -o m.gguf
   hearth-mkmodel --arch whisper --vocab base --type f16 -o ggml-base.bin
   hearth-mkmodel --preset tiny-clip-mlp --mmproj-for tiny.gguf -o mmproj-tiny.gguf
+  hearth-mkmodel --arch gemma3 --layers 4 --head-dim 32 --sliding-window 32 --swa-pattern 2 -o g3.gguf
   hearth-mkmodel --list-presets
 Environment: HEARTH_LLAMA_MODELS_DIR and HEARTH_WHISPER_VOCAB_DIR replace the built-in vocab directories.
 Exit codes: 0 written, 2 bad arguments or inputs (nothing written), 1 other failures.)";
@@ -61,7 +62,7 @@ struct CliOptions {
     bool untied = false;
     bool list_presets = false;
     bool block_pool = false;
-    ShapeOption layers, embd, ff, heads, kv_heads, head_dim, ctx, image_size, proj_embd;
+    ShapeOption layers, embd, ff, heads, kv_heads, head_dim, ctx, image_size, proj_embd, sliding_window, swa_pattern;
 };
 
 void add_shape_option(CLI::App& app, const char* flag, ShapeOption& shape, const char* help) {
@@ -72,7 +73,7 @@ void add_shape_option(CLI::App& app, const char* flag, ShapeOption& shape, const
 void define_options(CLI::App& app, CliOptions& opts) {
     auto* preset = app.add_option("--preset", opts.preset, "named model shape (see --list-presets)");
     auto* arch = app.add_option("--arch", opts.arch,
-                                "llama, qwen2, qwen3, bert, rerank, whisper or clip (a LLaVA-style projector)");
+                                "llama, qwen2, qwen3, gemma3, bert, rerank, whisper or clip (a LLaVA-style projector)");
     preset->excludes(arch);
     add_shape_option(app, "--layers", opts.layers, "transformer blocks (Whisper: per encoder and decoder)");
     add_shape_option(app, "--embd", opts.embd, "hidden size");
@@ -83,6 +84,9 @@ void define_options(CLI::App& app, CliOptions& opts) {
     add_shape_option(app, "--ctx", opts.ctx, "training context length (Whisper: text context)");
     add_shape_option(app, "--image-size", opts.image_size, "projector: the square images are resized to, in pixels");
     add_shape_option(app, "--proj-embd", opts.proj_embd, "projector: output width, the text model's embedding length");
+    add_shape_option(app, "--sliding-window", opts.sliding_window,
+                     "gemma3: tokens a local layer attends to (0: every layer global)");
+    add_shape_option(app, "--swa-pattern", opts.swa_pattern, "gemma3: every Nth layer is global, the others local");
     auto* mmproj_for = app.add_option("--mmproj-for", opts.mmproj_for,
                                       "projector: size the output for this text model GGUF (its embedding length)");
     mmproj_for->excludes(opts.proj_embd.option);
@@ -164,6 +168,18 @@ void apply_vision_options(ModelConfig& config, const CliOptions& opts) {
     }
 }
 
+void apply_swa_options(ModelConfig& config, const CliOptions& opts) {
+    const bool given = opts.sliding_window.option->count() > 0 || opts.swa_pattern.option->count() > 0;
+    if (config.arch != Arch::GEMMA3) {
+        if (given) {
+            throw UsageError("--sliding-window and --swa-pattern apply to gemma3 only");
+        }
+        return;
+    }
+    override_shape(config.swa.window, opts.sliding_window);
+    override_shape(config.swa.pattern, opts.swa_pattern);
+}
+
 ModelConfig build_config(const CliOptions& opts) {
     ModelConfig config = base_config(opts);
     const bool kv_given = opts.kv_heads.option->count() > 0;
@@ -189,6 +205,7 @@ ModelConfig build_config(const CliOptions& opts) {
         config.pooling = pooling_from_string(opts.pooling);
     }
     apply_vision_options(config, opts);
+    apply_swa_options(config, opts);
     config.tied_embeddings = config.tied_embeddings && !opts.untied;
     config.type = weight_type_from_string(opts.type);
     config.seed = opts.seed;
@@ -202,7 +219,8 @@ void write_model(const ModelConfig& config, const SourceDirs& dirs, const std::s
     switch (config.arch) {
         case Arch::LLAMA:
         case Arch::QWEN2:
-        case Arch::QWEN3: write_decoder_model(config, dirs, out); break;
+        case Arch::QWEN3:
+        case Arch::GEMMA3: write_decoder_model(config, dirs, out); break;
         case Arch::BERT:
         case Arch::RERANK: write_bert_model(config, dirs, out); break;
         case Arch::WHISPER: write_whisper_model(config, dirs, out); break;

@@ -7,10 +7,11 @@
 namespace hearth::mkmodel {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Arch>, 7> ARCH_NAMES{{
+constexpr std::array<std::pair<std::string_view, Arch>, 8> ARCH_NAMES{{
     {"llama", Arch::LLAMA},
     {"qwen2", Arch::QWEN2},
     {"qwen3", Arch::QWEN3},
+    {"gemma3", Arch::GEMMA3},
     {"bert", Arch::BERT},
     {"rerank", Arch::RERANK},
     {"whisper", Arch::WHISPER},
@@ -35,7 +36,7 @@ void require(bool condition, const std::string& message) {
 }
 
 bool is_decoder(Arch arch) {
-    return arch == Arch::LLAMA || arch == Arch::QWEN2 || arch == Arch::QWEN3;
+    return arch == Arch::LLAMA || arch == Arch::QWEN2 || arch == Arch::QWEN3 || arch == Arch::GEMMA3;
 }
 
 void validate_vision(const ModelConfig& config) {
@@ -59,6 +60,38 @@ void validate_vision(const ModelConfig& config) {
                                          std::to_string(vision.pool) + "x" + std::to_string(vision.pool) + " pooling");
 }
 
+// The pinned llama.cpp tree has no Gemma 3 vocabulary. Gemma 4's is the closest: 262,144 tokens of the same
+// family (BPE rather than SentencePiece), with the chat and image control tokens at Gemma 3's ids (105, 106,
+// 255999, 256000), which the writer renames to Gemma 3's texts. Gemma 2's template renders Gemma 3's turns
+// (<start_of_turn>user ... <end_of_turn>); Gemma 3's own adds only system-prompt folding and image items.
+void apply_gemma3_defaults(ModelConfig& config, bool no_vocab, bool no_template) {
+    config.vocab = no_vocab ? "gemma-4" : config.vocab;
+    config.chat_template = no_template ? "google-gemma-2-2b-it" : config.chat_template;
+    config.norm_eps = 1e-6F;
+    // Global layers use 1M, local ones 10k, as in every Gemma 3 size.
+    config.rope_theta = 1000000.0F;
+    config.swa = SlidingWindow{512, 6, 10000.0F};
+}
+
+void validate_decoder(const ModelConfig& config) {
+    require(config.kv_heads >= 1, "--kv-heads must be positive");
+    require(config.heads % config.kv_heads == 0, "--heads " + std::to_string(config.heads) +
+                                                     " is not a multiple of --kv-heads " +
+                                                     std::to_string(config.kv_heads));
+    // RoPE rotates pairs of dimensions, so a head must have an even width.
+    require(head_dim_of(config) % 2 == 0, "the attention head width must be even for RoPE");
+    // llama.cpp's qwen2 loader sizes the Q and output projections as embd x embd.
+    require(config.arch != Arch::QWEN2 || head_dim_of(config) * config.heads == config.embd,
+            "qwen2: --head-dim times --heads must equal --embd");
+    if (config.arch == Arch::GEMMA3) {
+        // llama.cpp reads pattern 0 as "every layer local", and aborts on a window that pattern 1 leaves no
+        // local layer for.
+        require(config.swa.window == 0 || config.swa.pattern >= 2,
+                "gemma3: --swa-pattern must be at least 2 with a sliding window (or --sliding-window 0)");
+        require(config.pooling == Pooling::NONE, "gemma3: --pooling is not supported (a text-generation model)");
+    }
+}
+
 }  // namespace
 
 Arch arch_from_string(const std::string& text) {
@@ -68,7 +101,7 @@ Arch arch_from_string(const std::string& text) {
         }
     }
     throw UsageError("unknown architecture '" + text +
-                     "' (expected llama, qwen2, qwen3, bert, rerank, whisper or clip)");
+                     "' (expected llama, qwen2, qwen3, gemma3, bert, rerank, whisper or clip)");
 }
 
 std::string arch_to_string(Arch arch) {
@@ -142,6 +175,7 @@ void apply_arch_defaults(ModelConfig& config) {
             config.norm_eps = 1e-6F;
             config.rope_theta = 1000000.0F;
             break;
+        case Arch::GEMMA3: apply_gemma3_defaults(config, no_vocab, no_template); break;
         case Arch::BERT:
         case Arch::RERANK:
             config.vocab = no_vocab ? "bert-bge" : config.vocab;
@@ -180,15 +214,7 @@ void validate_config(const ModelConfig& config) {
         return;
     }
     if (is_decoder(config.arch)) {
-        require(config.kv_heads >= 1, "--kv-heads must be positive");
-        require(config.heads % config.kv_heads == 0, "--heads " + std::to_string(config.heads) +
-                                                         " is not a multiple of --kv-heads " +
-                                                         std::to_string(config.kv_heads));
-        // RoPE rotates pairs of dimensions, so a head must have an even width.
-        require(head_dim_of(config) % 2 == 0, "the attention head width must be even for RoPE");
-        // llama.cpp's qwen2 loader sizes the Q and output projections as embd x embd.
-        require(config.arch != Arch::QWEN2 || head_dim_of(config) * config.heads == config.embd,
-                "qwen2: --head-dim times --heads must equal --embd");
+        validate_decoder(config);
     } else {
         require(config.head_dim == 0 || config.head_dim * config.heads == config.embd,
                 "bert: --head-dim must equal --embd / --heads");

@@ -15,7 +15,8 @@ public:
 };
 
 // CLIP: a vision projector ("mmproj") for libmtmd, which feeds images to a text model of another architecture.
-enum class Arch { LLAMA, QWEN2, QWEN3, BERT, RERANK, WHISPER, CLIP };
+// GEMMA3: Gemma 3's text decoder (local sliding-window layers interleaved with global ones).
+enum class Arch { LLAMA, QWEN2, QWEN3, GEMMA3, BERT, RERANK, WHISPER, CLIP };
 enum class WeightType { F32, F16, Q8_0, Q4_0, Q4_K };
 // NONE: a decoder writes no pooling key (a text-generation model); a BERT model then pools by mean.
 enum class Pooling { NONE, MEAN, CLS, LAST };
@@ -31,6 +32,14 @@ struct VisionShape {
     int patch_size = 0;  // one patch per image token before pooling
     int pool = 1;        // Gemma 3's average pooling kernel over the patch grid (4 in the real models)
     int proj_embd = 0;   // output width: the text model's embedding length; 0 until --mmproj-for/--proj-embd
+};
+
+// Gemma 3's interleaved attention: every pattern-th layer attends globally, the others see only the last
+// `window` tokens and rotate with their own, lower RoPE base.
+struct SlidingWindow {
+    int window = 0;   // tokens a local layer attends to; 0: every layer is global
+    int pattern = 0;  // layer i is local unless (i + 1) % pattern == 0 (llama.cpp's set_swa_pattern)
+    float rope_theta = 10000.0F;
 };
 
 struct ModelConfig {
@@ -58,6 +67,7 @@ struct ModelConfig {
     // (each block is drawn on its own); blocks repeat across the model.
     bool block_pool = false;
     VisionShape vision;  // only for Arch::CLIP
+    SlidingWindow swa;   // only for Arch::GEMMA3
 };
 
 // Directories holding the real tokenizer data that generated models copy.

@@ -1,5 +1,7 @@
 #include "presets.h"
 
+#include <iterator>
+
 namespace hearth::mkmodel {
 namespace {
 
@@ -33,6 +35,9 @@ ModelConfig make(const std::string& name, Arch arch, const Shape& shape, const s
 // declare as eos so that generation stops at the end of a chat turn.
 constexpr int LLAMA3_EOT_ID = 128009;
 constexpr int QWEN_IM_END_ID = 151645;
+// Gemma 3's <end_of_turn>, which Gemma 3 instruct files declare as eos (renamed from Gemma 4's <turn|>).
+constexpr int GEMMA3_END_OF_TURN_ID = 106;
+constexpr const char* GEMMA2_TEMPLATE = "google-gemma-2-2b-it";
 
 ModelConfig llama3(const std::string& name, const Shape& shape, const std::string& chat_template, bool tied) {
     ModelConfig config = make(name, Arch::LLAMA, shape, chat_template);
@@ -53,6 +58,15 @@ ModelConfig mistral(const std::string& name, const Shape& shape, const std::stri
     ModelConfig config = make(name, Arch::LLAMA, shape, chat_template);
     config.vocab = "llama-spm";
     config.rope_theta = 1000000.0F;
+    return config;
+}
+
+// Gemma 3 with arch defaults: Gemma 4's vocabulary with Gemma 3's control token names (the pinned tree has no
+// Gemma 3 vocabulary), Gemma 2's template (Gemma 3's turn format), RoPE bases 1M global and 10k local.
+ModelConfig gemma3(const std::string& name, const Shape& shape, const SlidingWindow& swa) {
+    ModelConfig config = make(name, Arch::GEMMA3, shape, GEMMA2_TEMPLATE);
+    config.swa = swa;
+    config.eos_token_id = GEMMA3_END_OF_TURN_ID;
     return config;
 }
 
@@ -84,7 +98,8 @@ constexpr const char* LLAMA31_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct";
 constexpr const char* QWQ_TEMPLATE = "Qwen-QwQ-32B";
 constexpr const char* MISTRAL_NEMO_TEMPLATE = "mistralai-Mistral-Nemo-Instruct-2407";
 
-std::vector<Preset> build_presets() {
+// Real models at their published sizes.
+std::vector<Preset> real_size_presets() {
     return {
         {"qwen2.5-0.5b", "Qwen2.5-0.5B-Instruct shapes: 24 layers, 896 dim, GQA 14/2, tied embeddings",
          qwen("qwen2.5-0.5b", Arch::QWEN2, {24, 896, 4864, 14, 2, 0, 32768}, QWEN25_TEMPLATE)},
@@ -94,6 +109,10 @@ std::vector<Preset> build_presets() {
          llama3("llama-3.2-1b", {16, 2048, 8192, 32, 8, 0, 131072}, LLAMA32_TEMPLATE, true)},
         {"llama-3.1-8b", "Llama-3.1-8B-Instruct shapes: 32 layers, 4096 dim, GQA 32/8, separate output head",
          llama3("llama-3.1-8b", {32, 4096, 14336, 32, 8, 0, 131072}, LLAMA31_TEMPLATE, false)},
+        {"gemma3-1b",
+         "Gemma-3-1B-it shapes: 26 layers, 1152 dim, 4/1 heads of 256, window 512 on 5 of every 6 layers, tied; "
+         "Gemma 4 vocab renamed to Gemma 3's control tokens, Gemma 2 template",
+         gemma3("gemma3-1b", {26, 1152, 6912, 4, 1, 256, 32768}, {512, 6, 10000.0F})},
         {"bge-small", "bge-small-en-v1.5 shapes: BERT, 12 layers, 384 dim, CLS pooling",
          bert("bge-small", Arch::BERT, {12, 384, 1536, 12, 12, 0, 512}, Pooling::CLS)},
         {"bge-reranker-base", "bge-reranker-base shapes: BERT cross-encoder, 12 layers, 768 dim, rank pooling",
@@ -110,12 +129,24 @@ std::vector<Preset> build_presets() {
         {"gemma3-siglip-896",
          "Gemma 3 projector: SigLIP at 896 px, 27 layers, 1152 dim, 4x4 average pooling; 256 image tokens",
          projector("gemma3-siglip-896", {27, 1152, 4304, 16, 16, 0, 0}, {Projector::GEMMA3, 896, 14, 4, 0})},
+    };
+}
+
+// Test-size variants: the same architectures and tokenizers, small enough to generate and run in a second.
+std::vector<Preset> test_size_presets() {
+    return {
         {"tiny-llama", "test size llama: 2 layers, 64 dim, GQA 4/2, Llama 3 vocab and template",
          llama3("tiny-llama", {2, 64, 256, 4, 2, 0, 4096}, LLAMA32_TEMPLATE, true)},
         {"tiny-qwen2", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab and template",
          qwen("tiny-qwen2", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWEN25_TEMPLATE)},
         {"tiny-qwen3", "test size qwen3: 2 layers, 64 dim, 4/2 heads of 32, Qwen3 vocab and template",
          qwen("tiny-qwen3", Arch::QWEN3, {2, 64, 256, 4, 2, 32, 4096}, QWEN3_TEMPLATE)},
+        // A 16-token window and a pattern of 2 (layer 0 local, layer 1 global): a prompt of a few dozen tokens
+        // already runs both kinds of layer and the sliding-window mask.
+        {"tiny-gemma3",
+         "test size gemma3: 2 layers (local + global, window 16), 64 dim, 4/1 heads of 32, Gemma 4 vocab renamed "
+         "to Gemma 3's control tokens, Gemma 2 template",
+         gemma3("tiny-gemma3", {2, 64, 256, 4, 1, 32, 4096}, {16, 2, 10000.0F})},
         // QwQ's template opens the answer with "<think>\n": whatever a random model says is reasoning.
         {"tiny-qwq", "test size qwen2: 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab, QwQ template (thinks first)",
          qwen("tiny-qwq", Arch::QWEN2, {2, 64, 256, 4, 2, 0, 4096}, QWQ_TEMPLATE)},
@@ -136,6 +167,13 @@ std::vector<Preset> build_presets() {
         {"tiny-whisper", "test size Whisper: 2+2 layers, 64 dim, 2 heads, 64 text ctx, multilingual tiny vocab",
          whisper("tiny-whisper", "tiny", {2, 64, 0, 2, 2, 0, 64})},
     };
+}
+
+std::vector<Preset> build_presets() {
+    std::vector<Preset> presets = real_size_presets();
+    std::vector<Preset> tiny = test_size_presets();
+    presets.insert(presets.end(), std::make_move_iterator(tiny.begin()), std::make_move_iterator(tiny.end()));
+    return presets;
 }
 
 }  // namespace

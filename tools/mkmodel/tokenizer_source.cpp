@@ -74,6 +74,36 @@ uint32_t copy_tokenizer(gguf_context* meta, const SourceDirs& dirs, const std::s
     return n_vocab;
 }
 
+int rename_tokens(gguf_context* meta, std::span<const TokenRename> renames) {
+    const int64_t tokens_id = gguf_find_key(meta, "tokenizer.ggml.tokens");
+    if (tokens_id < 0 || gguf_get_kv_type(meta, tokens_id) != GGUF_TYPE_ARRAY) {
+        return 0;
+    }
+    const size_t n_vocab = gguf_get_arr_n(meta, tokens_id);
+    std::vector<std::string> texts;
+    texts.reserve(n_vocab);
+    for (size_t i = 0; i < n_vocab; ++i) {
+        texts.emplace_back(gguf_get_arr_str(meta, tokens_id, i));
+    }
+    int renamed = 0;
+    for (const TokenRename& rename : renames) {
+        if (rename.id < n_vocab && texts[rename.id] == rename.from) {
+            texts[rename.id] = rename.to;
+            ++renamed;
+        }
+    }
+    if (renamed == 0) {
+        return 0;
+    }
+    std::vector<const char*> pointers;
+    pointers.reserve(n_vocab);
+    for (const std::string& text : texts) {
+        pointers.push_back(text.c_str());
+    }
+    gguf_set_arr_str(meta, "tokenizer.ggml.tokens", pointers.data(), pointers.size());
+    return renamed;
+}
+
 void set_chat_template(gguf_context* meta, const SourceDirs& dirs, const std::string& template_name) {
     if (template_name.empty()) {
         gguf_remove_key(meta, "tokenizer.chat_template");

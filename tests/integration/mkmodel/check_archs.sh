@@ -4,7 +4,8 @@
 # name, shape, type or metadata key fails here rather than somewhere deep in the server.
 #
 # usage: check_archs.sh MKMODEL DEPS_PREFIX SCRATCH_DIR CASE
-#   CASE: llama | qwen2 | qwen3 | bert | rerank | whisper | determinism | block-pool | clip-mlp | gemma3-vision
+#   CASE: llama | qwen2 | qwen3 | gemma3 | bert | rerank | whisper | determinism | block-pool | clip-mlp |
+#         gemma3-vision
 # env:   HEARTH_SHARED_MODELS (default /work/shared/models) for audio/jfk.wav
 #        HEARTH_MMPROJ_PROBE: the mmproj_probe executable (built beside this script), for the projector cases
 set -euo pipefail
@@ -263,6 +264,47 @@ check_image_chat() {
         "$(node -e 'const u = JSON.parse(process.argv[1]).usage; console.log(u.prompt_tokens + " prompt, " + u.completion_tokens + " generated")' "$body")"
 }
 
+# check_gemma3_text MODEL: llama-server renders a chat with the model's template into Gemma 3's control tokens,
+# runs it through both a sliding-window and a global layer (the prompt is longer than the 16-token window) and
+# answers with finite log-probabilities, for a chat and for a raw /completion.
+check_gemma3_text() {
+    local model=$1 body request
+    # -v: the KV cache's sliding-window line is only logged verbosely.
+    start_server "$model" --jinja -np 1 -c 2048 -v
+    body=$(http_post_json "http://127.0.0.1:$PORT/tokenize" \
+        '{"content": "<start_of_turn>user\nHi<end_of_turn>\n", "parse_special": true}') || fail "POST /tokenize failed: $body"
+    json_assert "$body" "
+        const t = b.tokens;
+        if (!Array.isArray(t) || t[0] !== 105 || !t.includes(106)) return 'turn markers are not Gemma 3 tokens 105/106: ' + JSON.stringify(t);
+        return '';"
+    request='{"messages": [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content":
+        "Tell me a long story about a cat who lives in a lighthouse by the sea and keeps the lamp lit at night."}],
+        "max_tokens": 8, "temperature": 0, "logprobs": true, "top_logprobs": 2}'
+    body=$(http_post_json "http://127.0.0.1:$PORT/v1/chat/completions" "$request") ||
+        fail "POST /v1/chat/completions failed: $(head -c 300 <<<"$body")"
+    json_assert "$body" "
+        const u = b.usage, c = b.choices && b.choices[0];
+        if (!u || !(u.completion_tokens > 0)) return 'no tokens generated: ' + JSON.stringify(b).slice(0, 300);
+        if (!(u.prompt_tokens > 16)) return 'a prompt of ' + u.prompt_tokens + ' tokens does not fill the window';
+        if (typeof c.message.content !== 'string') return 'no message: ' + JSON.stringify(b).slice(0, 300);
+        const lp = (c.logprobs && c.logprobs.content) || [];
+        if (lp.length !== u.completion_tokens) return 'expected a logprob per token, got ' + lp.length;
+        const all = lp.flatMap(x => [x.logprob, ...x.top_logprobs.map(y => y.logprob)]);
+        if (!all.every(Number.isFinite)) return 'non-finite logprobs: ' + JSON.stringify(all);
+        return '';"
+    request='{"prompt": "Once upon a time a small model with a window of sixteen tokens had to read this sentence",
+        "n_predict": 6, "temperature": 0, "n_probs": 3}'
+    body=$(http_post_json "http://127.0.0.1:$PORT/completion" "$request") || fail "POST /completion failed: $body"
+    json_assert "$body" "
+        const p = b.completion_probabilities;
+        if (!(b.tokens_predicted > 0) || !Array.isArray(p) || p.length !== b.tokens_predicted) return 'no probabilities: ' + JSON.stringify(b).slice(0, 300);
+        if (!p.every(x => Number.isFinite(x.logprob) && x.top_logprobs.length === 3 && x.top_logprobs.every(y => Number.isFinite(y.logprob)))) return 'non-finite probabilities';
+        return '';"
+    grep -q "llama_kv_cache_iswa: creating *SWA KV cache" "$WORK/server.log" || fail "llama.cpp built no sliding-window cache"
+    stop_server
+    log "llama-server answered a chat and a completion on $(basename "$model"): $(node -e 'const c = JSON.parse(process.argv[1]); console.log(JSON.stringify(c.content).slice(0, 60))' "$body")"
+}
+
 # expect_usage_error OUT ARGS...: exit code 2, exactly one error line, and no output file (nor its .tmp).
 expect_usage_error() {
     local out=$1
@@ -460,10 +502,27 @@ case_gemma3_vision() {
     expect_usage_error "$bad" --preset gemma3-siglip-896 --proj-embd 64 --image-size 70
 }
 
+# Gemma 3 text: a local and a global layer, Gemma 4's vocabulary renamed to Gemma 3's control tokens, served in
+# f16 and run in q8_0, and paired with the Gemma 3 projector for an image turn.
+case_gemma3() {
+    require_tool llama-server
+    require_tool llama-completion
+    local text=$WORK/tiny-gemma3.gguf mmproj=$WORK/mmproj-gemma3.gguf bad=$WORK/bad.gguf
+    generate "$text" --preset tiny-gemma3 --type f16 --seed 3
+    check_gemma3_text "$text"
+    generate "$WORK/tiny-gemma3-q8_0.gguf" --preset tiny-gemma3 --type q8_0 --seed 4
+    check_completion "$WORK/tiny-gemma3-q8_0.gguf" q8_0
+    generate "$mmproj" --preset tiny-gemma3-vision --mmproj-for "$text" --seed 5
+    check_image_chat "$text" "$mmproj" 16
+    expect_usage_error "$bad" --preset tiny-gemma3 --swa-pattern 1
+    expect_usage_error "$bad" --preset tiny-llama --sliding-window 16
+}
+
 case "$CASE" in
     llama) case_llama ;;
     qwen2) case_decoder tiny-qwen2 f16 f16 q4_0 q4_0 ;;
     qwen3) case_decoder tiny-qwen3 q8_0 q8_0 q4_k q4_K ;;
+    gemma3) case_gemma3 ;;
     bert) case_bert ;;
     rerank) case_rerank ;;
     whisper) case_whisper ;;
