@@ -533,8 +533,18 @@ bool LlamaTextEngine::seq_truncate(int32_t seq, int32_t from_pos) {
     if (!valid_seq(seq)) {
         return false;
     }
+    llama_memory_t memory = llama_get_memory(ctx_.get());
+    // A sliding-window cache (Gemma 2/3, ...) drops cells that left every window: a prefix of from_pos tokens is
+    // usable only while the cells its next token attends to are still there (llama-server's test), else the kept
+    // cells would answer as if the dropped ones were there. The end-to-end vision test met it: a Gemma 3
+    // conversation reusing a prefix through an image answered other tokens than llama-server.
+    const int32_t n_swa = llama_model_n_swa(model_.get());
+    const int32_t pos_min = llama_memory_seq_pos_min(memory, seq);
+    if (n_swa > 0 && from_pos > 0 && pos_min > std::max(0, from_pos - n_swa)) {
+        return false;
+    }
     // Recurrent and hybrid memories cannot drop a tail; they answer false and keep everything.
-    return llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, std::max(from_pos, 0), -1);
+    return llama_memory_seq_rm(memory, seq, std::max(from_pos, 0), -1);
 }
 
 Result<std::vector<uint8_t>> LlamaTextEngine::seq_state_save(int32_t seq) {

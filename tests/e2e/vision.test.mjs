@@ -1,6 +1,6 @@
 // Vision chat end to end: a generated tiny-qwen2 (its own output matrix, the real Qwen2.5 vocabulary and
-// template) with a LLaVA-1.5-shaped projector made for it, found beside it in the models directory, and the same
-// text model with a Gemma 3-shaped projector (images decoded with non-causal attention). hearth must
+// template) with a LLaVA-1.5-shaped projector made for it, found beside it in the models directory, and a tiny
+// Gemma 3 with its SigLIP-shaped projector (images decoded with non-causal attention). hearth must
 // answer image chats token for token as llama.cpp's own llama-server (same pinned tree, --mmproj) does, take
 // every image format and every way of sending one, and refuse what it must with a 4xx while /health stays fine.
 
@@ -48,10 +48,11 @@ describe('vision: images in chat completions (tiny qwen2 + CLIP mlp projector)',
         // A text-only model in a folder of its own: no projector beside it.
         await fsp.mkdir(path.join(dir, 'plain'));
         await mkmodel('tiny-qwen2', path.join(dir, 'plain', 'qwen-text.gguf'), { seed: 7 });
-        // The same text model with a Gemma 3 projector: its images are decoded with non-causal attention.
+        // Gemma 3: its own text architecture (sliding-window attention), image begin/end tokens, and images
+        // decoded with non-causal attention.
         await fsp.mkdir(path.join(dir, 'g3'));
-        const textG3 = await mkmodel('tiny-qwen2', path.join(dir, 'g3', 'qwen-g3.gguf'), { seed: 7, untied: true });
-        const projectorG3 = await mkmodel('tiny-gemma3-vision', path.join(dir, 'g3', 'mmproj-qwen-g3.gguf'),
+        const textG3 = await mkmodel('tiny-gemma3', path.join(dir, 'g3', 'gemma3-vl.gguf'), { seed: 7 });
+        const projectorG3 = await mkmodel('tiny-gemma3-vision', path.join(dir, 'g3', 'mmproj-gemma3-vl.gguf'),
             { seed: 5, extra: ['--mmproj-for', textG3] });
         await writeFileIn(dir, 'media/inside.png', PNG_B);
         const [ours, theirs, theirsG3] = await Promise.all([
@@ -73,7 +74,7 @@ describe('vision: images in chat completions (tiny qwen2 + CLIP mlp projector)',
     test('the projector is listed on its model, not as a model', async () => {
         const res = await request(hearthBase, '/v1/models');
         const ids = res.json.data.map((m) => m.id).sort();
-        assert.deepEqual(ids, ['qwen-g3', 'qwen-text', 'qwen-vl']);
+        assert.deepEqual(ids, ['gemma3-vl', 'qwen-text', 'qwen-vl']);
         const vl = res.json.data.find((m) => m.id === 'qwen-vl');
         assert.deepEqual(vl.capabilities, ['completion', 'chat', 'vision']);
         assert.equal(path.basename(vl.mmproj), 'mmproj-qwen-vl.gguf');
@@ -87,7 +88,7 @@ describe('vision: images in chat completions (tiny qwen2 + CLIP mlp projector)',
         { name: 'two images', content: [imagePart(dataUrl(PNG_A)), textPart('versus'), imagePart(dataUrl(PNG_B))] },
     ];
     const PAIRS = [{ model: 'qwen-vl', projector: 'CLIP mlp', server: () => llama },
-        { model: 'qwen-g3', projector: 'Gemma 3, non-causal', server: () => llamaG3 }];
+        { model: 'gemma3-vl', projector: 'Gemma 3', server: () => llamaG3 }];
     for (const [{ name, content }, pair] of CASES.flatMap((c) => PAIRS.map((p) => [c, p]))) {
         test(`greedy tokens equal llama-server's: ${name} (${pair.projector})`, async () => {
             const body = { model: pair.model, messages: [{ role: 'user', content }], ...GREEDY, logprobs: true,
