@@ -112,7 +112,6 @@ core::GenerationRequest greedy(const engine::MediaPrompt& prompt, int32_t max_to
 
 struct Answer {
     std::vector<int32_t> tokens;
-    std::vector<float> logprobs;  // of each chosen token, when the request asked for them
     core::Usage usage;
     std::string error;
 };
@@ -123,9 +122,6 @@ Answer collect(core::EventChannel& events) {
     while (events.pop(ev, 60s) == PopStatus::OK) {
         if (auto* token = std::get_if<core::TokenEvent>(&*ev)) {
             out.tokens.insert(out.tokens.end(), token->tokens.begin(), token->tokens.end());
-            for (const core::TokenLogprob& chosen : token->logprobs) {
-                out.logprobs.push_back(chosen.logprob);
-            }
         } else if (auto* fin = std::get_if<core::FinishEvent>(&*ev)) {
             out.usage = fin->usage;
             return out;
