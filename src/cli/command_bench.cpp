@@ -229,36 +229,32 @@ std::string image_mime(const std::string& path) {
     return "image/png";
 }
 
-// The lengths and prompts files, read into the config. False (after a message) when one cannot be read.
+// Reads the file at `path` (when one is given) with `read` into `out`. False (after a message) when it cannot.
+template <typename Read, typename T>
+bool read_input(const std::string& path, Read read, T& out) {
+    if (path.empty()) {
+        return true;
+    }
+    auto value = read(path);
+    if (!value) {
+        std::cerr << "hearth bench serve: " << value.error().message << "\n";
+        return false;
+    }
+    out = std::move(*value);
+    return true;
+}
+
+// The lengths, image and prompts files, read into the config. False (after a message) when one cannot be read.
 bool load_inputs(BenchOptions& options) {
     auto& config = options.serve;
-    if (!options.lengths_file.empty()) {
-        auto lengths = bench::read_lengths_file(options.lengths_file);
-        if (!lengths) {
-            std::cerr << "hearth bench serve: " << lengths.error().message << "\n";
-            return false;
-        }
-        config.lengths = std::move(*lengths);
+    if (!options.image_file.empty() && options.endpoint != "chat") {
+        std::cerr << "hearth bench serve: --image needs --endpoint chat\n";
+        return false;
     }
-    if (!options.image_file.empty()) {
-        auto image = read_text_file(options.image_file);
-        if (!image || options.endpoint != "chat") {
-            std::cerr << "hearth bench serve: " << (image ? "--image needs --endpoint chat" : image.error().message)
-                      << "\n";
-            return false;
-        }
-        config.image = std::move(*image);
-        config.image_mime = image_mime(options.image_file);
-    }
-    if (!options.prompts_file.empty()) {
-        auto prompts = bench::read_prompts_jsonl(options.prompts_file);
-        if (!prompts) {
-            std::cerr << "hearth bench serve: " << prompts.error().message << "\n";
-            return false;
-        }
-        config.prompts = std::move(*prompts);
-    }
-    return true;
+    config.image_mime = image_mime(options.image_file);
+    return read_input(options.lengths_file, bench::read_lengths_file, config.lengths) &&
+           read_input(options.image_file, read_text_file, config.image) &&
+           read_input(options.prompts_file, bench::read_prompts_jsonl, config.prompts);
 }
 
 // Runs and stores the levels of one invocation, each with prompts and arrivals of its own.

@@ -38,21 +38,10 @@ std::optional<Result<MediaRows>> MediaEncoder::result(const std::string& id) con
     return it->second;
 }
 
-bool MediaEncoder::pending(const std::string& id) const {
-    std::lock_guard lock(mutex_);
-    return running_ == id ||
-           std::any_of(queue_.begin(), queue_.end(), [&](const core::PromptMedia& q) { return q.id == id; });
-}
-
 void MediaEncoder::wait(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     const uint64_t seen = generation_;
     done_.wait_for(lock, timeout, [&] { return generation_ != seen || stopping_; });
-}
-
-uint64_t MediaEncoder::encoded() const {
-    std::lock_guard lock(mutex_);
-    return encoded_;
 }
 
 void MediaEncoder::stop() {
@@ -96,7 +85,6 @@ void MediaEncoder::run() {
             finished_.erase(finish_order_.front());
             finish_order_.pop_front();
         }
-        encoded_++;
         generation_++;
         done_.notify_all();
     }

@@ -38,12 +38,9 @@ public:
     // The item's rows or its encoder's error once finished; nullopt while queued or running, or when it was
     // never requested or its result was dropped (request it again).
     std::optional<Result<MediaRows>> result(const std::string& id) const;
-    bool pending(const std::string& id) const;
     // Waits until an encode finishes or the timeout passes.
     void wait(std::chrono::milliseconds timeout);
     void stop();
-
-    uint64_t encoded() const;
 
 private:
     void run();
@@ -57,7 +54,6 @@ private:
     std::string running_;                                // guarded by mutex_: the id being encoded
     std::map<std::string, Result<MediaRows>> finished_;  // guarded by mutex_
     std::deque<std::string> finish_order_;               // guarded by mutex_: oldest first
-    uint64_t encoded_ = 0;                               // guarded by mutex_
     uint64_t generation_ = 0;                            // guarded by mutex_: finished encodes, for wait()
     bool stopping_ = false;                              // guarded by mutex_
     std::thread thread_;                                 // started by the first request()

@@ -79,12 +79,16 @@ Error with_param(Error error, const api::ChatParams& params) {
     return error;
 }
 
+// Whether tokenizing may add BOS: not when the rendered text already starts with it.
+bool add_bos(const engine::LlamaTextEngine& engine, const std::string& text) {
+    const int32_t bos = engine.bos();
+    return bos < 0 || text.rfind(engine.token_to_piece(bos, true), 0) != 0;
+}
+
 }  // namespace
 
 Result<std::vector<int32_t>> tokenize_rendered(const engine::LlamaTextEngine& engine, const std::string& text) {
-    const int32_t bos = engine.bos();
-    const bool has_bos_text = bos >= 0 && text.rfind(engine.token_to_piece(bos, true), 0) == 0;
-    return engine.tokenize(text, !has_bos_text, true);
+    return engine.tokenize(text, add_bos(engine, text), true);
 }
 
 Result<void> check_vision(const engine::LlamaTextEngine& engine, const api::ChatParams& params) {
@@ -98,6 +102,8 @@ Result<void> check_vision(const engine::LlamaTextEngine& engine, const api::Chat
                       "messages");
 }
 
+namespace {
+
 // The prompt's cells: its tokens, and each image's cells where its marker sits.
 Result<void> tokenize_prompt(const engine::LlamaTextEngine& engine, const std::string& text,
                              const std::vector<std::string>& images, PreparedChat& out) {
@@ -109,9 +115,7 @@ Result<void> tokenize_prompt(const engine::LlamaTextEngine& engine, const std::s
         out.prompt = std::move(prompt).value();
         return {};
     }
-    const int32_t bos = engine.bos();
-    const bool has_bos_text = bos >= 0 && text.rfind(engine.token_to_piece(bos, true), 0) == 0;
-    Result<engine::MediaPrompt> prompt = engine.projector()->tokenize(text, images, !has_bos_text);
+    Result<engine::MediaPrompt> prompt = engine.projector()->tokenize(text, images, add_bos(engine, text));
     if (!prompt) {
         return make_error(prompt.error().code, prompt.error().message, "messages");
     }
@@ -133,6 +137,8 @@ Result<void> tokenize_prompt(const engine::LlamaTextEngine& engine, const std::s
     out.media = std::move(prompt->media);
     return {};
 }
+
+}  // namespace
 
 Result<PreparedChat> prepare_chat(const engine::LlamaTextEngine& engine, const api::ChatParams& params,
                                   const std::vector<std::string>& images) {
