@@ -11,7 +11,8 @@ namespace {
 const std::set<std::string, std::less<>> OPTION_KEYS = {
     "device",    "n_gpu_layers", "tensor_split", "n_ctx",  "n_slots",    "n_batch",    "n_ubatch",
     "n_threads", "flash_attn",   "type_k",       "type_v", "keep_alive", "draft_model"};
-const std::set<std::string, std::less<>> MODEL_KEYS = {"name", "path", "kind", "mmproj", "options"};
+const std::set<std::string, std::less<>> MODEL_KEYS = {"name",    "path",     "kind",   "mmproj",
+                                                       "vocoder", "speakers", "options"};
 
 Error invalid(const std::string& param, const std::string& message) {
     return make_error(ErrorCode::INVALID_ARGUMENT, param + ": " + message, param);
@@ -63,6 +64,8 @@ Result<core::ModelSpec> parse_model(const nlohmann::json& object, const std::str
     spec.path = reader.string("path").value_or("");
     const auto kind = reader.string("kind");
     spec.mmproj = reader.string("mmproj").value_or("");
+    spec.vocoder = reader.string("vocoder").value_or("");
+    spec.speakers = reader.string("speakers").value_or("");
     if (!reader.ok()) {
         return reader.error();
     }
@@ -220,6 +223,12 @@ std::string format_model_config(const std::vector<core::ModelSpec>& models) {
         }
         if (!m.mmproj.empty()) {
             entry["mmproj"] = m.mmproj;
+        }
+        if (!m.vocoder.empty()) {
+            entry["vocoder"] = m.vocoder;
+        }
+        if (!m.speakers.empty()) {
+            entry["speakers"] = m.speakers;
         }
         if (auto options = load_options_json(m.options); !options.empty()) {
             entry["options"] = std::move(options);

@@ -22,6 +22,7 @@ json capabilities(const registry::CatalogEntry& entry) {
         case core::ModelKind::EMBEDDING: return json{"embeddings"};
         case core::ModelKind::RERANK: return json{"rerank"};
         case core::ModelKind::WHISPER: return json{"transcription", "translation"};
+        case core::ModelKind::TTS: return json{"speech"};
         default: break;
     }
     return json::array();
@@ -50,6 +51,12 @@ json model_object(const registry::ModelStatus& model) {
     };
     if (!model.entry.mmproj.empty()) {
         out["mmproj"] = model.entry.mmproj;
+    }
+    if (!model.entry.vocoder.empty()) {
+        out["vocoder"] = model.entry.vocoder;
+    }
+    if (!model.voices.empty()) {
+        out["voices"] = model.voices;
     }
     out["source"] = model.source;
     out["options"] = load_options_json(model.options);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 
 #include "api/model_config_json.h"
 #include "cli/command_serve.h"
@@ -114,11 +115,19 @@ Result<core::ModelSpec> spec_from(const CLI::App& add, const ModelsOptions& o) {
     if (spec.kind == core::ModelKind::VLM && o.mmproj.empty()) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "a vlm needs its projector: --mmproj FILE");
     }
-    if (!o.mmproj.empty()) {
-        if (!std::filesystem::is_regular_file(o.mmproj)) {
-            return make_error(ErrorCode::NOT_FOUND, "--mmproj " + o.mmproj + " does not exist");
+    for (auto [flag, given, field] :
+         {std::tuple{"--mmproj", &o.mmproj, &spec.mmproj}, std::tuple{"--vocoder", &o.vocoder, &spec.vocoder},
+          std::tuple{"--speakers", &o.speakers, &spec.speakers}}) {
+        if (given->empty()) {
+            continue;
         }
-        spec.mmproj = std::filesystem::absolute(o.mmproj).lexically_normal().string();
+        if (!std::filesystem::exists(*given)) {
+            return make_error(ErrorCode::NOT_FOUND, std::string(flag) + " " + *given + " does not exist");
+        }
+        *field = std::filesystem::absolute(*given).lexically_normal().string();
+    }
+    if (info->kind == core::ModelKind::TTS && spec.vocoder.empty()) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "an OuteTTS model needs its vocoder: --vocoder FILE");
     }
     auto options = load_options(add, o);
     if (!options) {
@@ -215,6 +224,8 @@ void add_models_commands(CLI::App& app, ModelsOptions& o) {
     add->add_option("path", o.path, "Model file (GGUF, or whisper.cpp ggml)")->required();
     add->add_option("--kind", o.kind, "llm, embedding, rerank, whisper, tts or vlm (detected when omitted)");
     add->add_option("--mmproj", o.mmproj, "Projector file of a vlm");
+    add->add_option("--vocoder", o.vocoder, "WavTokenizer vocoder file of an OuteTTS (tts) model");
+    add->add_option("--speakers", o.speakers, "Folder of OuteTTS speaker profiles (*.json): the model's voices");
     add->add_flag("--replace", o.replace, "Replace a model of the same name");
     add_load_options(*add, o);
     CLI::App* list = app.add_subcommand("list", "List configured models and the models directory's files");

@@ -17,6 +17,8 @@ struct ModelsOptions {
     std::string path;
     std::string kind;
     std::string mmproj;
+    std::string vocoder;
+    std::string speakers;
     bool replace = false;
     bool json = false;
     // load options, as typed (validated when the command runs)

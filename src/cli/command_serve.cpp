@@ -6,6 +6,7 @@
 
 #include "api/model_config_json.h"
 #include "cli/serve_access.h"
+#include "engine/flite_voice.h"
 #include "registry/memory_budget.h"
 #include "server/app.h"
 #include "util/file_io.h"
@@ -125,6 +126,8 @@ void add_speech_options(CLI::App& serve, ServeOptions& options) {
     serve.add_option("--max-audio-seconds", options.max_audio_seconds, "Longest audio a request may hold")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
+    serve.add_flag("--no-builtin-voice", options.no_builtin_voice,
+                   "Do not list the built-in text-to-speech model (flite's voices) as 'flite'");
 }
 
 void add_media_options(CLI::App& serve, ServeOptions& options) {
@@ -293,6 +296,9 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     speech.sessions = static_cast<size_t>(options.speech_sessions);
     speech.n_threads = options.threads;
     speech.vad_model_path = options.vad_model.empty() ? find_vad_model(config.models_dir) : options.vad_model;
+    config.builtin_voice = !options.no_builtin_voice && engine::FliteSynthesizer::available();
+    config.voice_defaults.n_threads = options.threads;
+    config.voice_defaults.max_waiting = static_cast<size_t>(options.queue_size);
     return config;
 }
 

@@ -42,6 +42,7 @@ struct ServeOptions {
     int max_embedding_inputs = 2048;
     std::string vad_model;  // empty: a silero*.bin under the models directory, when there is one
     int speech_sessions = 4;
+    bool no_builtin_voice = false;
     int max_upload_mb = 25;
     double max_audio_seconds = 3 * 3600;
     // Images in chat requests (server/media_sources.h).

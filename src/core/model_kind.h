@@ -11,7 +11,7 @@ enum class ModelKind {
     EMBEDDING,  // encoder or pooled model: /v1/embeddings
     RERANK,     // cross-encoder with rank pooling: /v1/rerank
     WHISPER,    // whisper.cpp speech-to-text model
-    TTS,        // text-to-speech model (configured only; not served yet)
+    TTS,        // text-to-speech: an OuteTTS language model with its vocoder, or the built-in flite voices
     VLM,        // configured only: a text-generation model (LLM) served with its mmproj projector
 };
 

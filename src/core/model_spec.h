@@ -35,6 +35,8 @@ struct ModelSpec {
     std::string path;
     std::optional<ModelKind> kind;  // detected from the file when unset
     std::string mmproj;             // a vlm's projector file
+    std::string vocoder;            // a tts model's WavTokenizer vocoder file
+    std::string speakers;           // a tts model's folder of OuteTTS speaker profiles (*.json), its voices
     LoadOptions options;
 
     bool operator==(const ModelSpec&) const = default;

@@ -26,6 +26,15 @@ struct AVCodecContext;
 struct AVFrame;
 struct AVPacket;
 struct SwrContext;
+// Output side (engine/audio_encoder_ffmpeg.cpp: an output AVFormatContext is freed differently from an input's)
+// and libavfilter (engine/time_stretch_atempo.cpp), their deleters defined there.
+struct AVFilterGraph;
+
+// flite (libflite and its voices), used by engine/flite_voice.cpp only: declared by name here (flite's
+// headers stay out of every other file), their deleters are defined there.
+struct cst_voice_struct;
+struct cst_utterance_struct;
+struct cst_audio_streaming_info_struct;
 
 namespace hearth::engine {
 
@@ -116,5 +125,28 @@ using av_codec_ptr = std::unique_ptr<AVCodecContext, AvCodecDeleter>;
 using av_frame_ptr = std::unique_ptr<AVFrame, AvFrameDeleter>;
 using av_packet_ptr = std::unique_ptr<AVPacket, AvPacketDeleter>;
 using swr_ptr = std::unique_ptr<SwrContext, SwrDeleter>;
+struct AvOutputDeleter {
+    void operator()(AVFormatContext* ctx) const;  // avformat_free_context (custom AVIO: pb stays the caller's)
+};
+struct AvFilterGraphDeleter {
+    void operator()(AVFilterGraph* graph) const;  // avfilter_graph_free (its filters go with it)
+};
+using av_output_ptr = std::unique_ptr<AVFormatContext, AvOutputDeleter>;
+using av_filter_graph_ptr = std::unique_ptr<AVFilterGraph, AvFilterGraphDeleter>;
+
+// A flite voice is freed by its own unregister_cmu_us_* function, which the deleter carries.
+struct FliteVoiceDeleter {
+    void (*unregister)(cst_voice_struct* voice) = nullptr;
+    void operator()(cst_voice_struct* voice) const;  // unregister(voice)
+};
+struct FliteUtteranceDeleter {
+    void operator()(cst_utterance_struct* utt) const;  // delete_utterance (its wave goes with it)
+};
+struct FliteStreamingInfoDeleter {
+    void operator()(cst_audio_streaming_info_struct* info) const;  // delete_audio_streaming_info
+};
+using flite_voice_ptr = std::unique_ptr<cst_voice_struct, FliteVoiceDeleter>;
+using flite_utterance_ptr = std::unique_ptr<cst_utterance_struct, FliteUtteranceDeleter>;
+using flite_streaming_info_ptr = std::unique_ptr<cst_audio_streaming_info_struct, FliteStreamingInfoDeleter>;
 
 }  // namespace hearth::engine

@@ -82,6 +82,21 @@ TensorSummary summarize_tensors(const gguf_context* ctx) {
     return summary;
 }
 
+// OuteTTS speaks through a text model: a decoder whose vocabulary has its audio markers and codes (<|0|> is
+// the first WavTokenizer code). Its codes become sound through a separate vocoder file.
+bool has_speech_tokens(const gguf_context* ctx) {
+    const int64_t id = gguf_find_key(ctx, "tokenizer.ggml.tokens");
+    if (id < 0 || gguf_get_kv_type(ctx, id) != GGUF_TYPE_ARRAY || gguf_get_arr_type(ctx, id) != GGUF_TYPE_STRING) {
+        return false;
+    }
+    int found = 0;
+    for (size_t i = 0, n = gguf_get_arr_n(ctx, id); i < n && found < 3; ++i) {
+        const std::string_view token = gguf_get_arr_str(ctx, id, i);
+        found += static_cast<int>(token == "<|audio_start|>" || token == "<|text_start|>" || token == "<|0|>");
+    }
+    return found == 3;
+}
+
 core::ModelKind classify(const gguf_context* ctx, const std::string& arch) {
     const auto pooling = get_uint(ctx, arch + ".pooling_type");
     if (pooling && *pooling == POOLING_RANK) {
@@ -91,7 +106,7 @@ core::ModelKind classify(const gguf_context* ctx, const std::string& arch) {
     if (encoder || (pooling && *pooling != POOLING_NONE)) {
         return core::ModelKind::EMBEDDING;
     }
-    return core::ModelKind::LLM;
+    return has_speech_tokens(ctx) ? core::ModelKind::TTS : core::ModelKind::LLM;
 }
 
 }  // namespace
@@ -110,6 +125,9 @@ Result<core::ModelFileInfo> probe_gguf(const std::string& path, uint64_t file_si
     }
     if (*arch == "clip") {
         return not_servable("multimodal projector (mmproj): served with its language model, not on its own");
+    }
+    if (*arch == "wavtokenizer-dec") {
+        return not_servable("speech vocoder (WavTokenizer): served with its OuteTTS model, not on its own");
     }
     if (gguf_get_n_tensors(ctx.get()) == 0) {
         return not_servable("GGUF with no tensors (vocabulary only): no weights to serve");

@@ -139,6 +139,39 @@ void pair_projectors(CatalogScan& scan) {
     std::erase_if(scan.rejected, [&](const RejectedFile& file) { return paired.contains(file.path); });
 }
 
+bool is_vocoder_name(const fs::path& path) {
+    std::string name = path.filename().string();
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    return name.rfind("wavtokenizer", 0) == 0 && path.extension() == ".gguf";
+}
+
+// Gives each OuteTTS model the vocoder of its directory (the first by name) and its speakers/ folder.
+void pair_vocoders(CatalogScan& scan) {
+    std::map<fs::path, std::string> by_dir;
+    for (const RejectedFile& file : scan.rejected) {
+        const fs::path path(file.path);
+        if (is_vocoder_name(path) && !by_dir.contains(path.parent_path())) {
+            by_dir[path.parent_path()] = file.path;
+        }
+    }
+    std::set<std::string> paired;
+    for (CatalogEntry& entry : scan.models) {
+        if (entry.info.kind != core::ModelKind::TTS) {
+            continue;
+        }
+        const fs::path dir = fs::path(entry.info.path).parent_path();
+        std::error_code ec;
+        if (fs::is_directory(dir / "speakers", ec)) {
+            entry.speakers = (dir / "speakers").string();
+        }
+        if (const auto it = by_dir.find(dir); it != by_dir.end()) {
+            entry.vocoder = it->second;
+            paired.insert(it->second);
+        }
+    }
+    std::erase_if(scan.rejected, [&](const RejectedFile& file) { return paired.contains(file.path); });
+}
+
 }  // namespace
 
 CatalogScan scan_models_dir(const std::string& dir) {
@@ -151,11 +184,13 @@ CatalogScan scan_models_dir(const std::string& dir) {
             scan.rejected.push_back({path.string(), probed.error().message});
             continue;
         }
-        scan.models.push_back({unique_id(path, root, taken), std::move(probed).value(), modified_unix(path), {}});
+        scan.models.push_back(
+            {unique_id(path, root, taken), std::move(probed).value(), modified_unix(path), {}, {}, {}});
     }
     std::sort(scan.models.begin(), scan.models.end(),
               [](const CatalogEntry& a, const CatalogEntry& b) { return a.id < b.id; });
     pair_projectors(scan);
+    pair_vocoders(scan);
     return scan;
 }
 

@@ -24,6 +24,8 @@ ModelEntry configured_entry(const core::ModelSpec& spec) {
     entry.catalog.id = spec.name;
     entry.catalog.info.path = spec.path;
     entry.catalog.mmproj = spec.mmproj;
+    entry.catalog.vocoder = spec.vocoder;
+    entry.catalog.speakers = spec.speakers;
     auto info = engine::probe_model_file(spec.path);
     if (!info) {
         entry.probe_error = info.error().message;
@@ -42,6 +44,8 @@ ModelEntry configured_entry(const core::ModelSpec& spec) {
     const bool vlm = spec.kind == core::ModelKind::VLM && entry.catalog.info.kind == core::ModelKind::LLM;
     if (vlm && spec.mmproj.empty()) {
         entry.probe_error = "configured as vlm without its projector (mmproj)";
+    } else if (entry.catalog.info.kind == core::ModelKind::TTS && spec.vocoder.empty()) {
+        entry.probe_error = "an OuteTTS model needs its WavTokenizer vocoder (vocoder)";
     } else if (spec.kind && *spec.kind != entry.catalog.info.kind && !vlm) {
         entry.probe_error = "configured as " + std::string(core::to_string(*spec.kind)) + " but the file is a " +
                             std::string(core::to_string(entry.catalog.info.kind)) + " model";
@@ -49,9 +53,22 @@ ModelEntry configured_entry(const core::ModelSpec& spec) {
     return entry;
 }
 
+ModelEntry builtin_voice_entry() {
+    ModelEntry entry;
+    entry.builtin = true;
+    entry.spec.name = BUILTIN_VOICE_ID;
+    entry.spec.kind = core::ModelKind::TTS;
+    entry.catalog.id = BUILTIN_VOICE_ID;
+    entry.catalog.info.kind = core::ModelKind::TTS;
+    entry.catalog.info.format = "builtin";
+    entry.catalog.info.architecture = BUILTIN_VOICE_ID;
+    return entry;
+}
+
 }  // namespace
 
-EntryScan collect_entries(const std::string& models_dir, const std::vector<core::ModelSpec>& configured) {
+EntryScan collect_entries(const std::string& models_dir, const std::vector<core::ModelSpec>& configured,
+                          bool builtin_voice) {
     EntryScan out;
     std::set<std::string> names;
     std::set<std::string> paths;
@@ -59,6 +76,10 @@ EntryScan collect_entries(const std::string& models_dir, const std::vector<core:
         out.entries.push_back(configured_entry(spec));
         names.insert(spec.name);
         paths.insert(canonical(spec.path));
+    }
+    if (builtin_voice && !names.contains(BUILTIN_VOICE_ID)) {
+        out.entries.push_back(builtin_voice_entry());
+        names.insert(BUILTIN_VOICE_ID);
     }
     if (models_dir.empty()) {
         return out;
@@ -74,6 +95,9 @@ EntryScan collect_entries(const std::string& models_dir, const std::vector<core:
         ModelEntry entry;
         entry.spec.name = found.id;
         entry.spec.path = found.info.path;
+        if (found.info.kind == core::ModelKind::TTS && found.vocoder.empty()) {
+            entry.probe_error = "an OuteTTS model needs its vocoder: put a WavTokenizer*.gguf beside it";
+        }
         entry.catalog = std::move(found);
         out.entries.push_back(std::move(entry));
     }

@@ -15,6 +15,7 @@ struct ModelEntry {
     CatalogEntry catalog;
     core::ModelSpec spec;  // configured, or made from the scanned file (no options)
     bool configured = false;
+    bool builtin = false;     // the built-in voice: no file
     std::string probe_error;  // why the file cannot be served; empty when it can
 };
 
@@ -23,6 +24,12 @@ struct EntryScan {
     std::vector<RejectedFile> rejected;
 };
 
-EntryScan collect_entries(const std::string& models_dir, const std::vector<core::ModelSpec>& configured);
+// builtin_voice: also list the built-in speech model (BUILTIN_VOICE_ID, flite's voices) unless a configured
+// model takes its name.
+EntryScan collect_entries(const std::string& models_dir, const std::vector<core::ModelSpec>& configured,
+                          bool builtin_voice = false);
+
+// The built-in speech model's id and architecture.
+inline constexpr const char* BUILTIN_VOICE_ID = "flite";
 
 }  // namespace hearth::registry

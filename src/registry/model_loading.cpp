@@ -15,7 +15,7 @@ namespace {
 
 bool servable(core::ModelKind kind) {
     return kind == core::ModelKind::LLM || kind == core::ModelKind::EMBEDDING || kind == core::ModelKind::RERANK ||
-           kind == core::ModelKind::WHISPER;
+           kind == core::ModelKind::WHISPER || kind == core::ModelKind::TTS;
 }
 
 std::string kind_name(core::ModelKind kind) {
@@ -24,6 +24,7 @@ std::string kind_name(core::ModelKind kind) {
         case core::ModelKind::EMBEDDING: return "an embedding model";
         case core::ModelKind::RERANK: return "a rerank model";
         case core::ModelKind::WHISPER: return "a whisper (speech-to-text) model";
+        case core::ModelKind::TTS: return "a text-to-speech model";
         default: return "a " + std::string(core::to_string(kind)) + " model";
     }
 }
@@ -78,7 +79,7 @@ int64_t offloaded_layers(const std::vector<engine::BackendDevice>& devices, core
             return 0;
         }
     }
-    return kind == core::ModelKind::LLM ? resolved.n_gpu_layers : -1;
+    return kind == core::ModelKind::LLM || kind == core::ModelKind::TTS ? resolved.n_gpu_layers : -1;
 }
 
 int64_t keep_alive_of(const core::LoadOptions& options, int64_t fallback) {
@@ -162,6 +163,9 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
         loaded.text = std::move(*text);
         return loaded;
     }
+    if (entry.info.kind == core::ModelKind::TTS) {
+        return load_voice(entry, options, need);
+    }
     if (entry.info.kind == core::ModelKind::WHISPER) {
         SpeechModelOptions speech_options = config_.speech_defaults;
         speech_options.n_threads = options.n_threads.value_or(speech_options.n_threads);
@@ -180,6 +184,32 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
         return embedding.error();
     }
     loaded.embedding = std::move(*embedding);
+    return loaded;
+}
+
+Result<ModelLease> ModelRegistry::load_voice(const CatalogEntry& entry, const core::LoadOptions& options,
+                                             const MemoryNeed& need) {
+    ModelLease loaded;
+    VoiceModelOptions voice_options = config_.voice_defaults;
+    voice_options.n_threads = options.n_threads.value_or(voice_options.n_threads);
+    auto voice = Result<std::shared_ptr<VoiceModel>>(make_error(ErrorCode::INTERNAL, "not loaded"));
+    if (entry.info.format == "builtin") {
+        voice = VoiceModel::load_builtin(voice_options);
+    } else {
+        TextModelOptions text_options = resolve_text_options(config_.text_defaults, options);
+        text_options.prompt_cache_mib = static_cast<int64_t>((need.host_cache + (1 << 20) - 1) >> 20);
+        const std::string id = entry.id;
+        voice = VoiceModel::load_outetts(entry, text_options, voice_options, [this, id](float progress) {
+            std::lock_guard progress_lock(mutex_);
+            if (Slot* s = find_locked(id)) {
+                s->status.load_progress = progress;
+            }
+        });
+    }
+    if (!voice) {
+        return voice.error();
+    }
+    loaded.voice = std::move(*voice);
     return loaded;
 }
 
@@ -237,6 +267,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     now->text = std::move(loaded->text);
     now->embedding = std::move(loaded->embedding);
     now->speech = std::move(loaded->speech);
+    now->voice = std::move(loaded->voice);
     now->status.state = ModelState::READY;
     now->status.last_error.clear();
     now->status.load_progress = 1;
@@ -249,7 +280,9 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
     const TextModelOptions resolved = resolve_text_options(config_.text_defaults, options);
     const auto ctx_cap = static_cast<int64_t>(entry.info.context_length);
     const int64_t n_ctx = ctx_cap > 0 ? std::min<int64_t>(resolved.n_ctx_per_slot, ctx_cap) : resolved.n_ctx_per_slot;
-    const bool text = entry.info.kind == core::ModelKind::LLM;
+    // An OuteTTS model is a text model (its language model) plus its vocoder; the built-in voices have no file.
+    const bool text = entry.info.kind == core::ModelKind::LLM ||
+                      (entry.info.kind == core::ModelKind::TTS && entry.info.format == "gguf");
     MemoryNeed need =
         estimate_memory(entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k,
                                      resolved.type_v, offloaded_layers(config_.devices, entry.info.kind, resolved)});
@@ -258,6 +291,11 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
         const uintmax_t projector = std::filesystem::file_size(entry.mmproj, ec);
         need.weights +=
             ec ? 0 : static_cast<uint64_t>(projector);  // its weights; its compute buffer is small beside them
+    }
+    if (!entry.vocoder.empty()) {
+        std::error_code ec;
+        const uintmax_t vocoder = std::filesystem::file_size(entry.vocoder, ec);
+        need.weights += ec ? 0 : static_cast<uint64_t>(vocoder);
     }
     if (text) {
         const int64_t mib = resolved.prompt_cache_mib;
@@ -343,6 +381,9 @@ ModelLease ModelRegistry::lease_locked(Slot& slot) {
     if (slot.speech) {
         lease.speech = LeaseBook::lease(slot.speech, slot.book, &steady_now_ms);
     }
+    if (slot.voice) {
+        lease.voice = LeaseBook::lease(slot.voice, slot.book, &steady_now_ms);
+    }
     return lease;
 }
 
@@ -354,6 +395,7 @@ void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, 
     released.text = std::move(slot.text);
     released.embedding = std::move(slot.embedding);
     released.speech = std::move(slot.speech);
+    released.voice = std::move(slot.voice);
     slot.status.state = ModelState::UNLOADING;
     lock.unlock();
     released.release_model();

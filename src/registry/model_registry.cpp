@@ -59,7 +59,7 @@ ModelRegistry::~ModelRegistry() {
 }
 
 void ModelRegistry::rescan() {
-    EntryScan scan = collect_entries(config_.models_dir, config_.configured);
+    EntryScan scan = collect_entries(config_.models_dir, config_.configured, config_.builtin_voice);
     for (const RejectedFile& file : scan.rejected) {
         log::info("not serving {}: {}", file.path, file.reason);
     }
@@ -92,7 +92,7 @@ void ModelRegistry::rescan() {
             slot->status.options = entry.spec.options;
         }
         slot->status.entry = std::move(entry.catalog);
-        slot->status.source = entry.configured ? "config" : "scan";
+        slot->status.source = entry.configured ? "config" : (entry.builtin ? "builtin" : "scan");
         slot->spec = std::move(entry.spec);
         slot->probed = entry.probe_error.empty();
         models_.push_back(std::move(slot));
@@ -150,6 +150,13 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     if (slot.speech) {
         out.speech = slot.speech->pool().stats();
     }
+    if (slot.voice) {
+        out.voice = slot.voice->stats();
+        out.voices = slot.voice->voices();
+        if (TextModel* language = slot.voice->language_model()) {
+            out.slots = language->scheduler().stats();
+        }
+    }
     return out;
 }
 
@@ -172,6 +179,13 @@ Result<std::shared_ptr<SpeechModel>> ModelRegistry::acquire_speech(const std::st
     auto lease = ensure_loaded(lock, id, core::ModelKind::WHISPER, nullptr, false);
     lock.unlock();
     return lease ? Result<std::shared_ptr<SpeechModel>>(std::move(lease->speech)) : lease.error();
+}
+
+Result<std::shared_ptr<VoiceModel>> ModelRegistry::acquire_voice(const std::string& id) {
+    std::unique_lock lock(mutex_);
+    auto lease = ensure_loaded(lock, id, core::ModelKind::TTS, nullptr, false);
+    lock.unlock();
+    return lease ? Result<std::shared_ptr<VoiceModel>>(std::move(lease->voice)) : lease.error();
 }
 
 Result<ModelStatus> ModelRegistry::load(const std::string& id, const core::LoadOptions& overrides) {
@@ -224,6 +238,7 @@ void ModelRegistry::unload_all() {
                 released.back().text = std::move(m->text);
                 released.back().embedding = std::move(m->embedding);
                 released.back().speech = std::move(m->speech);
+                released.back().voice = std::move(m->voice);
                 m->status.state = ModelState::UNLOADED;
                 m->status.memory_bytes = 0;
             }
@@ -243,6 +258,12 @@ bool ModelRegistry::Slot::quiet() const {
         const auto stats = speech->pool().stats();
         return stats.busy == 0 && stats.waiting == 0;
     }
+    if (voice) {
+        const auto stats = voice->stats();
+        TextModel* language = voice->language_model();
+        const auto lm = language != nullptr ? language->scheduler().stats() : sched::SchedulerStats{};
+        return stats.busy == 0 && stats.waiting == 0 && lm.slots_busy == 0 && lm.queued == 0;
+    }
     return embedding == nullptr || embedding->scheduler().stats().queued == 0;
 }
 
@@ -258,6 +279,10 @@ void ModelRegistry::Slot::release_model() {
     if (speech) {
         speech->pool().stop();
         speech.reset();
+    }
+    if (voice) {
+        voice->stop();
+        voice.reset();
     }
 }
 

@@ -26,6 +26,7 @@
 #include "registry/model_state.h"
 #include "registry/speech_model.h"
 #include "registry/text_model.h"
+#include "registry/voice_model.h"
 
 namespace hearth::registry {
 
@@ -35,6 +36,8 @@ struct RegistryConfig {
     TextModelOptions text_defaults;
     EmbeddingModelOptions embedding_defaults;  // embedding and rerank models: batching, threads, queue, cache
     SpeechModelOptions speech_defaults;        // whisper models: sessions at once, waiting bound, VAD model
+    VoiceModelOptions voice_defaults;          // text-to-speech models: synthesis workers, waiting bound
+    bool builtin_voice = false;                // list the built-in flite voices as a model (BUILTIN_VOICE_ID)
     uint64_t memory_budget = 0;                // bytes of RAM; 0: no budget
     // The ggml devices (engine::BackendGuard::devices()); with a GPU among them, offloaded layers count
     // against vram_budget instead of memory_budget. Empty: the CPU only.
@@ -49,7 +52,7 @@ struct RegistryConfig {
 
 struct ModelStatus {
     CatalogEntry entry;
-    std::string source;         // "config" or "scan"
+    std::string source;         // "config", "scan" or "builtin"
     core::LoadOptions options;  // as configured (plus the overrides of the current load)
     ModelState state = ModelState::UNLOADED;
     std::string last_error;
@@ -63,6 +66,8 @@ struct ModelStatus {
     std::optional<sched::SchedulerStats> slots;      // a loaded text model's scheduler, at the time of the snapshot
     std::optional<sched::EmbeddingStats> embedding;  // a loaded embedding or rerank model's batcher and cache
     std::optional<sched::SpeechStats> speech;        // a loaded whisper model's session pool
+    std::optional<sched::WorkStats> voice;           // a loaded text-to-speech model's synthesis workers
+    std::vector<std::string> voices;                 // a loaded text-to-speech model's voices
 };
 
 // A lease on a loaded model: one of them is set, as its kind says.
@@ -70,6 +75,7 @@ struct ModelLease {
     std::shared_ptr<TextModel> text;
     std::shared_ptr<EmbeddingModel> embedding;
     std::shared_ptr<SpeechModel> speech;
+    std::shared_ptr<VoiceModel> voice;
 };
 
 class ModelRegistry {
@@ -102,6 +108,8 @@ public:
     Result<std::shared_ptr<EmbeddingModel>> acquire_embedding(const std::string& id, core::ModelKind kind);
     // The same for a whisper model.
     Result<std::shared_ptr<SpeechModel>> acquire_speech(const std::string& id);
+    // The same for a text-to-speech model.
+    Result<std::shared_ptr<VoiceModel>> acquire_voice(const std::string& id);
     // The vector cache every embedding and rerank model shares (hits, misses, entries).
     sched::VectorCacheStats cache_stats() const { return cache_->stats(); }
     // Loads `id` (with `overrides` over its configured options) and returns its status once ready. A model
@@ -126,6 +134,7 @@ private:
     Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
     // need: need_of(entry, options), which sizes a text model's prompt cache.
     Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need);
+    Result<ModelLease> load_voice(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need);
     MemoryNeed need_of(const CatalogEntry& entry, const core::LoadOptions& options) const;
     Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, const MemoryNeed& need);
     // The other loaded models as the memory budget sees them.

@@ -10,6 +10,7 @@
 #include "registry/model_registry.h"
 #include "registry/speech_model.h"
 #include "registry/text_model.h"
+#include "registry/voice_model.h"
 
 namespace hearth::registry {
 
@@ -20,9 +21,10 @@ struct ModelRegistry::Slot {
     std::shared_ptr<TextModel> text;            // while ready (and unloading), by kind
     std::shared_ptr<EmbeddingModel> embedding;  // (one of them)
     std::shared_ptr<SpeechModel> speech;
+    std::shared_ptr<VoiceModel> voice;
     std::shared_ptr<LeaseBook> book = std::make_shared<LeaseBook>();
 
-    bool loaded() const { return text != nullptr || embedding != nullptr || speech != nullptr; }
+    bool loaded() const { return text != nullptr || embedding != nullptr || speech != nullptr || voice != nullptr; }
     // Nothing queued or running in its scheduler.
     bool quiet() const;
     // Stops its scheduler (requests end with an error) and lets the model go (freed with the last lease).

@@ -9,6 +9,7 @@
 #include "server/model_routes.h"
 #include "server/reply.h"
 #include "server/server_metrics.h"
+#include "server/speech_routes.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -64,6 +65,8 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/completions",      bind(post_completions));
     router.add("POST", "/v1/audio/transcriptions", bind(post_transcriptions));
     router.add("POST", "/v1/audio/translations",   bind(post_translations));
+    router.add("POST", "/v1/audio/speech",         bind(post_speech));
+    router.add("GET",  "/v1/audio/voices",         bind(get_voices));
     router.add("POST", "/v1/embeddings",       bind(post_embeddings));
     router.add("POST", "/v1/rerank",           bind(post_rerank));
     router.add("POST", "/v1/reranking",        bind(post_rerank));

@@ -108,6 +108,10 @@ void collect_model(metrics::Registry& m, const registry::ModelStatus& model) {
         m.set("hearth_model_requests_running", id, static_cast<double>(model.speech->busy));
         m.set("hearth_model_requests_queued", id, static_cast<double>(model.speech->waiting));
     }
+    if (model.voice && !model.slots) {  // an OuteTTS model's language model reports as a text model
+        m.set("hearth_model_requests_running", id, static_cast<double>(model.voice->busy));
+        m.set("hearth_model_requests_queued", id, static_cast<double>(model.voice->waiting));
+    }
     if (model.embedding) {
         // The scheduler's own running totals (they restart with a reload: a counter reset to Prometheus).
         m.set("hearth_model_requests_queued", id, static_cast<double>(model.embedding->queued));

@@ -14,6 +14,7 @@ const CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_to
 const TEXT = { model: MODEL, prompt: 'hi', max_tokens: 2 };
 const EMBED = { model: 'bert', input: ['hello', 'world'] };
 const RERANK = { model: 'rerank', query: 'q', documents: ['a', 'b'] };
+const SPEECH = { model: 'flite', input: 'Hi.', voice: 'alloy', response_format: 'pcm' };
 
 const deep = (n) => '['.repeat(n) + ']'.repeat(n);
 const BAD = [400, 'invalid_argument'];
@@ -77,6 +78,26 @@ function rerankCases(valid) {
         ['documents of the wrong type', field({ documents: 'a' }), ...BAD],
         ['negative top_n', field({ top_n: -1 }), ...BAD],
         ['too many documents', field({ documents: Array(5000).fill('x') }), ...BAD],
+    ];
+}
+
+function speechCases(valid) {
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    return [
+        ...commonCases(valid),
+        ['input of the wrong type', field({ input: 5 }), ...BAD],
+        ['empty input', field({ input: '' }), ...BAD],
+        ['input over 4096 characters', field({ input: 'a'.repeat(4097) }), ...BAD],
+        ['input with nothing to say', field({ input: '?! ... --' }), ...BAD],
+        ['unknown voice', field({ voice: 'no-such-voice' }), ...BAD],
+        ['voice of the wrong type', field({ voice: 7 }), ...BAD],
+        ['voice object without id', field({ voice: { name: 'x' } }), ...BAD],
+        ['unknown response_format', field({ response_format: 'ogg' }), ...BAD],
+        ['unknown stream_format', field({ stream_format: 'chunks' }), ...BAD],
+        ['speed too low', field({ speed: 0.1 }), ...BAD],
+        ['speed too high', field({ speed: 4.5 }), ...BAD],
+        ['speed of the wrong type', field({ speed: 'fast' }), ...BAD],
+        ['a model of another kind', field({ model: MODEL }), 400, 'unsupported'],
     ];
 }
 
@@ -144,9 +165,10 @@ const POST_ENDPOINTS = [
     { path: '/v1/rerank', valid: RERANK, cases: rerankCases },
     { path: '/v1/audio/transcriptions', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
     { path: '/v1/audio/translations', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
+    { path: '/v1/audio/speech', valid: SPEECH, cases: speechCases },
 ];
 const bodyOf = (valid) => (Buffer.isBuffer(valid) ? valid : JSON.stringify(valid));
-const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics'];
+const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics', '/v1/audio/voices'];
 
 describe('bad-input matrix', () => {
     let server;
@@ -159,7 +181,7 @@ describe('bad-input matrix', () => {
         await mkmodel('tiny-rerank', path.join(dir, 'rerank.gguf'));
         await mkmodel('tiny-whisper', path.join(dir, 'whisper.bin'));
         server = await startServer({ modelsDir: dir,
-            args: ['--threads', '1', '--read-timeout', '2', '--max-upload-mb', '1'] });
+            args: ['--threads', '1', '--read-timeout', '2', '--max-upload-mb', '1'], builtinVoice: true });
         base = server.baseURL;
     });
 
@@ -244,7 +266,7 @@ describe('bad-input matrix: authentication', () => {
         await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
         await mkmodel('tiny-rerank', path.join(dir, 'rerank.gguf'));
         await mkmodel('tiny-whisper', path.join(dir, 'whisper.bin'));
-        const server = await startServer({ modelsDir: dir, args: ['--api-key', 'sk-matrix'] });
+        const server = await startServer({ modelsDir: dir, args: ['--api-key', 'sk-matrix'], builtinVoice: true });
         const endpoints = [...POST_ENDPOINTS.map((e) => ['POST', e.path, e.valid, e.type ?? 'application/json']),
             ...GET_ENDPOINTS.map((p) => ['GET', p, undefined, 'application/json'])];
         for (const [method, p, valid, type] of endpoints) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gguf_writer.h"
+#include "outetts_vocab.h"
 #include "tokenizer_source.h"
 
 namespace hearth::mkmodel {
@@ -116,12 +117,15 @@ void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, Outp
     gguf_context* meta = writer.meta();
     set_general_keys(meta, arch, config);
     set_decoder_keys(meta, config, arch);
-    const uint32_t n_vocab = copy_tokenizer(meta, dirs, config.vocab);
+    uint32_t n_vocab = copy_tokenizer(meta, dirs, config.vocab);
     if (config.arch == Arch::GEMMA3) {
         set_sliding_window_keys(meta, config.swa, arch);
         rename_tokens(meta, GEMMA3_TOKEN_NAMES);
     }
     set_chat_template(meta, dirs, config.chat_template);
+    if (config.outetts != OuteTts::NONE) {
+        n_vocab = add_outetts_tokens(meta, config.outetts);
+    }
     gguf_set_val_u32(meta, (arch + ".vocab_size").c_str(), n_vocab);
     if (config.eos_token_id >= 0) {
         if (static_cast<uint32_t>(config.eos_token_id) >= n_vocab) {

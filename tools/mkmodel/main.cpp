@@ -17,6 +17,7 @@
 #include "model_config.h"
 #include "output_file.h"
 #include "presets.h"
+#include "wavtokenizer_writer.h"
 #include "whisper_writer.h"
 
 namespace hearth::mkmodel {
@@ -31,6 +32,7 @@ Examples:
   hearth-mkmodel --arch llama --layers 2 --embd 128 --ff 256 --heads 4 --kv-heads 2 --type q4_k -o m.gguf
   hearth-mkmodel --arch whisper --vocab base --type f16 -o ggml-base.bin
   hearth-mkmodel --preset tiny-clip-mlp --mmproj-for tiny.gguf -o mmproj-tiny.gguf
+  hearth-mkmodel --preset tiny-outetts -o tts.gguf && hearth-mkmodel --preset tiny-wavtokenizer -o vocoder.gguf
   hearth-mkmodel --arch gemma3 --layers 4 --head-dim 32 --sliding-window 32 --swa-pattern 2 -o g3.gguf
   hearth-mkmodel --list-presets
 Environment: HEARTH_LLAMA_MODELS_DIR and HEARTH_WHISPER_VOCAB_DIR replace the built-in vocab directories.
@@ -73,7 +75,8 @@ void add_shape_option(CLI::App& app, const char* flag, ShapeOption& shape, const
 void define_options(CLI::App& app, CliOptions& opts) {
     auto* preset = app.add_option("--preset", opts.preset, "named model shape (see --list-presets)");
     auto* arch = app.add_option("--arch", opts.arch,
-                                "llama, qwen2, qwen3, gemma3, bert, rerank, whisper or clip (a LLaVA-style projector)");
+                                "llama, qwen2, qwen3, gemma3, bert, rerank, whisper, clip (a LLaVA-style projector) "
+                                "or wavtokenizer (a WavTokenizer decoder, OuteTTS's vocoder)");
     preset->excludes(arch);
     add_shape_option(app, "--layers", opts.layers, "transformer blocks (Whisper: per encoder and decoder)");
     add_shape_option(app, "--embd", opts.embd, "hidden size");
@@ -225,6 +228,7 @@ void write_model(const ModelConfig& config, const SourceDirs& dirs, const std::s
         case Arch::RERANK: write_bert_model(config, dirs, out); break;
         case Arch::WHISPER: write_whisper_model(config, dirs, out); break;
         case Arch::CLIP: write_clip_model(config, out); break;
+        case Arch::WAVTOKENIZER: write_wavtokenizer_model(config, out); break;
     }
     out.commit();
 }

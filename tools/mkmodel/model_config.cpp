@@ -7,7 +7,7 @@
 namespace hearth::mkmodel {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Arch>, 8> ARCH_NAMES{{
+constexpr std::array<std::pair<std::string_view, Arch>, 9> ARCH_NAMES{{
     {"llama", Arch::LLAMA},
     {"qwen2", Arch::QWEN2},
     {"qwen3", Arch::QWEN3},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<std::string_view, Arch>, 8> ARCH_NAMES{{
     {"rerank", Arch::RERANK},
     {"whisper", Arch::WHISPER},
     {"clip", Arch::CLIP},
+    {"wavtokenizer", Arch::WAVTOKENIZER},
 }};
 
 // clip.cpp refuses larger images: the patch count must fit an int32.
@@ -73,6 +74,19 @@ void apply_gemma3_defaults(ModelConfig& config, bool no_vocab, bool no_template)
     config.swa = SlidingWindow{512, 6, 10000.0F};
 }
 
+// One --embd serves the PosNet and the ConvNeXt stack (llama.cpp's graph requires equal widths); a frame holds
+// as many phases as magnitudes.
+void validate_vocoder(const ModelConfig& config) {
+    const VocoderShape& vocoder = config.vocoder;
+    require(config.vocab.empty(), "wavtokenizer: no --vocab (its input ids are codebook indices)");
+    require(vocoder.features >= 1 && vocoder.codebook >= 1, "wavtokenizer: the codebook must not be empty");
+    require(vocoder.output >= 2 && vocoder.output % 2 == 0,
+            "wavtokenizer: the frame width must be even (magnitudes and phases)");
+    require(vocoder.groups >= 1 && config.embd % vocoder.groups == 0,
+            "wavtokenizer: --embd " + std::to_string(config.embd) + " is not a multiple of the " +
+                std::to_string(vocoder.groups) + " group-norm groups");
+}
+
 void validate_decoder(const ModelConfig& config) {
     require(config.kv_heads >= 1, "--kv-heads must be positive");
     require(config.heads % config.kv_heads == 0, "--heads " + std::to_string(config.heads) +
@@ -101,7 +115,7 @@ Arch arch_from_string(const std::string& text) {
         }
     }
     throw UsageError("unknown architecture '" + text +
-                     "' (expected llama, qwen2, qwen3, gemma3, bert, rerank, whisper or clip)");
+                     "' (expected llama, qwen2, qwen3, gemma3, bert, rerank, whisper, clip or wavtokenizer)");
 }
 
 std::string arch_to_string(Arch arch) {
@@ -182,6 +196,14 @@ void apply_arch_defaults(ModelConfig& config) {
             config.norm_eps = 1e-12F;
             break;
         case Arch::WHISPER: config.vocab = no_vocab ? "tiny" : config.vocab; break;
+        case Arch::WAVTOKENIZER:
+            // No vocabulary: the input ids are codebook indices. One attention head (PosNet's).
+            config.vocab.clear();
+            config.norm_eps = 1e-6F;
+            config.heads = 1;
+            config.kv_heads = 1;
+            config.ctx = 8192;
+            break;
         case Arch::CLIP:
             // --arch clip starts from the tiny LLaVA-style projector; presets set their own image shape.
             config.norm_eps = 1e-5F;
@@ -209,6 +231,11 @@ void validate_config(const ModelConfig& config) {
         return;
     }
     require(config.ff >= 1, "--ff must be positive");
+    require(config.outetts == OuteTts::NONE || config.arch == Arch::QWEN2, "OuteTTS tokens need a qwen2 model");
+    if (config.arch == Arch::WAVTOKENIZER) {
+        validate_vocoder(config);
+        return;
+    }
     if (config.arch == Arch::CLIP) {
         validate_vision(config);
         return;

@@ -16,7 +16,9 @@ public:
 
 // CLIP: a vision projector ("mmproj") for libmtmd, which feeds images to a text model of another architecture.
 // GEMMA3: Gemma 3's text decoder (local sliding-window layers interleaved with global ones).
-enum class Arch { LLAMA, QWEN2, QWEN3, GEMMA3, BERT, RERANK, WHISPER, CLIP };
+// WAVTOKENIZER: WavTokenizer's decoder (llama.cpp's wavtokenizer-dec), OuteTTS's vocoder: audio codes in,
+// spectrogram frames out.
+enum class Arch { LLAMA, QWEN2, QWEN3, GEMMA3, BERT, RERANK, WHISPER, CLIP, WAVTOKENIZER };
 enum class WeightType { F32, F16, Q8_0, Q4_0, Q4_K };
 // NONE: a decoder writes no pooling key (a text-generation model); a BERT model then pools by mean.
 enum class Pooling { NONE, MEAN, CLS, LAST };
@@ -40,6 +42,19 @@ struct SlidingWindow {
     int window = 0;   // tokens a local layer attends to; 0: every layer is global
     int pattern = 0;  // layer i is local unless (i + 1) % pattern == 0 (llama.cpp's set_swa_pattern)
     float rope_theta = 10000.0F;
+};
+
+// OuteTTS's language models are Qwen2.5 models whose vocabulary gained its speech tokens (text and audio markers,
+// 4100 audio codes, word durations); 0.3 adds word separators and punctuation tokens and names its version
+// in the chat template.
+enum class OuteTts { NONE, V0_2, V0_3 };
+
+// The vocoder's own sizes; its ConvNeXt blocks are ModelConfig's layers, embd (also the PosNet width) and ff.
+struct VocoderShape {
+    int features = 512;   // width of a codebook entry
+    int codebook = 4096;  // audio codes, the vocoder's input ids 0..codebook-1
+    int output = 1282;    // frame width: n_fft / 2 + 1 log-magnitudes, then as many phases (n_fft 1280)
+    int groups = 32;      // group norm groups
 };
 
 struct ModelConfig {
@@ -66,8 +81,10 @@ struct ModelConfig {
     // value: some 50x faster for multi-GB models (an 8B Q4_K in seconds, not minutes). Rows stay distinct
     // (each block is drawn on its own); blocks repeat across the model.
     bool block_pool = false;
-    VisionShape vision;  // only for Arch::CLIP
-    SlidingWindow swa;   // only for Arch::GEMMA3
+    VisionShape vision;               // only for Arch::CLIP
+    SlidingWindow swa;                // only for Arch::GEMMA3
+    OuteTts outetts = OuteTts::NONE;  // only for Arch::QWEN2
+    VocoderShape vocoder;             // only for Arch::WAVTOKENIZER
 };
 
 // Directories holding the real tokenizer data that generated models copy.

@@ -82,6 +82,21 @@ ModelConfig whisper(const std::string& name, const std::string& vocab, const Sha
     return config;
 }
 
+// OuteTTS: a Qwen2.5 model whose vocabulary gained the speech tokens (outetts_vocab.h), no chat template (0.3
+// writes its version marker there), generation ending at <|im_end|> or <|audio_end|>.
+ModelConfig outetts(const std::string& name, const Shape& shape, OuteTts version) {
+    ModelConfig config = qwen(name, Arch::QWEN2, shape, "");
+    config.outetts = version;
+    return config;
+}
+
+// WavTokenizer's decoder: shape.layers ConvNeXt blocks of shape.embd (also the PosNet width) and shape.ff.
+ModelConfig wavtokenizer(const std::string& name, const Shape& shape, const VocoderShape& vocoder) {
+    ModelConfig config = make(name, Arch::WAVTOKENIZER, shape, "");
+    config.vocoder = vocoder;
+    return config;
+}
+
 // A vision projector sized for no text model yet: --mmproj-for or --proj-embd gives its output width.
 ModelConfig projector(const std::string& name, const Shape& shape, const VisionShape& vision) {
     ModelConfig config = make(name, Arch::CLIP, shape, "");
@@ -113,6 +128,17 @@ std::vector<Preset> real_size_presets() {
          "Gemma-3-1B-it shapes: 26 layers, 1152 dim, 4/1 heads of 256, window 512 on 5 of every 6 layers, tied; "
          "Gemma 4 vocab renamed to Gemma 3's control tokens, Gemma 2 template",
          gemma3("gemma3-1b", {26, 1152, 6912, 4, 1, 256, 32768}, {512, 6, 10000.0F})},
+        {"outetts-0.2-500m",
+         "OuteTTS-0.2-500M shapes: Qwen2.5-0.5B (24 layers, 896 dim, GQA 14/2, tied) with OuteTTS's speech tokens "
+         "(markers, <|0|>..<|4099|>, <|t_0.00|>..<|t_9.99|>)",
+         outetts("outetts-0.2-500m", {24, 896, 4864, 14, 2, 0, 8192}, OuteTts::V0_2)},
+        {"outetts-0.3-500m",
+         "OuteTTS-0.3-500M shapes: as 0.2 plus <|space|> and punctuation tokens, template \"outetts-0.3\"",
+         outetts("outetts-0.3-500m", {24, 896, 4864, 14, 2, 0, 8192}, OuteTts::V0_3)},
+        {"wavtokenizer-large-75",
+         "WavTokenizer-Large-75 decoder (OuteTTS's vocoder): 4096 codes of 512, PosNet 768 x 6, ConvNeXt 768 x 12, "
+         "ff 2304, 1282-wide frames (n_fft 1280), 32 groups",
+         wavtokenizer("wavtokenizer-large-75", {12, 768, 2304, 1, 1, 0, 8192}, {512, 4096, 1282, 32})},
         {"bge-small", "bge-small-en-v1.5 shapes: BERT, 12 layers, 384 dim, CLS pooling",
          bert("bge-small", Arch::BERT, {12, 384, 1536, 12, 12, 0, 512}, Pooling::CLS)},
         {"bge-reranker-base", "bge-reranker-base shapes: BERT cross-encoder, 12 layers, 768 dim, rank pooling",
@@ -162,6 +188,14 @@ std::vector<Preset> test_size_presets() {
         {"tiny-gemma3-vision",
          "test size Gemma 3 projector: 112 px, patch 14, 2 layers, 64 dim, 2x2 pooling; 16 image tokens",
          projector("tiny-gemma3-vision", {2, 64, 256, 4, 4, 0, 0}, {Projector::GEMMA3, 112, 14, 2, 0})},
+        {"tiny-outetts", "test size OuteTTS 0.2: qwen2, 2 layers, 64 dim, GQA 4/2, Qwen2.5 vocab + OuteTTS tokens",
+         outetts("tiny-outetts", {2, 64, 256, 4, 2, 0, 4096}, OuteTts::V0_2)},
+        {"tiny-outetts-0.3", "test size OuteTTS 0.3: as tiny-outetts with 0.3's tokens and version marker",
+         outetts("tiny-outetts-0.3", {2, 64, 256, 4, 2, 0, 4096}, OuteTts::V0_3)},
+        // The real codebook and frame width, so that code ids and the inverse STFT apply unchanged.
+        {"tiny-wavtokenizer",
+         "test size WavTokenizer decoder: 4096 codes of 32, PosNet 64 x 6, ConvNeXt 64 x 2, ff 128, 1282-wide frames",
+         wavtokenizer("tiny-wavtokenizer", {2, 64, 128, 1, 1, 0, 8192}, {32, 4096, 1282, 32})},
         // A 64-token text context caps each segment at a few dozen tokens: random weights never emit the
         // end token, so with Whisper's 448 a transcription would decode garbage for many seconds.
         {"tiny-whisper", "test size Whisper: 2+2 layers, 64 dim, 2 heads, 64 text ctx, multilingual tiny vocab",

@@ -65,11 +65,17 @@ function exitPromise(proc) {
 //   modelsDir: passed as --models-dir (left out when undefined, so that the server's default applies)
 //   args:      more command-line arguments (e.g. ['--idle-timeout', '1'])
 //   env:       more environment variables
-export async function startServer({ modelsDir, args = [], env = {}, timeoutMs = START_TIMEOUT_MS } = {}) {
+//   builtinVoice: keep the built-in flite voice in the catalog (off by default, so that model lists hold
+//                 exactly the files a test wrote; the speech tests turn it on)
+export async function startServer({ modelsDir, args = [], env = {}, builtinVoice = false,
+    timeoutMs = START_TIMEOUT_MS } = {}) {
     const bin = requireExecutable(HEARTH_BIN, 'HEARTH_BIN');
     const argv = ['serve', '--host', '127.0.0.1', '--port', '0'];
     if (modelsDir !== undefined) {
         argv.push('--models-dir', modelsDir);
+    }
+    if (!builtinVoice) {
+        argv.push('--no-builtin-voice');
     }
     argv.push(...args);
     return startListening({ name: 'hearth', bin, argv, env: { ...process.env, ...env }, listeningStream: 'stdout',

@@ -5,7 +5,7 @@
 #
 # usage: check_archs.sh MKMODEL DEPS_PREFIX SCRATCH_DIR CASE
 #   CASE: llama | qwen2 | qwen3 | gemma3 | bert | rerank | whisper | determinism | block-pool | clip-mlp |
-#         gemma3-vision
+#         gemma3-vision | outetts | wavtokenizer
 # env:   HEARTH_SHARED_MODELS (default /work/shared/models) for audio/jfk.wav
 #        HEARTH_MMPROJ_PROBE: the mmproj_probe executable (built beside this script), for the projector cases
 set -euo pipefail
@@ -95,6 +95,17 @@ json_assert() {
     problem=$(node -e '
         let b;
         try { b = JSON.parse(process.argv[1]); } catch (e) { console.log("not JSON: " + process.argv[1].slice(0, 200)); process.exit(0); }
+        const check = new Function("b", process.argv[2]);
+        console.log(check(b) || "");' "$1" "$2") || fail "node could not run the JSON check"
+    [ -z "$problem" ] || fail "$problem"
+}
+
+# json_file_assert FILE SCRIPT: json_assert for a body too large for a command-line argument.
+json_file_assert() {
+    local problem
+    problem=$(node -e '
+        let b;
+        try { b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch (e) { console.log("not JSON: " + e); process.exit(0); }
         const check = new Function("b", process.argv[2]);
         console.log(check(b) || "");' "$1" "$2") || fail "node could not run the JSON check"
     [ -z "$problem" ] || fail "$problem"
@@ -303,6 +314,73 @@ check_gemma3_text() {
     grep -q "llama_kv_cache_iswa: creating *SWA KV cache" "$WORK/server.log" || fail "llama.cpp built no sliding-window cache"
     stop_server
     log "llama-server answered a chat and a completion on $(basename "$model"): $(node -e 'const c = JSON.parse(process.argv[1]); console.log(JSON.stringify(c.content).slice(0, 60))' "$body")"
+}
+
+# check_outetts MODEL VERSION: llama-server tokenizes OuteTTS's markers, codes and durations (and 0.3's
+# separators) into single tokens at the real OuteTTS-0.2-500M ids, completes an OuteTTS prompt, and ends
+# generation at <|audio_end|> and at <|im_end|>; a 0.3 model names its version in the chat template.
+check_outetts() {
+    local model=$1 version=$2 body text expected
+    start_server "$model" -np 1 -c 2048
+    text='<|im_start|>\n<|text_start|>hello<|text_sep|>world<|text_end|>\n<|audio_start|>\nhello<|t_0.08|><|code_start|><|0|><|4099|><|code_end|>\n<|audio_end|>\n<|im_end|><|t_9.99|>'
+    expected='151644,198,151665,14990,151671,14615,151666,198,151667,198,14990,155780,151669,151672,155771,151670,198,151668,198,151645,156771'
+    if [ "$version" = 0.3 ]; then
+        text="$text<|space|><|exclamation_mark|>"
+        expected="$expected,156772,156776"
+    fi
+    body=$(http_post_json "http://127.0.0.1:$PORT/tokenize" "{\"content\": \"$text\", \"parse_special\": true}") ||
+        fail "POST /tokenize failed: $body"
+    json_assert "$body" "
+        const t = (b.tokens || []).join();
+        if (t !== '$expected') return 'OuteTTS tokens at other ids: ' + t;
+        return '';"
+    body=$(http_post_json "http://127.0.0.1:$PORT/completion" '{"prompt": "<|im_start|>\n<|text_start|>hello<|text_sep|>world<|text_end|>\n<|audio_start|>\n",
+        "n_predict": 12, "temperature": 0, "return_tokens": true}') || fail "POST /completion failed: $body"
+    json_assert "$body" "
+        if (!(b.tokens_predicted > 0) || b.tokens_evaluated !== 10) return 'no completion of the 10-token prompt: ' + JSON.stringify(b).slice(0, 300);
+        if (!b.tokens.every(t => Number.isInteger(t) && t >= 0 && t < 156777)) return 'tokens outside the vocabulary: ' + b.tokens;
+        return '';"
+    local end_id
+    for end_id in 151668 151645; do
+        body=$(http_post_json "http://127.0.0.1:$PORT/completion" "{\"prompt\": \"<|audio_start|>\n\", \"n_predict\": 8,
+            \"temperature\": 0, \"return_tokens\": true, \"logit_bias\": [[$end_id, 100]]}") || fail "POST /completion failed: $body"
+        json_assert "$body" "
+            if (b.tokens_predicted !== 1 || b.stop_type !== 'eos') return 'token $end_id does not end generation: ' + JSON.stringify(b).slice(0, 300);
+            return '';"
+    done
+    if [ "$version" = 0.3 ]; then
+        body=$(curl -sf --max-time 5 "http://127.0.0.1:$PORT/props") || fail "GET /props failed"
+        json_assert "$body" "return b.chat_template === 'outetts-0.3' ? '' : 'no outetts-0.3 marker: ' + JSON.stringify(b.chat_template).slice(0, 100);"
+    fi
+    stop_server
+    log "llama-server tokenized and completed OuteTTS $version prompts on $(basename "$model")"
+}
+
+# check_vocoder MODEL N: llama-server serves the vocoder with --embeddings --pooling none and returns, for N codes
+# (0 and 4095 among them), N finite 1282-wide frames whose log-magnitudes (the first 641) stay in -10..5 and
+# differ from code to code; a code outside the codebook is refused.
+check_vocoder() {
+    local model=$1 n=$2 body codes
+    start_server "$model" --embeddings --pooling none -np 1 -c 512 -b 512 -ub 512
+    codes=$(node -e "console.log(JSON.stringify(Array.from({length: $n}, (_, i) => (i * 2477 + 4095) % 4096)))")
+    http_post_json "http://127.0.0.1:$PORT/embedding" "{\"content\": $codes}" >"$WORK/frames.json" ||
+        fail "POST /embedding failed: $(head -c 300 "$WORK/frames.json")"
+    json_file_assert "$WORK/frames.json" "
+        const e = Array.isArray(b) && b.length === 1 ? b[0].embedding : null;
+        if (!Array.isArray(e) || e.length !== $n) return 'expected $n frames, got ' + JSON.stringify(b).slice(0, 200);
+        if (!e.every(f => Array.isArray(f) && f.length === 1282)) return 'frames are not 1282 wide';
+        if (!e.every(f => f.every(Number.isFinite))) return 'non-finite frame values';
+        const mags = e.flatMap(f => f.slice(0, 641));
+        const lo = Math.min(...mags), hi = Math.max(...mags);
+        if (lo < -10 || hi > 5) return 'log-magnitudes span ' + lo + '..' + hi;
+        if (JSON.stringify(e[0]) === JSON.stringify(e[1])) return 'two codes gave the same frame';
+        return '';"
+    if body=$(http_post_json "http://127.0.0.1:$PORT/embedding" '{"content": [0, 4096]}' 2>/dev/null); then
+        fail "code 4096 was accepted: $(head -c 200 <<<"$body")"
+    fi
+    grep -q "invalid tokens" <<<"$body" || fail "code 4096 refused for another reason: $body"
+    stop_server
+    log "llama-server vocoded $n codes with $(basename "$model") into finite 1282-wide frames"
 }
 
 # expect_usage_error OUT ARGS...: exit code 2, exactly one error line, and no output file (nor its .tmp).
@@ -518,6 +596,31 @@ case_gemma3() {
     expect_usage_error "$bad" --preset tiny-llama --sliding-window 16
 }
 
+# OuteTTS language models (0.2 in f16, 0.3 in q8_0) on Qwen2.5's vocabulary with OuteTTS's tokens.
+case_outetts() {
+    require_tool llama-server
+    local bad=$WORK/bad.gguf
+    generate "$WORK/tiny-outetts.gguf" --preset tiny-outetts --type f16 --seed 3
+    check_outetts "$WORK/tiny-outetts.gguf" 0.2
+    generate "$WORK/tiny-outetts-0.3.gguf" --preset tiny-outetts-0.3 --type q8_0 --seed 4
+    check_outetts "$WORK/tiny-outetts-0.3.gguf" 0.3
+    expect_usage_error "$bad" --preset tiny-outetts --vocab llama-bpe
+}
+
+# WavTokenizer decoders: the test size in f16 and q8_0, and the real WavTokenizer-Large-75 shape.
+case_wavtokenizer() {
+    require_tool llama-server
+    local bad=$WORK/bad.gguf
+    generate "$WORK/tiny-wavtokenizer.gguf" --preset tiny-wavtokenizer --seed 3
+    check_vocoder "$WORK/tiny-wavtokenizer.gguf" 100
+    generate "$WORK/tiny-wavtokenizer-q8_0.gguf" --preset tiny-wavtokenizer --type q8_0 --seed 4
+    check_vocoder "$WORK/tiny-wavtokenizer-q8_0.gguf" 20
+    generate "$WORK/wavtokenizer-large-75.gguf" --preset wavtokenizer-large-75 --seed 5
+    check_vocoder "$WORK/wavtokenizer-large-75.gguf" 24
+    expect_usage_error "$bad" --preset tiny-wavtokenizer --embd 48
+    expect_usage_error "$bad" --preset tiny-wavtokenizer --vocab qwen2
+}
+
 case "$CASE" in
     llama) case_llama ;;
     qwen2) case_decoder tiny-qwen2 f16 f16 q4_0 q4_0 ;;
@@ -530,6 +633,8 @@ case "$CASE" in
     block-pool) case_block_pool ;;
     clip-mlp) case_clip_mlp ;;
     gemma3-vision) case_gemma3_vision ;;
+    outetts) case_outetts ;;
+    wavtokenizer) case_wavtokenizer ;;
     *) fail "unknown case '$CASE'" ;;
 esac
 log "PASS"
