@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS serve_runs (
     ttft_p50_ms REAL, ttft_p90_ms REAL, ttft_p99_ms REAL, tpot_p50_ms REAL, tpot_p90_ms REAL, tpot_p99_ms REAL,
     itl_p50_ms REAL, itl_p90_ms REAL, itl_p99_ms REAL, e2e_p50_ms REAL, e2e_p90_ms REAL, e2e_p99_ms REAL,
     server_cpu_s REAL, first_error TEXT, request_rate REAL, slo_ttft_ms REAL, slo_tpot_ms REAL, slo_met INTEGER,
-    goodput REAL);
+    goodput REAL, audio_seconds_per_s REAL, mean_audio_s REAL);
 CREATE TABLE IF NOT EXISTS model_runs (
     id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL, hearth_version TEXT, build TEXT, cpu_model TEXT, cpu_cores INTEGER, gpu TEXT,
@@ -48,13 +48,15 @@ INSERT INTO serve_runs (started_at, hearth_version, cpu_model, cpu_cores, label,
     input_tokens, output_tokens, concurrency, requests, ok, errors, duration_s, request_throughput,
     output_tokens_per_s, mean_input_tokens, mean_output_tokens, ttft_p50_ms, ttft_p90_ms, ttft_p99_ms,
     tpot_p50_ms, tpot_p90_ms, tpot_p99_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms, e2e_p50_ms, e2e_p90_ms,
-    e2e_p99_ms, server_cpu_s, first_error, request_rate, slo_ttft_ms, slo_tpot_ms, slo_met, goodput)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);
+    e2e_p99_ms, server_cpu_s, first_error, request_rate, slo_ttft_ms, slo_tpot_ms, slo_met, goodput,
+    audio_seconds_per_s, mean_audio_s)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);
 )sql";
 
 // Columns added to serve_runs after databases were first written: added to an older file when it opens.
 constexpr const char* SERVE_COLUMNS_ADDED[] = {"request_rate REAL", "slo_ttft_ms REAL", "slo_tpot_ms REAL",
-                                               "slo_met INTEGER", "goodput REAL"};
+                                               "slo_met INTEGER",   "goodput REAL",     "audio_seconds_per_s REAL",
+                                               "mean_audio_s REAL"};
 
 struct Finalizer {
     void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -208,7 +210,9 @@ Result<void> BenchDb::add_serve_level(const RunContext& context, const ServeBenc
         .real(config.slo_ttft_ms)
         .real(config.slo_tpot_ms)
         .integer(level.slo_met)
-        .real(level.goodput);
+        .real(level.goodput)
+        .real(level.audio_seconds_per_s)
+        .real(level.mean_audio_s);
     if (sqlite3_step(statement->get()) != SQLITE_DONE) {
         return db_error(db_.get(), "storing a serve result");
     }

@@ -40,6 +40,8 @@ nlohmann::json to_json(const LevelResult& level) {
     out["slo_met"] = level.slo_met;
     out["slo_attainment"] = level.slo_attainment;
     out["goodput"] = level.goodput;
+    out["audio_seconds_per_s"] = level.audio_seconds_per_s;
+    out["mean_audio_s"] = level.mean_audio_s;
     out["server_cpu_s"] = level.server_cpu_s >= 0 ? nlohmann::json(level.server_cpu_s) : nlohmann::json();
     return out;
 }
@@ -69,6 +71,14 @@ void print_serve_table(std::ostream& out, const ServeBenchConfig& config, const 
                           l.request_rate, config.slo_ttft_ms, config.slo_tpot_ms, l.slo_met, 100 * l.slo_attainment,
                           l.goodput);
             out << slo;
+        }
+        if (config.endpoint == Endpoint::SPEECH) {
+            char audio[160];
+            std::snprintf(audio, sizeof audio,
+                          "        audio %.2f s per wall second (all clients), %.2f s per request; TTFT is the "
+                          "first audio byte\n",
+                          l.audio_seconds_per_s, l.mean_audio_s);
+            out << audio;
         }
         for (const auto& error : l.error_samples) {
             out << "        error: " << error << "\n";

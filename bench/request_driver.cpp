@@ -165,6 +165,52 @@ RequestSample run_whole(http::HttpClient& client, const http::ClientRequest& req
     return sample;
 }
 
+// Speech: the audio as pcm (24 kHz, 16-bit mono), so that its length is its duration and no encoder's
+// buffering delays the first byte.
+constexpr double PCM_BYTES_PER_SECOND = 24000.0 * 2;
+
+std::string speech_body(const ServeBenchConfig& config, const std::string& prompt) {
+    json body = {
+        {"model", config.model}, {"input", prompt}, {"response_format", "pcm"}, {"temperature", config.temperature}};
+    if (!config.voice.empty()) {
+        body["voice"] = config.voice;
+    }
+    return body.dump();
+}
+
+// A speech request: the time to the first audio byte and the seconds of audio received.
+RequestSample run_speech(http::HttpClient& client, const http::ClientRequest& request) {
+    RequestSample sample;
+    const auto start = Clock::now();
+    std::optional<Clock::time_point> first;
+    size_t audio_bytes = 0;
+    std::string error_body;
+    auto response = client.send(request, [&](const http::ClientResponse& head, std::string_view piece) {
+        if (head.status != 200) {
+            error_body.append(piece);
+            return error_body.size() < 4096;
+        }
+        if (!piece.empty() && !first) {
+            first = Clock::now();
+        }
+        audio_bytes += piece.size();
+        return true;
+    });
+    sample.e2e_ms = ms_since(start, Clock::now());
+    if (!response) {
+        sample.error = response.error().message;
+    } else if (response->status != 200) {
+        sample.error = "HTTP " + std::to_string(response->status) + ": " + short_body(error_body);
+    } else if (!first) {
+        sample.error = "the response carried no audio";
+    } else {
+        sample.ok = true;
+        sample.ttft_ms = ms_since(start, *first);
+        sample.audio_s = static_cast<double>(audio_bytes) / PCM_BYTES_PER_SECOND;
+    }
+    return sample;
+}
+
 }  // namespace
 
 std::string endpoint_path(Endpoint endpoint) {
@@ -172,6 +218,7 @@ std::string endpoint_path(Endpoint endpoint) {
         case Endpoint::CHAT: return "/v1/chat/completions";
         case Endpoint::COMPLETIONS: return "/v1/completions";
         case Endpoint::EMBEDDINGS: return "/v1/embeddings";
+        case Endpoint::SPEECH: return "/v1/audio/speech";
     }
     return "/v1/chat/completions";
 }
@@ -193,6 +240,7 @@ std::string request_body(const ServeBenchConfig& config, const std::string& prom
     json body = {{"model", config.model}};
     switch (config.endpoint) {
         case Endpoint::EMBEDDINGS: body["input"] = prompt; return body.dump();
+        case Endpoint::SPEECH: return speech_body(config, prompt);
         case Endpoint::CHAT:
             body["messages"] = json::array({{{"role", "user"}, {"content", user_content(config, prompt, seed)}}});
             break;
@@ -210,6 +258,9 @@ std::string request_body(const ServeBenchConfig& config, const std::string& prom
 RequestSample run_request(http::HttpClient& client, const http::ClientRequest& request, Endpoint endpoint) {
     if (endpoint == Endpoint::EMBEDDINGS) {
         return run_whole(client, request);
+    }
+    if (endpoint == Endpoint::SPEECH) {
+        return run_speech(client, request);
     }
     RequestSample sample;
     const auto start = Clock::now();

@@ -128,6 +128,7 @@ void fill_result(LevelResult& result, const std::vector<RequestSample>& samples)
     double input_sum = 0;
     int input_count = 0;
     long output_sum = 0;
+    double audio_sum = 0;
     for (const auto& sample : samples) {
         ++result.requests;
         if (!sample.ok) {
@@ -145,6 +146,7 @@ void fill_result(LevelResult& result, const std::vector<RequestSample>& samples)
             tpot.push_back((sample.e2e_ms - sample.ttft_ms) / (sample.output_tokens - 1));
         }
         output_sum += sample.output_tokens;
+        audio_sum += sample.audio_s;
         if (sample.input_tokens >= 0) {
             input_sum += sample.input_tokens;
             ++input_count;
@@ -156,9 +158,11 @@ void fill_result(LevelResult& result, const std::vector<RequestSample>& samples)
     result.e2e_ms = summarize(e2e);
     result.mean_input_tokens = input_count > 0 ? input_sum / input_count : 0;
     result.mean_output_tokens = result.ok > 0 ? static_cast<double>(output_sum) / result.ok : 0;
+    result.mean_audio_s = result.ok > 0 ? audio_sum / result.ok : 0;
     if (result.duration_s > 0) {
         result.request_throughput = result.ok / result.duration_s;
         result.output_tokens_per_s = static_cast<double>(output_sum) / result.duration_s;
+        result.audio_seconds_per_s = audio_sum / result.duration_s;
     }
 }
 
@@ -169,6 +173,7 @@ std::string to_string(Endpoint endpoint) {
         case Endpoint::CHAT: return "chat";
         case Endpoint::COMPLETIONS: return "completions";
         case Endpoint::EMBEDDINGS: return "embeddings";
+        case Endpoint::SPEECH: return "speech";
     }
     return "chat";
 }

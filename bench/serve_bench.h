@@ -17,7 +17,7 @@
 
 namespace hearth::bench {
 
-enum class Endpoint { CHAT, COMPLETIONS, EMBEDDINGS };
+enum class Endpoint { CHAT, COMPLETIONS, EMBEDDINGS, SPEECH };
 
 struct LengthPair {
     int input = 0;   // synthetic prompt tokens (about)
@@ -63,6 +63,9 @@ struct ServeBenchConfig {
     // from an earlier request's encode or cache.
     std::string image;
     std::string image_mime = "image/png";
+    // Speech: the voice (empty: the model's default). The prompt is the text to speak; the audio comes back
+    // as 24 kHz 16-bit pcm, streamed, and its first byte is the request's "first token".
+    std::string voice;
 };
 
 struct LevelResult {
@@ -85,6 +88,10 @@ struct LevelResult {
     int slo_met = 0;            // requests within both SLOs (every ok request when none is set)
     double slo_attainment = 0;  // slo_met / requests sent
     double goodput = 0;         // slo_met per second
+    // Speech: seconds of audio made per wall second, all clients together (at concurrency 1, the real-time
+    // factor), and the mean seconds of audio of a request.
+    double audio_seconds_per_s = 0;
+    double mean_audio_s = 0;
 };
 
 // Arrival offsets in seconds of n requests at a mean rate: gaps drawn from a gamma distribution of shape

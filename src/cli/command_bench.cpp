@@ -57,8 +57,8 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
     serve.add_option("--url", config.base_url, "Server root (http only)")->capture_default_str();
     serve.add_option("-m,--model", config.model, "Model id to request")->required();
     serve.add_option("--api-key", config.api_key, "Bearer token to send")->envname("HEARTH_API_KEY");
-    serve.add_option("--endpoint", options.endpoint, "chat, completions or embeddings")
-        ->check(CLI::IsMember({"chat", "completions", "embeddings"}))
+    serve.add_option("--endpoint", options.endpoint, "chat, completions, embeddings or speech")
+        ->check(CLI::IsMember({"chat", "completions", "embeddings", "speech"}))
         ->capture_default_str();
     serve.add_option("-c,--concurrency", config.concurrency, "Concurrency levels, e.g. 1,4,16")
         ->delimiter(',')
@@ -76,6 +76,7 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
     serve.add_option("--temperature", config.temperature, "Sampling temperature of every request (0: greedy)")
         ->check(CLI::Range(0.0, 2.0))
         ->capture_default_str();
+    serve.add_option("--voice", config.voice, "Speech: the voice of every request (default: the model's)");
     serve.add_option("--prompts", options.prompts_file, "JSONL file of prompts instead of synthetic ones");
     serve
         .add_option("--prompt-seed", config.prompt_seed,
@@ -113,6 +114,9 @@ void add_serve_options(CLI::App& serve, BenchOptions& options) {
 bench::Endpoint endpoint_of(const std::string& name) {
     if (name == "completions") {
         return bench::Endpoint::COMPLETIONS;
+    }
+    if (name == "speech") {
+        return bench::Endpoint::SPEECH;
     }
     return name == "embeddings" ? bench::Endpoint::EMBEDDINGS : bench::Endpoint::CHAT;
 }

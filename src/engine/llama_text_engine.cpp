@@ -180,7 +180,8 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
     if (!info) {
         return info.error();
     }
-    if (info->kind != core::ModelKind::LLM) {
+    // An OuteTTS model is a text model too: its speech is text generation over audio code tokens.
+    if (info->kind != core::ModelKind::LLM && info->kind != core::ModelKind::TTS) {
         return invalid(options.path + " is a " + std::string(core::to_string(info->kind)) +
                        " model, not a text-generation model");
     }

@@ -34,7 +34,7 @@ describe('hearth bench', () => {
         db = path.join(dir, 'results.db');
         const models = path.join(dir, 'models');
         await copyFileIn(models, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
-        server = await startServer({ modelsDir: models, args: ['--threads', '1', '--np', '2'] });
+        server = await startServer({ modelsDir: models, args: ['--threads', '1', '--np', '2'], builtinVoice: true });
     });
     after(async () => {
         await stopAllServers();
@@ -67,6 +67,39 @@ describe('hearth bench', () => {
         assert.equal(list.code, 0, list.output);
         const rows = list.stdout.split('\n').filter((line) => /\be2e\b.*\bstories\b/.test(line));
         assert.equal(rows.length, 2, list.stdout);
+    });
+
+    test('serve --endpoint speech: seconds of audio and the first audio byte, from flite, stored', async () => {
+        const text = 'A short sentence to speak. And a second one.';
+        const prompts = path.join(dir, 'speech.jsonl');
+        await writeFile(prompts, `${JSON.stringify({ prompt: text })}\n`);
+        const direct = await fetch(`${server.baseURL}/v1/audio/speech`, { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'flite', input: text, response_format: 'pcm' }) });
+        const seconds = (await direct.arrayBuffer()).byteLength / 2 / 24000;
+        const r = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'flite', '--endpoint', 'speech',
+            '--voice', 'alloy', '--prompts', prompts, '-c', '1,2', '-n', '4', '--json', '--label', 'e2e-speech',
+            '--db', db], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(r.code, 0, r.output);
+        const out = JSON.parse(r.stdout);
+        for (const level of out.levels) {
+            assert.equal(level.ok, 4, JSON.stringify(level.error_samples));
+            assert.ok(Math.abs(level.mean_audio_s - seconds) < 1e-9, `${level.mean_audio_s} s, ${seconds} s alone`);
+            assert.ok(Math.abs(level.audio_seconds_per_s - 4 * seconds / level.duration_s) < 1e-6 * seconds,
+                JSON.stringify(level));
+            assertOrdered(level.ttft_ms, 'ttft_ms');
+            assert.ok(level.ttft_ms.p50 > 0 && level.ttft_ms.p50 <= level.e2e_ms.p50, JSON.stringify(level));
+        }
+        const table = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'flite', '--endpoint',
+            'speech', '--prompts', prompts, '-c', '1', '-n', '1', '--no-db'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.match(table.stdout, /audio [0-9.]+ s per wall second/);
+        const list = await runHearth(['bench', '--list', '--db', db]);
+        assert.equal(list.stdout.split('\n').filter((line) => /\be2e-speech\b.*\bspeech\b/.test(line)).length, 2,
+            list.stdout);
+        const bad = await runHearth(['bench', 'serve', '--url', server.baseURL, '-m', 'stories', '--endpoint', 'speech',
+            '-c', '1', '-n', '2', '--input-tokens', '4', '--no-db', '--json'], { timeoutMs: BENCH_TIMEOUT_MS });
+        assert.equal(bad.code, 1, bad.output);
+        assert.match(JSON.parse(bad.stdout).levels[0].error_samples[0], /HTTP 400/);
     });
 
     test('serve --request-rate: open loop, one level per rate, SLO goodput, stored', async () => {

@@ -147,7 +147,7 @@ describe('text-to-speech: the built-in flite voices', () => {
         assert.equal(res.status, 200);
         const ids = res.json.data.filter((v) => v.model === 'flite').map((v) => v.id);
         assert.deepEqual(ids, ['slt', 'kal', 'awb', 'rms', 'kal16']);
-        // alloy is slt, onyx is kal16 (docs/architecture.md lists the mapping).
+        // alloy is slt, onyx is kal16 (the README lists the mapping).
         for (const [openai, own] of [['alloy', 'slt'], ['onyx', 'kal16'], ['echo', 'rms']]) {
             const a = await speak(client, { model: 'flite', voice: openai, input: 'Same voice.', response_format: 'pcm' });
             const b = await speak(client, { model: 'flite', voice: own, input: 'Same voice.', response_format: 'pcm' });

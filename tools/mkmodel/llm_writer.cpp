@@ -109,6 +109,19 @@ void add_feed_forward(GgufWriter& writer, const ModelConfig& config, int layer) 
     }
 }
 
+// A random OuteTTS model would almost never pick one of its 4100 audio codes among 156k tokens, and so would
+// say nothing: the codes' output rows are drawn larger, so that greedy decoding speaks as a trained model does
+// and every code path (vocoder, iSTFT, encoder) runs. Shapes, and so costs, are unchanged.
+constexpr float OUTETTS_CODE_ROW_SCALE = 8.0F;
+
+TensorSpec output_rows(TensorSpec spec, const ModelConfig& config, bool is_output) {
+    if (config.outetts != OuteTts::NONE && is_output) {
+        const auto [first, count] = outetts_code_ids();
+        spec.scaled = ScaledRows{first, count, OUTETTS_CODE_ROW_SCALE};
+    }
+    return spec;
+}
+
 }  // namespace
 
 void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out) {
@@ -134,14 +147,16 @@ void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, Outp
         gguf_set_val_u32(meta, "tokenizer.ggml.eos_token_id", static_cast<uint32_t>(config.eos_token_id));
     }
 
-    writer.add_tensor(weight_tensor("token_embd.weight", {config.embd, n_vocab}, config.type));
+    writer.add_tensor(output_rows(weight_tensor("token_embd.weight", {config.embd, n_vocab}, config.type), config,
+                                  config.tied_embeddings));
     for (int layer = 0; layer < config.layers; ++layer) {
         add_attention(writer, config, layer);
         add_feed_forward(writer, config, layer);
     }
     writer.add_tensor(norm_tensor("output_norm.weight", config.embd));
     if (!config.tied_embeddings) {
-        writer.add_tensor(weight_tensor("output.weight", {config.embd, n_vocab}, config.type));
+        writer.add_tensor(
+            output_rows(weight_tensor("output.weight", {config.embd, n_vocab}, config.type), config, true));
     }
     writer.write(out, config.seed, config.threads, config.block_pool);
 }

@@ -101,4 +101,8 @@ uint32_t add_outetts_tokens(gguf_context* meta, OuteTts version) {
     return static_cast<uint32_t>(texts.size());
 }
 
+std::pair<int64_t, int64_t> outetts_code_ids() {
+    return {QWEN25_TOKENS + MARKERS.size(), AUDIO_CODES};
+}
+
 }  // namespace hearth::mkmodel

@@ -9,6 +9,7 @@
 #include <gguf.h>
 
 #include <cstdint>
+#include <utility>
 
 #include "model_config.h"
 
@@ -19,5 +20,8 @@ namespace hearth::mkmodel {
 // the end-of-turn token so that generation stops at the end of the audio. Returns the new vocabulary size.
 // Throws UsageError when meta holds another vocabulary.
 uint32_t add_outetts_tokens(gguf_context* meta, OuteTts version);
+
+// The token ids of the audio codes <|0|>..<|4099|>: first and count.
+std::pair<int64_t, int64_t> outetts_code_ids();
 
 }  // namespace hearth::mkmodel

@@ -38,7 +38,9 @@ void fill_rows(const TensorSpec& spec, uint64_t base_seed, int64_t first_row, st
         case TensorInit::NORMAL:
             for (size_t offset = 0; offset < values.size(); offset += static_cast<size_t>(row_length)) {
                 const auto row = first_row + static_cast<int64_t>(offset) / row_length;
-                NormalSampler sampler(row_seed(base_seed, row), 0.0F, WEIGHT_STDDEV);
+                const bool scaled = row >= spec.scaled.first && row < spec.scaled.first + spec.scaled.count;
+                NormalSampler sampler(row_seed(base_seed, row), 0.0F,
+                                      scaled ? WEIGHT_STDDEV * spec.scaled.scale : WEIGHT_STDDEV);
                 for (int64_t i = 0; i < row_length; ++i) {
                     values[offset + static_cast<size_t>(i)] = sampler.next();
                 }
@@ -158,7 +160,8 @@ size_t tensor_nbytes(const TensorSpec& spec) {
 
 void stream_tensor(const TensorSpec& spec, uint64_t model_seed, int threads, const ByteSink& sink, bool block_pool) {
     const int64_t row_length = spec.ne.at(0);
-    const bool pooled = block_pool && spec.init == TensorInit::NORMAL && ggml_is_quantized(spec.type);
+    const bool pooled =
+        block_pool && spec.init == TensorInit::NORMAL && ggml_is_quantized(spec.type) && spec.scaled.count == 0;
     const BlockPool* pool = pooled ? &pool_for(spec.type, model_seed) : nullptr;
     const auto encode = [&spec, pool](uint64_t seed, int64_t first, int64_t n, ChunkBuffers& buffers) {
         if (pool != nullptr) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model_config.h"
@@ -20,11 +21,22 @@ enum class TensorInit {
     ZEROS,   // biases
 };
 
+// Rows [first, first + count) of a NORMAL tensor drawn `scale` times larger.
+struct ScaledRows {
+    int64_t first = 0;
+    int64_t count = 0;
+    float scale = 1.0F;
+};
+
 struct TensorSpec {
+    TensorSpec(std::string tensor_name, std::vector<int64_t> shape, ggml_type storage, TensorInit values)
+        : name(std::move(tensor_name)), ne(std::move(shape)), type(storage), init(values) {}
+
     std::string name;
     std::vector<int64_t> ne;  // ggml order: ne[0] is the row length
     ggml_type type = GGML_TYPE_F32;
     TensorInit init = TensorInit::NORMAL;
+    ScaledRows scaled;
 };
 
 inline constexpr float WEIGHT_STDDEV = 0.02F;
