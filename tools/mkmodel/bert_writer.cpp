@@ -96,7 +96,7 @@ void add_classifier(GgufWriter& writer, const ModelConfig& config) {
 
 }  // namespace
 
-void write_bert_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out) {
+void write_bert_model(const ModelConfig& config, const SourceDirs& dirs, OutputFiles& out) {
     GgufWriter writer;
     gguf_context* meta = writer.meta();
     set_general_keys(meta, "bert", config);

@@ -8,6 +8,6 @@
 namespace hearth::mkmodel {
 
 // Writes a bert (embedding) or rerank model to out (not yet committed).
-void write_bert_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out);
+void write_bert_model(const ModelConfig& config, const SourceDirs& dirs, OutputFiles& out);
 
 }  // namespace hearth::mkmodel

@@ -171,7 +171,7 @@ int text_embedding_length(const std::string& path) {
     return static_cast<int>(embd);
 }
 
-void write_clip_model(const ModelConfig& config, OutputFile& out) {
+void write_clip_model(const ModelConfig& config, OutputFiles& out) {
     GgufWriter writer;
     set_clip_keys(writer.meta(), config);
     add_embeddings(writer, config);

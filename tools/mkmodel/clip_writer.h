@@ -14,7 +14,8 @@ namespace hearth::mkmodel {
 // must output. Throws UsageError when the file is unreadable, is itself a projector, or has no such key.
 int text_embedding_length(const std::string& path);
 
-// Writes a projector to out (not yet committed); config.vision.proj_embd must be set.
-void write_clip_model(const ModelConfig& config, OutputFile& out);
+// Writes a projector to out (not yet committed); config.vision.proj_embd must be set. out is one file:
+// libmtmd reads a projector from one GGUF, never from splits.
+void write_clip_model(const ModelConfig& config, OutputFiles& out);
 
 }  // namespace hearth::mkmodel

@@ -2,8 +2,10 @@
 
 #include <ggml.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace hearth::mkmodel {
@@ -25,6 +27,10 @@ struct GgmlContextDeleter {
     void operator()(ggml_context* ctx) const { ggml_free(ctx); }
 };
 
+struct GgufContextDeleter {
+    void operator()(gguf_context* ctx) const { gguf_free(ctx); }
+};
+
 }  // namespace
 
 GgufWriter::GgufWriter() : meta_(gguf_init_empty()) {
@@ -44,38 +50,90 @@ void GgufWriter::add_tensor(TensorSpec spec) {
     tensors_.push_back(std::move(spec));
 }
 
-void GgufWriter::register_tensors() {
+void GgufWriter::register_tensors(gguf_context* ctx, TensorRange range) const {
     // gguf_add_tensor copies the tensor header, so a no_alloc context that only holds headers is enough
     // and can go away once the tensors are registered.
-    const ggml_init_params params{tensors_.size() * ggml_tensor_overhead(), nullptr, true};
-    const std::unique_ptr<ggml_context, GgmlContextDeleter> ctx(ggml_init(params));
-    if (!ctx) {
+    const ggml_init_params params{range.count * ggml_tensor_overhead(), nullptr, true};
+    const std::unique_ptr<ggml_context, GgmlContextDeleter> headers(ggml_init(params));
+    if (!headers) {
         throw std::runtime_error("ggml_init failed");
     }
-    for (const TensorSpec& spec : tensors_) {
-        ggml_tensor* tensor = ggml_new_tensor(ctx.get(), spec.type, static_cast<int>(spec.ne.size()), spec.ne.data());
+    for (size_t i = range.first; i < range.first + range.count; ++i) {
+        const TensorSpec& spec = tensors_[i];
+        ggml_tensor* tensor =
+            ggml_new_tensor(headers.get(), spec.type, static_cast<int>(spec.ne.size()), spec.ne.data());
         ggml_set_name(tensor, spec.name.c_str());
-        gguf_add_tensor(meta_, tensor);
+        gguf_add_tensor(ctx, tensor);
     }
 }
 
-void GgufWriter::write(OutputFile& out, uint64_t seed, int threads, bool block_pool) {
-    register_tensors();
-    std::vector<uint8_t> header(gguf_get_meta_size(meta_));
-    gguf_get_meta_data(meta_, header.data());
+void GgufWriter::write(OutputFiles& out, uint64_t seed, int threads, bool block_pool) {
+    const Generation generation{seed, threads, block_pool};
+    if (out.count() > 1) {
+        write_split(out, generation);
+        return;
+    }
+    const TensorRange all{0, tensors_.size()};
+    register_tensors(meta_, all);
+    write_file(meta_, out.file(0), all, generation);
+}
+
+void GgufWriter::write_file(gguf_context* ctx, OutputFile& out, TensorRange range, const Generation& generation) const {
+    std::vector<uint8_t> header(gguf_get_meta_size(ctx));
+    gguf_get_meta_data(ctx, header.data());
     out.write(header.data(), header.size());
 
     // The metadata block is already padded to the alignment, so file offsets and data offsets agree mod it.
-    const size_t alignment = gguf_get_alignment(meta_);
+    const size_t alignment = gguf_get_alignment(ctx);
     const uint64_t data_start = out.offset();
-    for (size_t i = 0; i < tensors_.size(); ++i) {
-        const auto id = static_cast<int64_t>(i);
-        if (out.offset() - data_start != gguf_get_tensor_offset(meta_, id)) {
-            throw std::logic_error("tensor data offset mismatch at " + tensors_[i].name);
+    for (size_t i = 0; i < range.count; ++i) {
+        const TensorSpec& spec = tensors_[range.first + i];
+        if (out.offset() - data_start != gguf_get_tensor_offset(ctx, static_cast<int64_t>(i))) {
+            throw std::logic_error("tensor data offset mismatch at " + spec.name);
         }
         stream_tensor(
-            tensors_[i], seed, threads, [&out](const void* data, size_t size) { out.write(data, size); }, block_pool);
+            spec, generation.seed, generation.threads, [&out](const void* data, size_t size) { out.write(data, size); },
+            generation.block_pool);
         out.pad_to(alignment);
+    }
+}
+
+// The keys libllama's loader (llama-model-loader.cpp, LLM_KV_SPLIT_*) reads, with the types it insists on;
+// only the first split carries the model's metadata, as llama-gguf-split writes it.
+gguf_context* GgufWriter::split_meta(size_t split_no, size_t split_count) const {
+    gguf_context* ctx = gguf_init_empty();
+    if (ctx == nullptr) {
+        throw std::runtime_error("gguf_init_empty failed");
+    }
+    if (split_no == 0) {
+        gguf_set_kv(ctx, meta_);
+    } else if (gguf_find_key(meta_, GGUF_KEY_GENERAL_ALIGNMENT) >= 0) {
+        // Every split is padded by its own header's alignment: a non-default one must be in each.
+        gguf_set_val_u32(ctx, GGUF_KEY_GENERAL_ALIGNMENT, static_cast<uint32_t>(gguf_get_alignment(meta_)));
+    }
+    gguf_set_val_u16(ctx, "split.no", static_cast<uint16_t>(split_no));
+    gguf_set_val_u16(ctx, "split.count", static_cast<uint16_t>(split_count));
+    gguf_set_val_i32(ctx, "split.tensors.count", static_cast<int32_t>(tensors_.size()));
+    return ctx;
+}
+
+void GgufWriter::write_split(OutputFiles& out, const Generation& generation) {
+    const size_t split_count = out.count();
+    if (split_count > tensors_.size()) {
+        throw UsageError("--split-count " + std::to_string(split_count) + " is more than the model's " +
+                         std::to_string(tensors_.size()) + " tensors (every split holds at least one)");
+    }
+    if (split_count > UINT16_MAX || tensors_.size() > INT32_MAX) {
+        throw std::logic_error("split keys cannot hold the counts");
+    }
+    TensorRange range;
+    for (size_t split_no = 0; split_no < split_count; ++split_no) {
+        // As even as possible by count: the first (tensors mod splits) files take one tensor more.
+        range.count = tensors_.size() / split_count + (split_no < tensors_.size() % split_count ? 1 : 0);
+        const std::unique_ptr<gguf_context, GgufContextDeleter> ctx(split_meta(split_no, split_count));
+        register_tensors(ctx.get(), range);
+        write_file(ctx.get(), out.file(split_no), range, generation);
+        range.first += range.count;
     }
 }
 

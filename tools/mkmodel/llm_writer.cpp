@@ -124,7 +124,7 @@ TensorSpec output_rows(TensorSpec spec, const ModelConfig& config, bool is_outpu
 
 }  // namespace
 
-void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out) {
+void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFiles& out) {
     const std::string arch = gguf_arch_name(config.arch);
     GgufWriter writer;
     gguf_context* meta = writer.meta();

@@ -8,6 +8,6 @@
 namespace hearth::mkmodel {
 
 // Writes a llama, qwen2, qwen3 or gemma3 model to out (not yet committed).
-void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFile& out);
+void write_decoder_model(const ModelConfig& config, const SourceDirs& dirs, OutputFiles& out);
 
 }  // namespace hearth::mkmodel

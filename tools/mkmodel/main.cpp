@@ -25,10 +25,12 @@ namespace {
 
 constexpr int EXIT_USAGE = 2;
 constexpr int MAX_SHAPE = 1 << 24;
+constexpr int MAX_SPLITS = 99;
 
 constexpr const char* USAGE_FOOTER = R"(
 Examples:
   hearth-mkmodel --preset tiny-qwen3 --type q8_0 --seed 42 -o tiny.gguf
+  hearth-mkmodel --preset tiny-qwen3 --split-count 3 -o tiny.gguf   (tiny-00001-of-00003.gguf ... -00003-of-00003)
   hearth-mkmodel --arch llama --layers 2 --embd 128 --ff 256 --heads 4 --kv-heads 2 --type q4_k -o m.gguf
   hearth-mkmodel --arch whisper --vocab base --type f16 -o ggml-base.bin
   hearth-mkmodel --preset tiny-clip-mlp --mmproj-for tiny.gguf -o mmproj-tiny.gguf
@@ -61,6 +63,7 @@ struct CliOptions {
     std::string mmproj_for;
     uint64_t seed = 42;
     int threads = default_threads();
+    int split_count = 1;
     bool untied = false;
     bool list_presets = false;
     bool block_pool = false;
@@ -104,6 +107,11 @@ void define_options(CLI::App& app, CliOptions& opts) {
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("-o,--output", opts.output, "output model file");
+    app.add_option("--split-count", opts.split_count,
+                   "write N files as llama-gguf-split --split does, OUT-00001-of-0000N.gguf ... (OUT: -o less "
+                   ".gguf); llama.cpp loads the first")
+        ->check(CLI::Range(1, MAX_SPLITS))
+        ->capture_default_str();
     app.add_option("--vocab-dir", opts.vocab_dir, "directory of ggml-vocab-*.gguf and templates/");
     app.add_option("--whisper-vocab-dir", opts.whisper_vocab_dir, "directory of for-tests-ggml-*.bin");
     app.add_flag("--block-pool", opts.block_pool,
@@ -217,8 +225,7 @@ ModelConfig build_config(const CliOptions& opts) {
     return config;
 }
 
-void write_model(const ModelConfig& config, const SourceDirs& dirs, const std::string& path) {
-    OutputFile out(path);
+void write_model(const ModelConfig& config, const SourceDirs& dirs, OutputFiles& out) {
     switch (config.arch) {
         case Arch::LLAMA:
         case Arch::QWEN2:
@@ -226,7 +233,7 @@ void write_model(const ModelConfig& config, const SourceDirs& dirs, const std::s
         case Arch::GEMMA3: write_decoder_model(config, dirs, out); break;
         case Arch::BERT:
         case Arch::RERANK: write_bert_model(config, dirs, out); break;
-        case Arch::WHISPER: write_whisper_model(config, dirs, out); break;
+        case Arch::WHISPER: write_whisper_model(config, dirs, out.file(0)); break;
         case Arch::CLIP: write_clip_model(config, out); break;
         case Arch::WAVTOKENIZER: write_wavtokenizer_model(config, out); break;
     }
@@ -237,6 +244,31 @@ void print_presets() {
     for (const Preset& preset : all_presets()) {
         std::cout << preset.name << std::string(preset.name.size() < 20 ? 20 - preset.name.size() : 1, ' ')
                   << arch_to_string(preset.config.arch) << "\t" << preset.summary << "\n";
+    }
+}
+
+// whisper.cpp reads one ggml file and libmtmd one projector GGUF; only libllama's loader follows splits.
+void check_split_count(const ModelConfig& config, int split_count) {
+    if (split_count > 1 && (config.arch == Arch::WHISPER || config.arch == Arch::CLIP)) {
+        throw UsageError("--split-count applies to models llama.cpp's libllama loads, not to " +
+                         arch_to_string(config.arch) + " models");
+    }
+}
+
+// One "wrote" line per file; a split model's lines also say which split each file is.
+void print_written(const ModelConfig& config, const OutputFiles& out) {
+    std::string extra;
+    if (config.arch == Arch::CLIP) {
+        extra = projector_to_string(config.vision.projector) + " projector, " +
+                std::to_string(image_tokens_of(config.vision)) + " image tokens of " +
+                std::to_string(config.vision.proj_embd) + ", ";
+    }
+    for (size_t i = 0; i < out.count(); ++i) {
+        const std::string split =
+            out.count() > 1 ? "split " + std::to_string(i + 1) + " of " + std::to_string(out.count()) + ", " : "";
+        std::cout << "wrote " << out.path(i) << " (" << config.name << ", " << arch_to_string(config.arch) << ", "
+                  << extra << weight_type_to_string(config.type) << ", seed " << config.seed << ", " << split
+                  << std::filesystem::file_size(out.path(i)) << " bytes)\n";
     }
 }
 
@@ -251,19 +283,13 @@ int run(const CliOptions& opts) {
         resolve_whisper_shape(config, dirs);
     }
     validate_config(config);
+    check_split_count(config, opts.split_count);
     if (opts.output.empty()) {
         throw UsageError("no output file given (-o FILE)");
     }
-    write_model(config, dirs, opts.output);
-    std::string extra;
-    if (config.arch == Arch::CLIP) {
-        extra = projector_to_string(config.vision.projector) + " projector, " +
-                std::to_string(image_tokens_of(config.vision)) + " image tokens of " +
-                std::to_string(config.vision.proj_embd) + ", ";
-    }
-    std::cout << "wrote " << opts.output << " (" << config.name << ", " << arch_to_string(config.arch) << ", " << extra
-              << weight_type_to_string(config.type) << ", seed " << config.seed << ", "
-              << std::filesystem::file_size(opts.output) << " bytes)\n";
+    OutputFiles out(opts.output, opts.split_count);
+    write_model(config, dirs, out);
+    print_written(config, out);
     return 0;
 }
 

@@ -2,9 +2,12 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "model_config.h"
@@ -74,6 +77,33 @@ void OutputFile::commit() {
         throw UsageError("cannot rename " + tmp_path_ + " to " + path_ + ": " + error.message());
     }
     committed_ = true;
+}
+
+OutputFiles::OutputFiles(const std::string& path, int split_count) {
+    if (split_count == 1) {
+        files_.push_back(std::make_unique<OutputFile>(path));
+        return;
+    }
+    for (int split_no = 0; split_no < split_count; ++split_no) {
+        files_.push_back(std::make_unique<OutputFile>(split_path(path, split_no, split_count)));
+    }
+}
+
+void OutputFiles::commit() {
+    for (auto file = files_.rbegin(); file != files_.rend(); ++file) {
+        (*file)->commit();
+    }
+}
+
+std::string split_path(const std::string& path, int split_no, int split_count) {
+    static constexpr std::string_view SUFFIX = ".gguf";
+    std::string prefix = path;
+    if (prefix.size() > SUFFIX.size() && prefix.ends_with(SUFFIX)) {
+        prefix.resize(prefix.size() - SUFFIX.size());
+    }
+    std::array<char, 32> postfix{};
+    std::snprintf(postfix.data(), postfix.size(), "-%05d-of-%05d.gguf", split_no + 1, split_count);
+    return prefix + postfix.data();
 }
 
 }  // namespace hearth::mkmodel

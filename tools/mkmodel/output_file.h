@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace hearth::mkmodel {
 
@@ -22,6 +24,7 @@ public:
     // Zero bytes up to the next multiple of alignment, counted from the start of the file.
     void pad_to(size_t alignment);
     uint64_t offset() const { return offset_; }
+    const std::string& path() const { return path_; }
 
     // Flushes, closes and renames FILE.tmp to FILE.
     void commit();
@@ -33,5 +36,27 @@ private:
     uint64_t offset_ = 0;
     bool committed_ = false;
 };
+
+// Where a model goes: the one file PATH, or the N files of a model split as llama.cpp's llama-gguf-split
+// --split writes them. Every file is opened up front, so a bad path fails before anything is generated.
+class OutputFiles {
+public:
+    OutputFiles(const std::string& path, int split_count);
+
+    size_t count() const { return files_.size(); }
+    OutputFile& file(size_t index) { return *files_.at(index); }
+    const std::string& path(size_t index) const { return files_.at(index)->path(); }
+
+    // Commits every file, the first one last: libllama is given the first split, so an interrupted commit
+    // leaves no first split that names files still missing.
+    void commit();
+
+private:
+    std::vector<std::unique_ptr<OutputFile>> files_;
+};
+
+// llama.cpp's llama_split_path naming, PREFIX-00001-of-00003.gguf for split_no 0 of 3, where PREFIX is path
+// less a trailing ".gguf" (libllama finds the other splits from the first one's name alone).
+std::string split_path(const std::string& path, int split_no, int split_count);
 
 }  // namespace hearth::mkmodel

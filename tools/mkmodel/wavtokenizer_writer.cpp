@@ -105,7 +105,7 @@ void add_convnext_block(GgufWriter& writer, const ModelConfig& config, int index
 
 }  // namespace
 
-void write_wavtokenizer_model(const ModelConfig& config, OutputFile& out) {
+void write_wavtokenizer_model(const ModelConfig& config, OutputFiles& out) {
     const VocoderShape& vocoder = config.vocoder;
     const int64_t n = config.embd;
     GgufWriter writer;

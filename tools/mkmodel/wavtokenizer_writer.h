@@ -10,6 +10,6 @@
 namespace hearth::mkmodel {
 
 // Writes a wavtokenizer-dec model to out (not yet committed).
-void write_wavtokenizer_model(const ModelConfig& config, OutputFile& out);
+void write_wavtokenizer_model(const ModelConfig& config, OutputFiles& out);
 
 }  // namespace hearth::mkmodel

@@ -5,7 +5,7 @@
 #
 # usage: check_archs.sh MKMODEL DEPS_PREFIX SCRATCH_DIR CASE
 #   CASE: llama | qwen2 | qwen3 | gemma3 | bert | rerank | whisper | determinism | block-pool | clip-mlp |
-#         gemma3-vision | outetts | wavtokenizer
+#         gemma3-vision | outetts | wavtokenizer | split
 # env:   HEARTH_SHARED_MODELS (default /work/shared/models) for audio/jfk.wav
 #        HEARTH_MMPROJ_PROBE: the mmproj_probe executable (built beside this script), for the projector cases
 set -euo pipefail
@@ -20,6 +20,7 @@ TOOLS=$PREFIX/tools
 CASE=$4
 WORK=$3/$CASE
 SHARED=${HEARTH_SHARED_MODELS:-/work/shared/models}
+DIGEST=$(dirname "${BASH_SOURCE[0]}")/gguf_digest.py
 TOOL_TIMEOUT=120
 # One compute thread per tool: the models are tiny, and ggml's spinning worker threads slow down by orders of
 # magnitude when ctest runs several cases on a small, busy machine.
@@ -621,6 +622,53 @@ case_wavtokenizer() {
     expect_usage_error "$bad" --preset tiny-wavtokenizer --vocab qwen2
 }
 
+# --split-count: tiny-qwen3 as the three files llama-gguf-split --split writes. Together they hold the unsplit
+# file's tensors byte for byte (same seed), evenly by count; the first holds all its keys, each the split.* keys
+# libllama checks; and llama-completion loads the model from the first file and generates the same text (seed
+# 13: its greedy text changes token midway, where most tiny random models repeat one token).
+case_split() {
+    require_tool llama-completion
+    local whole=$WORK/Tiny-Q8_0.gguf prefix=$WORK/split/Tiny-Q8_0 bad=$WORK/bad.gguf n i expected
+    local splits=("$prefix-00001-of-00003.gguf" "$prefix-00002-of-00003.gguf" "$prefix-00003-of-00003.gguf")
+    generate "$whole" --preset tiny-qwen3 --type q8_0 --seed 13
+    generate "$WORK/one.gguf" --preset tiny-qwen3 --type q8_0 --seed 13 --split-count 1
+    cmp -s "$whole" "$WORK/one.gguf" || fail "--split-count 1 is not the unsplit file"
+    mkdir -p "$WORK/split"
+    "$MKMODEL" --preset tiny-qwen3 --type q8_0 --seed 13 --split-count 3 -o "$prefix.gguf" >"$WORK/mkmodel.out" ||
+        fail "hearth-mkmodel --split-count 3 failed"
+    for i in 0 1 2; do
+        [ -s "${splits[$i]}" ] || fail "no split $(basename "${splits[$i]}"): $(ls "$WORK/split")"
+    done
+    [ "$(ls "$WORK/split" | wc -l)" -eq 3 ] || fail "more files than the splits: $(ls "$WORK/split")"
+    [ "$(grep -c "^wrote $prefix-0000[123]-of-00003.gguf " "$WORK/mkmodel.out")" -eq 3 ] ||
+        fail "expected one 'wrote' line per split: $(cat "$WORK/mkmodel.out")"
+    diff <(python3 "$DIGEST" tensors "$whole") <(python3 "$DIGEST" tensors "${splits[@]}") >"$WORK/digest.diff" ||
+        fail "the splits' tensors are not the unsplit file's: $(head -5 "$WORK/digest.diff")"
+    n=$(python3 "$DIGEST" tensors "$whole" | wc -l)
+    for i in 0 1 2; do
+        expected=$((n / 3 + (i < n % 3 ? 1 : 0)))
+        [ "$(python3 "$DIGEST" tensors "${splits[$i]}" | wc -l)" -eq "$expected" ] ||
+            fail "split $((i + 1)) does not hold $expected of the $n tensors"
+        expected=$(printf 'split.no 2 %d\nsplit.count 2 3\nsplit.tensors.count 5 %d' "$i" "$n")
+        if [ "$i" -eq 0 ]; then
+            expected=$(python3 "$DIGEST" keys "$whole")$'\n'$expected
+        fi
+        [ "$(python3 "$DIGEST" keys "${splits[$i]}")" = "$expected" ] || fail "split $((i + 1)) has other keys"
+    done
+    check_completion "$whole" q8_0
+    cp "$WORK/completion.out" "$WORK/whole.out"
+    check_completion "${splits[0]}" q8_0
+    grep -q "additional 2 GGUFs metadata loaded" "$WORK/completion.err" || fail "libllama did not load splits 2 and 3"
+    cmp -s "$WORK/whole.out" "$WORK/completion.out" ||
+        fail "the split model generated '$(cat "$WORK/completion.out")', the unsplit one '$(cat "$WORK/whole.out")'"
+    log "3 splits of $n tensors: same tensor bytes, loaded from the first, same greedy text"
+
+    expect_usage_error "$bad" --preset tiny-qwen3 --split-count 0
+    expect_usage_error "$bad" --preset tiny-qwen3 --split-count $((n + 1))
+    expect_usage_error "$bad" --preset tiny-whisper --split-count 2
+    [ -z "$(find "$WORK" -name 'bad-*')" ] || fail "a refused split count left files: $(find "$WORK" -name 'bad-*')"
+}
+
 case "$CASE" in
     llama) case_llama ;;
     qwen2) case_decoder tiny-qwen2 f16 f16 q4_0 q4_0 ;;
@@ -635,6 +683,7 @@ case "$CASE" in
     gemma3-vision) case_gemma3_vision ;;
     outetts) case_outetts ;;
     wavtokenizer) case_wavtokenizer ;;
+    split) case_split ;;
     *) fail "unknown case '$CASE'" ;;
 esac
 log "PASS"
