@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <thread>
 
+#include "util/utc_time.h"
 #include "util/version.h"
 
 namespace hearth::bench {
@@ -125,20 +126,11 @@ std::string read_cpu_model() {
     return "unknown";
 }
 
-std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
-
 }  // namespace
 
 RunContext current_context(std::string label) {
     RunContext context;
-    context.started_at = utc_now();
+    context.started_at = utc_timestamp();
     context.hearth_version = std::string(HEARTH_VERSION);
     context.cpu_model = read_cpu_model();
     context.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());

@@ -7,6 +7,7 @@
 #include "cli/command_admin.h"
 #include "cli/command_bench.h"
 #include "cli/command_models.h"
+#include "cli/command_pull.h"
 #include "cli/command_serve.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -29,6 +30,8 @@ int run_cli(int argc, char** argv) {
     add_models_commands(app, models);
     AdminOptions admin;
     add_admin_commands(app, admin);
+    PullCommandOptions pull;
+    add_pull_command(app, pull);
     // CLI11 would only say "a subcommand is required" for a misspelt command: name it instead.
     const std::string first = argc > 1 ? argv[1] : "";
     const auto named_first = [&first](const CLI::App* sub) { return sub->check_name(first); };
@@ -49,6 +52,9 @@ int run_cli(int argc, char** argv) {
     }
     if (app.got_subcommand("bench")) {
         return run_bench(app, bench);
+    }
+    if (app.got_subcommand("pull")) {
+        return run_pull(pull);
     }
     for (const char* command : {"add", "list", "rm"}) {
         if (app.got_subcommand(command)) {

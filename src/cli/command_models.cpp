@@ -9,6 +9,7 @@
 #include "cli/command_serve.h"
 #include "engine/backend.h"
 #include "engine/model_probe.h"
+#include "pull/puller.h"
 #include "registry/memory_budget.h"
 #include "registry/model_entries.h"
 #include "util/file_io.h"
@@ -165,7 +166,23 @@ int run_add(const CLI::App& add, const ModelsOptions& o) {
     return 0;
 }
 
+// rm --files: a pulled model's files and its manifest entry.
+int run_rm_files(const ModelsOptions& o) {
+    auto removed = pull::remove_pulled(o.models_dir.empty() ? default_models_dir() : o.models_dir, o.name);
+    if (!removed) {
+        return fail("rm", removed.error().message);
+    }
+    for (const std::string& file : *removed) {
+        std::cout << "deleted " << file << "\n";
+    }
+    std::cout << "removed " << o.name << "\n";
+    return 0;
+}
+
 int run_rm(const ModelsOptions& o) {
+    if (o.files) {
+        return run_rm_files(o);
+    }
     const std::string path = config_path_of(o);
     auto specs = read_config(path);
     if (!specs) {
@@ -231,8 +248,10 @@ void add_models_commands(CLI::App& app, ModelsOptions& o) {
     CLI::App* list = app.add_subcommand("list", "List configured models and the models directory's files");
     list->add_flag("--json", o.json, "JSON instead of a table");
     list->add_option("--models-dir", o.models_dir, "Models directory (default as hearth serve)");
-    CLI::App* rm = app.add_subcommand("rm", "Remove a model from the config file (not its file)");
+    CLI::App* rm = app.add_subcommand("rm", "Remove a model from the config file (not its file), or a pulled one");
     rm->add_option("name", o.name, "Model name")->required();
+    rm->add_flag("--files", o.files, "Delete a pulled model's files (hearth pull) instead");
+    rm->add_option("--models-dir", o.models_dir, "Models directory of the pulled model (default as hearth serve)");
     for (CLI::App* command : {add, list, rm}) {
         command->add_option("--config", o.config_path, "Config file (default: $HEARTH_HOME/config.json)");
     }

@@ -20,6 +20,7 @@ struct ModelsOptions {
     std::string vocoder;
     std::string speakers;
     bool replace = false;
+    bool files = false;  // rm: delete a pulled model's files too
     bool json = false;
     // load options, as typed (validated when the command runs)
     std::string device, flash_attn, type_k, type_v, keep_alive, draft_model;

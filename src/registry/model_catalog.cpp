@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/model_tag.h"
 #include "engine/model_probe.h"
 
 namespace hearth::registry {
@@ -44,7 +45,9 @@ std::vector<fs::path> list_candidates(const fs::path& root, std::string& error) 
             }
             continue;
         }
-        if (it->is_regular_file(ec) && is_candidate(it->path())) {
+        // The parts of a split GGUF after the first are loaded with it: no models of their own.
+        const auto part = core::split_part_of(it->path().filename().string());
+        if (it->is_regular_file(ec) && is_candidate(it->path()) && (!part || part->index == 1)) {
             out.push_back(it->path());
         }
     }
@@ -57,11 +60,32 @@ std::vector<fs::path> list_candidates(const fs::path& root, std::string& error) 
     return out;
 }
 
-// The stem; on a collision the relative path without extension ("a/dup"), then with it ("a/dup.bin"), then a
-// numbered suffix. Ids never start with "./", so every id is reachable as a plain URL path.
+// A file pulled into DIR/org/repo/ (beside hearth pull's manifest) is "org/repo:TAG", its quantization tag (or
+// its stem when the name has none); empty for any other file.
+std::string pulled_name(const fs::path& path, const fs::path& root) {
+    const fs::path relative = path.lexically_relative(root);
+    if (std::distance(relative.begin(), relative.end()) < 3) {
+        return {};
+    }
+    auto part = relative.begin();
+    const std::string org = (part++)->string();
+    const std::string repo = part->string();
+    std::error_code ec;
+    if (!fs::is_regular_file(root / org / repo / core::PULL_MANIFEST, ec)) {
+        return {};
+    }
+    std::string tag = core::model_tag_of(path.filename().string());
+    return org + "/" + repo + ":" + (tag.empty() ? path.stem().string() : tag);
+}
+
+// A pulled file's name; else the stem; on a collision the relative path without extension ("a/dup"), then
+// with it ("a/dup.bin"), then a numbered suffix. Ids never start with "./", so every id is reachable as a
+// plain URL path.
 std::string unique_id(const fs::path& path, const fs::path& root, std::set<std::string>& taken) {
     const fs::path relative = path.lexically_relative(root);
-    const std::string candidates[] = {path.stem().string(), (relative.parent_path() / path.stem()).generic_string(),
+    const std::string pulled = pulled_name(path, root);
+    const std::string candidates[] = {pulled.empty() ? path.stem().string() : pulled,
+                                      (relative.parent_path() / path.stem()).generic_string(),
                                       relative.generic_string()};
     for (const std::string& id : candidates) {
         if (taken.insert(id).second) {

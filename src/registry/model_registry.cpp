@@ -1,6 +1,7 @@
 #include "registry/model_registry.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include "registry/model_entries.h"
@@ -129,7 +130,30 @@ std::vector<RejectedFile> ModelRegistry::rejected() const {
 
 ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) {
     auto it = std::find_if(models_.begin(), models_.end(), [&](const auto& m) { return m->status.entry.id == id; });
-    return it == models_.end() ? nullptr : it->get();
+    if (it != models_.end()) {
+        return it->get();
+    }
+    // A pulled model answers to its tag in any case ("org/repo:q4_k_m"), and to "org/repo" alone when it is the
+    // only one pulled from that repo.
+    const auto lower = [](std::string text) {
+        std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+        return text;
+    };
+    const std::string wanted = lower(id);
+    Slot* found = nullptr;
+    int matches = 0;
+    for (const auto& m : models_) {
+        const std::string& name = m->status.entry.id;
+        const size_t colon = name.rfind(':');
+        if (colon == std::string::npos) {
+            continue;
+        }
+        if (lower(name) == wanted || (id.find(':') == std::string::npos && name.substr(0, colon) == id)) {
+            found = m.get();
+            ++matches;
+        }
+    }
+    return matches == 1 ? found : nullptr;
 }
 
 const ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) const {

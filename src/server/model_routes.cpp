@@ -3,6 +3,7 @@
 #include "api/json_body.h"
 #include "api/model_config_json.h"
 #include "api/models_api.h"
+#include "server/pull_routes.h"
 #include "server/reply.h"
 #include "server/request_record.h"
 
@@ -60,6 +61,9 @@ HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const Rout
 
 HttpResponse post_model_action(RouteContext& ctx, const HttpRequest& req, const RouteParams& params) {
     const std::string& path = params.at("id");
+    if (path == "pull") {
+        return post_model_pull(ctx, req);
+    }
     const size_t slash = path.rfind('/');
     const std::string action = slash == std::string::npos ? "" : path.substr(slash + 1);
     const std::string id = slash == std::string::npos ? path : path.substr(0, slash);

@@ -18,6 +18,7 @@ std::string_view to_string(ErrorCode code) {
         case ErrorCode::OUT_OF_MEMORY: return "out_of_memory";
         case ErrorCode::CANCELLED: return "cancelled";
         case ErrorCode::TIMEOUT: return "timeout";
+        case ErrorCode::UPSTREAM: return "upstream_error";
         case ErrorCode::INTERNAL: return "internal";
     }
     return "internal";

@@ -21,6 +21,7 @@ enum class ErrorCode {
     OUT_OF_MEMORY,            // load would exceed the memory budget: 507
     CANCELLED,                // the client went away; nothing is sent
     TIMEOUT,                  // an internal wait ran out: 504
+    UPSTREAM,                 // a remote server hearth called (a model hub) failed or refused: 502
     INTERNAL,                 // a bug or an engine failure: 500
 };
 

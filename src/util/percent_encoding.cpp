@@ -1,5 +1,7 @@
 #include "util/percent_encoding.h"
 
+#include <cctype>
+
 namespace hearth {
 
 namespace {
@@ -37,6 +39,20 @@ std::optional<std::string> percent_decode(std::string_view text) {
         }
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
+    }
+    return out;
+}
+
+std::string percent_encode_path(std::string_view path) {
+    static const char* const HEX = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : path) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+            out.push_back(c);
+        } else {
+            out += {'%', HEX[byte >> 4], HEX[byte & 15]};
+        }
     }
     return out;
 }

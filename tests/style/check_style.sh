@@ -35,17 +35,19 @@ forbid() {
 }
 
 check_layers() {
-    forbid 'src/util' '(llama|whisper|ggml|gguf|mtmd|nlohmann|boost|core/|engine/|registry/|api/|http/|server/)' \
+    forbid 'src/util' '(llama|whisper|ggml|gguf|mtmd|nlohmann|boost|core/|engine/|registry/|api/|http/|pull/|server/)' \
         "util depends on nothing"
-    forbid 'src/core' '(llama|whisper|ggml|gguf|mtmd|nlohmann|boost|engine/|registry/|api/|http/|server/)' \
+    forbid 'src/core' '(llama|whisper|ggml|gguf|mtmd|nlohmann|boost|engine/|registry/|api/|http/|pull/|server/)' \
         "core holds internal types only: no JSON, no engines"
-    forbid 'src/engine' '(nlohmann|boost|registry/|api/|http/|server/)' "the engine never sees JSON or HTTP"
-    forbid 'src/sched' '(nlohmann|boost|llama\.h|whisper\.h|ggml|gguf|registry/|api/|http/|server/)' \
+    forbid 'src/engine' '(nlohmann|boost|registry/|api/|http/|pull/|server/)' "the engine never sees JSON or HTTP"
+    forbid 'src/sched' '(nlohmann|boost|llama\.h|whisper\.h|ggml|gguf|registry/|api/|http/|pull/|server/)' \
         "the scheduler drives engines through their interfaces: no JSON, HTTP or engine headers"
-    forbid 'src/registry' '(nlohmann|boost|api/|http/|server/)' "registry sits below api and http"
-    forbid 'src/api' '(boost|llama\.h|whisper\.h|ggml|gguf|mtmd|http/|server/)' "api is JSON <-> hearth types only"
-    forbid 'src/http' '(nlohmann|llama|whisper|ggml|gguf|mtmd|core/|engine/|registry/|api/|server/)' \
+    forbid 'src/registry' '(nlohmann|boost|api/|http/|pull/|server/)' "registry sits below api and http"
+    forbid 'src/api' '(boost|llama\.h|whisper\.h|ggml|gguf|mtmd|http/|pull/|server/)' "api is JSON <-> hearth types only"
+    forbid 'src/http' '(nlohmann|llama|whisper|ggml|gguf|mtmd|core/|engine/|registry/|api/|pull/|server/)' \
         "HTTP never sees a model or OpenAI JSON"
+    forbid 'src/pull' '(boost|llama|whisper|ggml|gguf|mtmd|engine/|sched/|registry/|api/|server/)' \
+        "pull fetches files: hub JSON and HTTP transfers, no models, no OpenAI JSON"
     forbid 'src/server' 'boost' "only src/http includes Boost.Beast"
     forbid 'src/cli' 'boost' "only src/http includes Boost.Beast"
     forbid 'bench :(exclude)bench/model' '(boost|llama|whisper|ggml|gguf|mtmd|core/|engine/|sched/|registry/|api/|server/)' \

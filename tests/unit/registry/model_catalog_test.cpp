@@ -57,6 +57,31 @@ TEST(ModelCatalog, EveryFileGetsItsOwnReachableId) {
               (std::vector<std::string>{"a/dup", "a/dup.ggml", "a/dup.gguf", "dup"}));
 }
 
+TEST(ModelCatalog, PulledModelsAreNamedByRepoAndTag) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "org/repo/sub");
+    dir.write("org/repo/hearth-pull.json", "{}");
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/repo/Model-Q8_0.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/repo/sub/Model-F16.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/repo/untagged.gguf").string()));
+    // Without a manifest, the same layout is only files.
+    std::filesystem::create_directories(dir.path() / "org/other");
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/other/Other-Q4_0.gguf").string()));
+    EXPECT_EQ(ids(scan_models_dir(dir.path().string())),
+              (std::vector<std::string>{"Other-Q4_0", "org/repo:F16", "org/repo:Q8_0", "org/repo:untagged"}));
+}
+
+TEST(ModelCatalog, SplitPartsAfterTheFirstAreNoModels) {
+    TempDir dir;
+    for (const char* name :
+         {"Big-Q8_0-00001-of-00003.gguf", "Big-Q8_0-00002-of-00003.gguf", "Big-Q8_0-00003-of-00003.gguf"}) {
+        ASSERT_TRUE(write_tiny_gguf((dir.path() / name).string()));
+    }
+    const CatalogScan scan = scan_models_dir(dir.path().string());
+    EXPECT_EQ(ids(scan), (std::vector<std::string>{"Big-Q8_0-00001-of-00003"}));
+    EXPECT_TRUE(scan.rejected.empty());
+}
+
 TEST(ModelCatalog, BadFilesAreReportedAndNeverBreakTheScan) {
     TempDir dir;
     ASSERT_TRUE(write_tiny_gguf((dir.path() / "good.gguf").string()));

@@ -31,6 +31,24 @@ TEST(ModelRegistry, ListsFindsAndRescans) {
     EXPECT_TRUE(registry.find("two").has_value());
 }
 
+TEST(ModelRegistry, PulledModelsAnswerToTheirTagInAnyCaseAndToTheRepoWhenAlone) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "org/one");
+    std::filesystem::create_directories(dir.path() / "org/two");
+    dir.write("org/one/hearth-pull.json", "{}");
+    dir.write("org/two/hearth-pull.json", "{}");
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/one/M-Q8_0.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/two/M-Q8_0.gguf").string()));
+    ASSERT_TRUE(write_tiny_gguf((dir.path() / "org/two/M-F16.gguf").string()));
+    ModelRegistry registry(dir.path().string());
+    EXPECT_EQ(registry.find("org/one:q8_0")->entry.id, "org/one:Q8_0");
+    EXPECT_EQ(registry.find("org/one")->entry.id, "org/one:Q8_0");
+    EXPECT_EQ(registry.find("ORG/TWO:f16")->entry.id, "org/two:F16");
+    EXPECT_FALSE(registry.find("org/two").has_value());  // two tags: which one is not for hearth to guess
+    EXPECT_FALSE(registry.find("org/one:Q4_0").has_value());
+    EXPECT_FALSE(registry.find("org").has_value());
+}
+
 // A vlm is a text model served with its projector: configured with one it is servable, without one it is not.
 TEST(ModelRegistry, AConfiguredProjectorGoesWithItsModel) {
     TempDir dir;
