@@ -69,6 +69,19 @@ void set_decoder_keys(gguf_context* meta, const ModelConfig& config, const std::
     }
 }
 
+// A projection into the residual stream: inert (zero, or scaled down) in layers from config.inert_from on.
+TensorSpec residual_projection(std::string name, std::vector<int64_t> ne, const ModelConfig& config, int layer) {
+    TensorSpec spec = weight_tensor(std::move(name), std::move(ne), config.type);
+    if (config.inert_from >= 0 && layer >= config.inert_from) {
+        if (config.inert_scale == 0.0F) {
+            spec.init = TensorInit::ZEROS;
+        } else {
+            spec.scaled = ScaledRows{0, spec.ne.at(1), config.inert_scale};
+        }
+    }
+    return spec;
+}
+
 void add_attention(GgufWriter& writer, const ModelConfig& config, int layer) {
     const int64_t embd = config.embd;
     const int64_t head_dim = head_dim_of(config);
@@ -90,7 +103,7 @@ void add_attention(GgufWriter& writer, const ModelConfig& config, int layer) {
         writer.add_tensor(norm_tensor(layer_name(layer, "attn_q_norm.weight"), head_dim));
         writer.add_tensor(norm_tensor(layer_name(layer, "attn_k_norm.weight"), head_dim));
     }
-    writer.add_tensor(weight_tensor(layer_name(layer, "attn_output.weight"), {q_width, embd}, type));
+    writer.add_tensor(residual_projection(layer_name(layer, "attn_output.weight"), {q_width, embd}, config, layer));
     if (config.arch == Arch::GEMMA3) {
         // Gemma 3 also normalises the attention output before adding it to the residual stream.
         writer.add_tensor(norm_tensor(layer_name(layer, "post_attention_norm.weight"), embd));
@@ -102,7 +115,7 @@ void add_feed_forward(GgufWriter& writer, const ModelConfig& config, int layer) 
     const int64_t ff = config.ff;
     writer.add_tensor(norm_tensor(layer_name(layer, "ffn_norm.weight"), embd));
     writer.add_tensor(weight_tensor(layer_name(layer, "ffn_gate.weight"), {embd, ff}, config.type));
-    writer.add_tensor(weight_tensor(layer_name(layer, "ffn_down.weight"), {ff, embd}, config.type));
+    writer.add_tensor(residual_projection(layer_name(layer, "ffn_down.weight"), {ff, embd}, config, layer));
     writer.add_tensor(weight_tensor(layer_name(layer, "ffn_up.weight"), {embd, ff}, config.type));
     if (config.arch == Arch::GEMMA3) {
         writer.add_tensor(norm_tensor(layer_name(layer, "post_ffw_norm.weight"), embd));

@@ -67,6 +67,8 @@ struct CliOptions {
     bool untied = false;
     bool list_presets = false;
     bool block_pool = false;
+    int inert_from = -1;
+    float inert_scale = 0.0F;
     ShapeOption layers, embd, ff, heads, kv_heads, head_dim, ctx, image_size, proj_embd, sliding_window, swa_pattern;
 };
 
@@ -117,6 +119,14 @@ void define_options(CLI::App& app, CliOptions& opts) {
     app.add_flag("--block-pool", opts.block_pool,
                  "quantized matrices from a pool of 65,536 quantized blocks, each drawn on its own: ~50x faster "
                  "for multi-GB models (rows stay distinct; blocks repeat)");
+    app.add_option("--inert-from", opts.inert_from,
+                   "decoders: layers from K on leave the residual stream alone (zero output projections), so the "
+                   "model says what its first K layers say: --layers K of the same seed is its perfect draft")
+        ->check(CLI::Range(0, MAX_SHAPE));
+    app.add_option("--inert-scale", opts.inert_scale,
+                   "with --inert-from: those projections drawn this much smaller instead of zero (0 < S < 1): a "
+                   "draft that agrees only partly")
+        ->check(CLI::Range(0.0, 1.0));
     app.add_flag("--list-presets", opts.list_presets, "print the presets and exit");
 }
 
@@ -191,6 +201,26 @@ void apply_swa_options(ModelConfig& config, const CliOptions& opts) {
     override_shape(config.swa.pattern, opts.swa_pattern);
 }
 
+// Inert layers exist in decoders only, and only among the model's layers.
+void check_inert_options(const ModelConfig& config) {
+    if (config.inert_from < 0) {
+        if (config.inert_scale != 0.0F) {
+            throw UsageError("--inert-scale needs --inert-from");
+        }
+        return;
+    }
+    const bool decoder = config.arch == Arch::LLAMA || config.arch == Arch::QWEN2 || config.arch == Arch::QWEN3 ||
+                         config.arch == Arch::GEMMA3;
+    if (!decoder) {
+        throw UsageError("--inert-from applies to decoders (llama, qwen2, qwen3, gemma3), not to " +
+                         arch_to_string(config.arch));
+    }
+    if (config.inert_from >= config.layers) {
+        throw UsageError("--inert-from " + std::to_string(config.inert_from) + " is not below the model's " +
+                         std::to_string(config.layers) + " layers");
+    }
+}
+
 ModelConfig build_config(const CliOptions& opts) {
     ModelConfig config = base_config(opts);
     const bool kv_given = opts.kv_heads.option->count() > 0;
@@ -222,6 +252,9 @@ ModelConfig build_config(const CliOptions& opts) {
     config.seed = opts.seed;
     config.threads = opts.threads;
     config.block_pool = opts.block_pool;
+    config.inert_from = opts.inert_from;
+    config.inert_scale = opts.inert_scale;
+    check_inert_options(config);
     return config;
 }
 

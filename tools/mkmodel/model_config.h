@@ -85,6 +85,12 @@ struct ModelConfig {
     SlidingWindow swa;                // only for Arch::GEMMA3
     OuteTts outetts = OuteTts::NONE;  // only for Arch::QWEN2
     VocoderShape vocoder;             // only for Arch::WAVTOKENIZER
+    // Decoders: the layers from inert_from on write their attention output and FFN down projections
+    // inert_scale times the usual size; 0 (zero matrices) leaves the residual stream untouched, so the model
+    // says exactly what its first inert_from layers say (a model of those layers is its perfect draft).
+    // -1: none.
+    int inert_from = -1;
+    float inert_scale = 0.0F;
 };
 
 // Directories holding the real tokenizer data that generated models copy.
