@@ -106,6 +106,9 @@ struct CommonRequestFields {
     std::optional<bool> ignore_eos;     // extension
     std::optional<bool> cache_prompt;   // extension (llama-server's): false evaluates the whole prompt afresh
     std::optional<std::string> user;    // accepted and ignored
+    // extension: {"type": "prompt_lookup", "n_max": 8} turns on draft-free speculative decoding; the draft's
+    // most tokens per step (0: "type": "none").
+    std::optional<int64_t> lookup_draft_max;
 };
 
 struct ChatCompletionRequest {
@@ -141,8 +144,9 @@ struct GenerationOptions {
     int32_t top_logprobs = 0;
     uint32_t n = 1;
     bool stream = false;
-    bool include_usage = false;  // only ever true when streaming
-    bool cache_prompt = true;    // reuse a cached prefix of the prompt (core::GenerationRequest)
+    bool include_usage = false;    // only ever true when streaming
+    bool cache_prompt = true;      // reuse a cached prefix of the prompt (core::GenerationRequest)
+    int32_t lookup_draft_max = 0;  // "speculative": {"type": "prompt_lookup", "n_max": N}; 0: none
 };
 
 struct ChatParams {

@@ -113,6 +113,36 @@ void read_stream_options(FieldReader& reader, CommonRequestFields& out) {
     }
 }
 
+constexpr int64_t DEFAULT_LOOKUP_DRAFT = 8;
+constexpr int64_t MAX_LOOKUP_DRAFT = 64;
+
+// "speculative": {"type": "prompt_lookup" | "none", "n_max": 1..64}.
+void read_speculative(FieldReader& reader, CommonRequestFields& out) {
+    const json* value = reader.find("speculative");
+    if (value == nullptr) {
+        return;
+    }
+    if (!value->is_object()) {
+        reader.fail_type("speculative", "an object");
+        return;
+    }
+    FieldReader fields(*value, "speculative");
+    const std::string type = fields.string("type").value_or("prompt_lookup");
+    const int64_t n_max = fields.integer("n_max").value_or(DEFAULT_LOOKUP_DRAFT);
+    if (!fields.ok()) {
+        reader.fail(fields.error());
+    } else if (type != "prompt_lookup" && type != "none") {
+        reader.fail(invalid("'speculative.type' must be \"prompt_lookup\" or \"none\", got \"" + type + "\"",
+                            "speculative.type"));
+    } else if (n_max < 1 || n_max > MAX_LOOKUP_DRAFT) {
+        reader.fail(invalid("'speculative.n_max' must be between 1 and " + std::to_string(MAX_LOOKUP_DRAFT) + ", got " +
+                                std::to_string(n_max),
+                            "speculative.n_max"));
+    } else {
+        out.lookup_draft_max = type == "none" ? 0 : n_max;
+    }
+}
+
 // A client's seed to the engine's 32 bits: -1 asks for a random one; larger seeds are folded, not refused,
 // because Python clients commonly draw them from 64 bits.
 std::optional<uint32_t> resolve_seed(std::optional<int64_t> seed) {
@@ -183,6 +213,7 @@ void read_common_fields(FieldReader& reader, CommonRequestFields& out) {
     out.ignore_eos = reader.boolean("ignore_eos");
     out.cache_prompt = reader.boolean("cache_prompt");
     out.user = reader.string("user");
+    read_speculative(reader, out);
 }
 
 Result<GenerationOptions> resolve_common_fields(const CommonRequestFields& f, const RequestLimits& limits) {
@@ -212,6 +243,7 @@ Result<GenerationOptions> resolve_common_fields(const CommonRequestFields& f, co
     // OpenAI refuses stream_options without stream; ignoring it is kinder and changes nothing.
     out.include_usage = out.stream && f.include_usage.value_or(false);
     out.cache_prompt = f.cache_prompt.value_or(true);
+    out.lookup_draft_max = static_cast<int32_t>(f.lookup_draft_max.value_or(0));
     return out;
 }
 

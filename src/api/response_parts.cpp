@@ -156,7 +156,9 @@ json timings_json(const core::FinishEvent& finish) {
             {"predicted_n", predicted},
             {"predicted_ms", t.decode_ms},
             {"predicted_per_second", tpot_ms > 0 ? 1000.0 / tpot_ms : 0.0},
-            {"tpot_ms", tpot_ms}};
+            {"tpot_ms", tpot_ms},
+            {"draft_n", t.draft_tokens},
+            {"draft_n_accepted", t.draft_tokens_accepted}};
 }
 
 json chat_logprobs_content(const std::vector<LogprobEntry>& entries) {

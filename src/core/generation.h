@@ -47,6 +47,8 @@ struct Timings {
     double prompt_ms = 0;  // prefill time
     double decode_ms = 0;  // first token to last
     int32_t prompt_tokens_evaluated = 0;
+    int32_t draft_tokens = 0;           // speculative tokens proposed
+    int32_t draft_tokens_accepted = 0;  // ... and verified: emitted without a step of their own
 };
 
 struct FinishEvent {
@@ -80,6 +82,9 @@ struct GenerationRequest {
     // (llama-server's cache_prompt). On a GPU a prompt's logits depend on how it was split into batches, so
     // a comparison with another server needs both to evaluate it whole.
     bool cache_prompt = true;
+    // Prompt lookup (draft-free speculative decoding): up to this many tokens per step proposed from an
+    // earlier occurrence of the sequence's last few tokens and verified in one decode; 0: off.
+    int32_t lookup_draft_max = 0;
     CancelToken cancel;                    // set by the handler when its client goes away
     std::shared_ptr<EventChannel> events;  // scheduler -> handler
     std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();

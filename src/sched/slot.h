@@ -25,6 +25,10 @@ struct Slot {
     int32_t n_generated = 0;
     int32_t batch_index = -1;  // row of this step's logits to sample from; -1 when none
     int32_t chunk = 0;         // tokens this step's batch holds for the sequence
+    // Prompt lookup: this step's draft, decoded after last_token, one logits row each (text_scheduler_draft.cpp).
+    std::vector<int32_t> draft;
+    int32_t draft_tokens = 0;  // drafted over the request, and accepted
+    int32_t draft_accepted = 0;
     // When this step's prompt piece is an image's: its encoded rows, from row media_first on (chunk rows).
     MediaRows media_rows;
     int32_t media_first = 0;

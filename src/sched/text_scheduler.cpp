@@ -209,6 +209,9 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
     slot.n_prompt_done = keep;
     slot.n_generated = 0;
     slot.last_token = -1;
+    slot.draft.clear();
+    slot.draft_tokens = 0;
+    slot.draft_accepted = 0;
     slot.batch_index = -1;
     slot.output = TextOutput(request.stop);
     slot.usage = core::Usage{static_cast<int32_t>(request.prompt_tokens.size()), 0, static_cast<int32_t>(keep)};
@@ -322,6 +325,7 @@ StepPlan TextScheduler::plan_batch() {
     for (Slot& slot : slots_) {
         slot.batch_index = -1;
         slot.chunk = 0;
+        slot.draft.clear();
         slot.media_rows.reset();
         if (slot.state == SlotState::GENERATE && !plan.burst && plan.n_decode < capacity) {
             slot.chunk = 1;
@@ -329,6 +333,11 @@ StepPlan TextScheduler::plan_batch() {
         } else if (slot.state == SlotState::PREFILL) {
             waiting.push_back(&slot);
         }
+    }
+    // Drafts only in steps without waiting prompts: they would take the prompts' budget, and a busy batch
+    // gains little from them.
+    if (waiting.empty() && !plan.burst) {
+        plan.n_decode += plan_drafts(capacity - plan.n_decode);
     }
     int32_t budget = std::min(capacity - plan.n_decode, pacer_.prefill_budget(plan.n_decode));
     order_waiting(waiting);
@@ -344,6 +353,11 @@ StepPlan TextScheduler::plan_batch() {
             engine_.batch_add(slot.last_token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, true);
             slot.cache_tokens.push_back(slot.last_token);
             slot.batch_index = row++;
+            for (const int32_t token : slot.draft) {
+                engine_.batch_add(token, static_cast<int32_t>(slot.cache_tokens.size()), slot.seq, true);
+                slot.cache_tokens.push_back(token);
+                ++row;
+            }
         } else if (slot.chunk > 0 && !slot.media_rows) {
             row += add_prompt_chunk(slot, row, slot.chunk);
         }
@@ -406,7 +420,11 @@ void TextScheduler::sample_and_emit() {
             slot.state = SlotState::GENERATE;
             slot.t_first_token = Clock::now();
         }
-        emit_token(slot, *tokens[i]);
+        if (slot.draft.empty()) {
+            emit_token(slot, *tokens[i]);
+        } else {
+            emit_drafted(slot, *tokens[i]);
+        }
     }
     // A burst ends once its prompts are all in; a prompt arriving after that starts a new one or is paced.
     if (std::none_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == SlotState::PREFILL; })) {
@@ -469,6 +487,8 @@ void TextScheduler::finish(Slot& slot, core::FinishReason reason) {
     done.timings.prompt_ms = started ? ms_between(slot.t_admitted, slot.t_first_token) : 0;
     done.timings.decode_ms = started ? ms_between(slot.t_first_token, now) : 0;
     done.timings.prompt_tokens_evaluated = done.usage.prompt_tokens - done.usage.cached_prompt_tokens;
+    done.timings.draft_tokens = slot.draft_tokens;
+    done.timings.draft_tokens_accepted = slot.draft_accepted;
     // The slot is free before the last event goes out: whoever sees the end also sees the slot released.
     core::GenerationRequest ended = std::move(request);
     release(slot);

@@ -99,6 +99,8 @@ private:
     int32_t add_prompt_chunk(Slot& slot, int32_t first_row, int32_t budget);
     void sample_and_emit();
     void emit_token(Slot& slot, int32_t token);
+    int32_t plan_drafts(int32_t room);
+    void emit_drafted(Slot& slot, int32_t first);
     void finish(Slot& slot, core::FinishReason reason);
     void release(Slot& slot);
     void fail(Slot& slot, const Error& error);

@@ -38,6 +38,7 @@ Result<RunState> submit_choices(PreparedGeneration& g) {
         request.top_logprobs = g.options.top_logprobs;
         request.preserved_tokens = g.preserved_tokens;
         request.cache_prompt = g.options.cache_prompt;
+        request.lookup_draft_max = g.options.lookup_draft_max;
         request.choice = choice;
         request.cancel = state.cancel;
         request.events = state.events;

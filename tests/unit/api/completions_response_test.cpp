@@ -82,9 +82,9 @@ std::set<std::string> keys(const json& object) {
 }
 
 void expect_timings(const json& t, int32_t prompt_n, int32_t predicted_n, int32_t cached) {
-    EXPECT_EQ(keys(t),
-              (std::set<std::string>{"queue_ms", "ttft_ms", "prompt_n", "prompt_ms", "prompt_per_second", "cache_n",
-                                     "predicted_n", "predicted_ms", "predicted_per_second", "tpot_ms"}));
+    EXPECT_EQ(keys(t), (std::set<std::string>{"queue_ms", "ttft_ms", "prompt_n", "prompt_ms", "prompt_per_second",
+                                              "cache_n", "predicted_n", "predicted_ms", "predicted_per_second",
+                                              "tpot_ms", "draft_n", "draft_n_accepted"}));
     EXPECT_DOUBLE_EQ(t["queue_ms"].get<double>(), 5.0);
     EXPECT_DOUBLE_EQ(t["ttft_ms"].get<double>(), 50.0);
     EXPECT_DOUBLE_EQ(t["prompt_ms"].get<double>(), 40.0);

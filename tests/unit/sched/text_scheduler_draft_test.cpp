@@ -1,0 +1,84 @@
+// Prompt lookup inside the continuous batch, over the scripted engine (its next token is the last + 1): the
+// same output as without drafts, drafts in the same decode as the sequence's last token, rejected drafts gone
+// from the KV cache, and the counts in the timings.
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_text_engine.h"
+#include "sched/scheduler_harness.h"
+#include "sched/text_scheduler.h"
+
+namespace hearth::sched {
+namespace {
+
+using hearth::testing::FakeTextEngine;
+
+// 1..10 then 3: the engine goes on 4, 5, ... 10, 11; the prompt holds "3 4 ... 10" to draft from, then "3 4".
+core::GenerationRequest repeating(int32_t max_tokens, int32_t draft_max) {
+    auto r = make_request({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 3}, max_tokens);
+    r.lookup_draft_max = draft_max;
+    return r;
+}
+
+TEST(TextSchedulerDraft, SameOutputFewerStepsAndCounts) {
+    FakeTextEngine plain_engine(1, 256, 64);
+    TextScheduler plain(plain_engine, {});
+    const Outcome without = run_one(plain, repeating(12, 0));
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    const Outcome with = run_one(s, repeating(12, 8));
+    EXPECT_EQ(with.text, without.text);
+    EXPECT_EQ(with.text, "w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 ");
+    ASSERT_TRUE(with.finish.has_value());
+    EXPECT_EQ(with.finish->usage.completion_tokens, 12);
+    // After "4": the draft 5 6 7 8 9 10 3 4 (what followed "3 4" in the prompt); 5..10 are right, 3 is not.
+    EXPECT_EQ(with.finish->timings.draft_tokens, 8);
+    EXPECT_EQ(with.finish->timings.draft_tokens_accepted, 6);
+    EXPECT_EQ(without.finish->timings.draft_tokens, 0);
+    EXPECT_LT(engine.batches().size(), plain_engine.batches().size());
+    // The drafted batch: the last token and the eight drafts, each at the next position.
+    const auto batches = engine.batches();
+    ASSERT_GE(batches.size(), 2U);
+    ASSERT_EQ(batches[1].size(), 9U);
+    EXPECT_EQ(batches[1][0].token, 4);
+    EXPECT_EQ(batches[1][8].token, 4);
+    EXPECT_TRUE(batches[1][8].logits);
+    // The KV cache holds exactly the sequence: the rejected "3 4" went, the decodes after it found no gap.
+    std::vector<int32_t> expected{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 3};
+    for (int32_t t = 4; t <= 14; ++t) {
+        expected.push_back(t);
+    }
+    EXPECT_EQ(engine.kv(0), expected);
+}
+
+TEST(TextSchedulerDraft, StopsAndLimitsInsideADraftedStep) {
+    FakeTextEngine engine(1, 256, 64);
+    TextScheduler s(engine, {});
+    auto stopped = repeating(20, 8);
+    stopped.stop = {"w7"};  // accepted draft tokens after the stop are never emitted
+    const Outcome out = run_one(s, std::move(stopped));
+    EXPECT_EQ(out.text, "w4 w5 w6 ");
+    EXPECT_EQ(out.finish->reason, core::FinishReason::STOP);
+    const Outcome short_one = run_one(s, repeating(3, 8));  // max_tokens bounds the draft
+    EXPECT_EQ(short_one.text, "w4 w5 w6 ");
+    EXPECT_EQ(short_one.finish->reason, core::FinishReason::LENGTH);
+    EXPECT_LE(short_one.finish->timings.draft_tokens, 2);
+}
+
+TEST(TextSchedulerDraft, ConcurrentDraftingRequestsGetTheirOwnOutputs) {
+    FakeTextEngine engine(4, 256, 64);
+    TextScheduler s(engine, {});
+    std::vector<std::shared_ptr<core::EventChannel>> channels;
+    for (int i = 0; i < 6; ++i) {
+        auto r = i % 2 == 0 ? repeating(10, 4) : make_request({50, 51}, 10);
+        channels.push_back(r.events);
+        ASSERT_TRUE(s.submit(std::move(r)).has_value());
+    }
+    for (size_t i = 0; i < channels.size(); ++i) {
+        EXPECT_EQ(collect(*channels[i]).text,
+                  i % 2 == 0 ? "w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 " : "w52 w53 w54 w55 w56 w57 w58 w59 w60 w61 ");
+    }
+}
+
+}  // namespace
+}  // namespace hearth::sched
