@@ -144,9 +144,9 @@ struct GenerationOptions {
     int32_t top_logprobs = 0;
     uint32_t n = 1;
     bool stream = false;
-    bool include_usage = false;    // only ever true when streaming
-    bool cache_prompt = true;      // reuse a cached prefix of the prompt (core::GenerationRequest)
-    int32_t lookup_draft_max = 0;  // "speculative": {"type": "prompt_lookup", "n_max": N}; 0: none
+    bool include_usage = false;     // only ever true when streaming
+    bool cache_prompt = true;       // reuse a cached prefix of the prompt (core::GenerationRequest)
+    int32_t lookup_draft_max = -1;  // "speculative": {"type": "prompt_lookup", "n_max": N}; 0: none; -1: the model's
 };
 
 struct ChatParams {

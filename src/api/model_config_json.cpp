@@ -9,8 +9,8 @@ namespace hearth::api {
 namespace {
 
 const std::set<std::string, std::less<>> OPTION_KEYS = {
-    "device",    "n_gpu_layers", "tensor_split", "n_ctx",  "n_slots",    "n_batch",    "n_ubatch",
-    "n_threads", "flash_attn",   "type_k",       "type_v", "keep_alive", "draft_model"};
+    "device",    "n_gpu_layers", "tensor_split", "n_ctx",  "n_slots",    "n_batch",     "n_ubatch",
+    "n_threads", "flash_attn",   "type_k",       "type_v", "keep_alive", "draft_model", "lookup_draft_max"};
 const std::set<std::string, std::less<>> MODEL_KEYS = {"name",    "path",     "kind",   "mmproj",
                                                        "vocoder", "speakers", "options"};
 
@@ -134,6 +134,7 @@ Result<core::LoadOptions> parse_load_options(const nlohmann::json& object, const
     o.type_k = reader.string("type_k");
     o.type_v = reader.string("type_v");
     o.draft_model = reader.string("draft_model");
+    o.lookup_draft_max = small_int(reader, "lookup_draft_max");
     if (!reader.ok()) {
         return reader.error();
     }
@@ -181,6 +182,7 @@ nlohmann::json load_options_json(const core::LoadOptions& o) {
     put("type_v", o.type_v);
     put("keep_alive", o.keep_alive_s);
     put("draft_model", o.draft_model);
+    put("lookup_draft_max", o.lookup_draft_max);
     return out;
 }
 

@@ -83,6 +83,11 @@ void add_runtime_stats(const registry::ModelStatus& model, json& out) {
         const sched::SchedulerStats& s = *model.slots;
         out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
                         {"finished", s.finished}, {"cancelled", s.cancelled}, {"failed", s.failed}};
+        out["speculative"] = {
+            {"draft_tokens", s.draft_tokens},
+            {"accepted_tokens", s.draft_accepted},
+            {"acceptance_rate",
+             s.draft_tokens > 0 ? static_cast<double>(s.draft_accepted) / static_cast<double>(s.draft_tokens) : 0.0}};
         out["prompt_cache"] = {{"entries", s.prompt_cache.entries},
                                {"bytes", s.prompt_cache.bytes},
                                {"saved", s.prompt_cache.saved},

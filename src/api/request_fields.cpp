@@ -243,7 +243,7 @@ Result<GenerationOptions> resolve_common_fields(const CommonRequestFields& f, co
     // OpenAI refuses stream_options without stream; ignoring it is kinder and changes nothing.
     out.include_usage = out.stream && f.include_usage.value_or(false);
     out.cache_prompt = f.cache_prompt.value_or(true);
-    out.lookup_draft_max = static_cast<int32_t>(f.lookup_draft_max.value_or(0));
+    out.lookup_draft_max = static_cast<int32_t>(f.lookup_draft_max.value_or(-1));
     return out;
 }
 

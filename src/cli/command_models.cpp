@@ -50,6 +50,7 @@ void add_load_options(CLI::App& add, ModelsOptions& o) {
     add.add_option("--cache-type-v", o.type_v, "V cache type");
     add.add_option("--keep-alive", o.keep_alive, "Idle time before unloading (seconds, 5m, 1h; -1: never)");
     add.add_option("--draft-model", o.draft_model, "Draft model name for speculative decoding");
+    add.add_option("--lookup", o.lookup, "Prompt lookup: draft tokens per step for requests that do not say (0: off)");
 }
 
 // Only the options given on the command line are set: the rest keep following the server's defaults.
@@ -78,6 +79,7 @@ Result<core::LoadOptions> load_options(const CLI::App& add, const ModelsOptions&
     text("--cache-type-k", o.type_k, out.type_k);
     text("--cache-type-v", o.type_v, out.type_v);
     text("--draft-model", o.draft_model, out.draft_model);
+    number("--lookup", o.lookup, out.lookup_draft_max);
     if (given("--keep-alive")) {
         auto seconds = api::parse_keep_alive(nlohmann::json(o.keep_alive), "--keep-alive");
         if (!seconds) {

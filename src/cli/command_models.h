@@ -24,7 +24,7 @@ struct ModelsOptions {
     bool json = false;
     // load options, as typed (validated when the command runs)
     std::string device, flash_attn, type_k, type_v, keep_alive, draft_model;
-    int n_gpu_layers = 0, n_ctx = 0, n_slots = 0, n_batch = 0, n_ubatch = 0, n_threads = 0;
+    int n_gpu_layers = 0, n_ctx = 0, n_slots = 0, n_batch = 0, n_ubatch = 0, n_threads = 0, lookup = 0;
     std::vector<float> tensor_split;
 };
 

@@ -231,6 +231,12 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
                     "tokens left, 100 fewer per second waited)")
         ->check(CLI::IsMember({"fcfs", "shortest"}))
         ->capture_default_str();
+    serve
+        .add_option("--lookup", options.lookup_draft_max,
+                    "Prompt lookup (draft-free speculative decoding): draft tokens per step for requests and models "
+                    "that do not say (0: off)")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
     serve.add_flag("--no-burst-prefill", options.no_burst_prefill,
                    "New streams start decoding as soon as their prompt is in, even while a burst of other "
                    "prompts is still being prefilled (default: they wait for the burst, then decode together)");
@@ -283,6 +289,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.step_stretch = options.step_stretch;
     text_models.burst_prefill = !options.no_burst_prefill;
     text_models.prefill_order = options.prefill_order;
+    text_models.lookup_draft_max = options.lookup_draft_max;
     text_models.prompt_cache_mib = options.prompt_cache_mib;
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;

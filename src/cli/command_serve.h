@@ -28,6 +28,7 @@ struct ServeOptions {
     double step_stretch = 2.0;
     bool no_burst_prefill = false;
     std::string prefill_order = "fcfs";
+    int lookup_draft_max = 0;
     int64_t prompt_cache_mib = -1;
     std::string config_path;             // empty: default_config_path()
     std::vector<std::string> preload;    // --load

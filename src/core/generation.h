@@ -84,7 +84,7 @@ struct GenerationRequest {
     bool cache_prompt = true;
     // Prompt lookup (draft-free speculative decoding): up to this many tokens per step proposed from an
     // earlier occurrence of the sequence's last few tokens and verified in one decode; 0: off.
-    int32_t lookup_draft_max = 0;
+    int32_t lookup_draft_max = -1;         // -1: the model's default (sched::SchedulerConfig)
     CancelToken cancel;                    // set by the handler when its client goes away
     std::shared_ptr<EventChannel> events;  // scheduler -> handler
     std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();

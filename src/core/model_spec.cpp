@@ -34,7 +34,8 @@ Result<void> validate(const LoadOptions& o) {
     for (auto check :
          {check_range(o.n_gpu_layers, "n_gpu_layers", -1, 100000), check_range(o.n_ctx, "n_ctx", 16, 1 << 24),
           check_range(o.n_slots, "n_slots", 1, 256), check_range(o.n_batch, "n_batch", 1, 1 << 20),
-          check_range(o.n_ubatch, "n_ubatch", 1, 1 << 20), check_range(o.n_threads, "n_threads", 0, 1024)}) {
+          check_range(o.n_ubatch, "n_ubatch", 1, 1 << 20), check_range(o.n_threads, "n_threads", 0, 1024),
+          check_range(o.lookup_draft_max, "lookup_draft_max", 0, 64)}) {
         if (!check) {
             return check;
         }
@@ -95,6 +96,7 @@ LoadOptions overlay(const LoadOptions& base, const LoadOptions& over) {
     take(out.type_v, over.type_v);
     take(out.keep_alive_s, over.keep_alive_s);
     take(out.draft_model, over.draft_model);
+    take(out.lookup_draft_max, over.lookup_draft_max);
     return out;
 }
 

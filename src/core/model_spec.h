@@ -24,8 +24,9 @@ struct LoadOptions {
     std::optional<std::string> flash_attn;  // auto, on, off
     std::optional<std::string> type_k;      // KV cache types (f16, q8_0, ...)
     std::optional<std::string> type_v;
-    std::optional<int64_t> keep_alive_s;     // idle seconds before an automatic unload; -1: never
-    std::optional<std::string> draft_model;  // speculative decoding (stored; used by a later issue)
+    std::optional<int64_t> keep_alive_s;      // idle seconds before an automatic unload; -1: never
+    std::optional<std::string> draft_model;   // speculative decoding (stored; used by a later issue)
+    std::optional<int32_t> lookup_draft_max;  // prompt lookup's tokens per step for requests that do not say; 0: off
 
     bool operator==(const LoadOptions&) const = default;
 };

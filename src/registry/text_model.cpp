@@ -28,6 +28,7 @@ TextModelOptions resolve_text_options(const TextModelOptions& defaults, const co
     out.type_k = o.type_k.value_or(out.type_k);
     out.type_v = o.type_v.value_or(out.type_v);
     out.device = o.device.value_or(out.device);
+    out.lookup_draft_max = o.lookup_draft_max.value_or(out.lookup_draft_max);
     if (!o.tensor_split.empty()) {
         out.tensor_split = o.tensor_split;
     }
@@ -72,6 +73,7 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     config.prefill_order =
         options.prefill_order == "shortest" ? sched::PrefillOrder::SHORTEST : sched::PrefillOrder::FCFS;
     config.prompt_cache_bytes = static_cast<size_t>(std::max<int64_t>(options.prompt_cache_mib, 0)) << 20;
+    config.lookup_draft_max = options.lookup_draft_max;
     if (wrap) {
         model->wrapper_ = wrap(*model->engine_);
     }

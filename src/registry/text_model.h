@@ -32,6 +32,7 @@ struct TextModelOptions {
     double step_stretch = 2.0;           // a step with prompt tokens takes at most this x a decode-only step
     bool burst_prefill = true;           // a burst's streams wait for its prompts (sched::SchedulerConfig)
     std::string prefill_order = "fcfs";  // "fcfs" or "shortest" (sched::SchedulerConfig::prefill_order)
+    int32_t lookup_draft_max = 0;        // prompt lookup for requests that do not say (sched::SchedulerConfig)
     // Host memory for conversations whose slot went to another prompt (sched::PromptCache), MiB. -1: as
     // much as the model's KV cache, which the registry resolves before loading (TextModel::load itself
     // reads -1 as none); 0: none.

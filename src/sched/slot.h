@@ -29,6 +29,7 @@ struct Slot {
     std::vector<int32_t> draft;
     int32_t draft_tokens = 0;  // drafted over the request, and accepted
     int32_t draft_accepted = 0;
+    int32_t draft_limit = 0;  // the next draft's most tokens, from how the last one fared; 0: the request's
     // When this step's prompt piece is an image's: its encoded rows, from row media_first on (chunk rows).
     MediaRows media_rows;
     int32_t media_first = 0;

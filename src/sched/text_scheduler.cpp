@@ -95,6 +95,8 @@ SchedulerStats TextScheduler::stats() const {
         std::lock_guard lock(stats_mutex_);
         stats.prompt_cache = prompt_cache_stats_;
     }
+    stats.draft_tokens = draft_tokens_.load();
+    stats.draft_accepted = draft_accepted_.load();
     std::lock_guard lock(engine_error_mutex_);
     stats.engine_failed = !engine_error_.empty();
     stats.engine_error = engine_error_;
@@ -212,6 +214,7 @@ void TextScheduler::start_slot(Slot& slot, core::GenerationRequest request) {
     slot.draft.clear();
     slot.draft_tokens = 0;
     slot.draft_accepted = 0;
+    slot.draft_limit = 0;
     slot.batch_index = -1;
     slot.output = TextOutput(request.stop);
     slot.usage = core::Usage{static_cast<int32_t>(request.prompt_tokens.size()), 0, static_cast<int32_t>(keep)};
@@ -489,6 +492,8 @@ void TextScheduler::finish(Slot& slot, core::FinishReason reason) {
     done.timings.prompt_tokens_evaluated = done.usage.prompt_tokens - done.usage.cached_prompt_tokens;
     done.timings.draft_tokens = slot.draft_tokens;
     done.timings.draft_tokens_accepted = slot.draft_accepted;
+    draft_tokens_ += static_cast<uint64_t>(slot.draft_tokens);
+    draft_accepted_ += static_cast<uint64_t>(slot.draft_accepted);
     // The slot is free before the last event goes out: whoever sees the end also sees the slot released.
     core::GenerationRequest ended = std::move(request);
     release(slot);

@@ -39,6 +39,8 @@ struct SchedulerConfig {
     PrefillOrder prefill_order = PrefillOrder::FCFS;
     // Host memory for copies of conversations whose slot went to another prompt (PromptCache); 0: none.
     size_t prompt_cache_bytes = 0;
+    // Prompt lookup's most draft tokens per step for requests that leave it to the model; 0: off.
+    int32_t lookup_draft_max = 0;
 };
 
 struct SchedulerStats {
@@ -54,6 +56,8 @@ struct SchedulerStats {
     int64_t kv_tokens_used = 0;   // KV cells holding tokens, idle slots' reusable prefixes included
     int64_t kv_tokens_total = 0;  // slots x context per slot
     PromptCacheStats prompt_cache;
+    uint64_t draft_tokens = 0;  // speculative tokens drafted and accepted by finished requests (running totals)
+    uint64_t draft_accepted = 0;
 };
 
 // What one step's batch holds.
@@ -120,6 +124,8 @@ private:
     std::atomic<uint64_t> finished_{0};
     std::atomic<uint64_t> cancelled_{0};
     std::atomic<uint64_t> failed_{0};
+    std::atomic<uint64_t> draft_tokens_{0};
+    std::atomic<uint64_t> draft_accepted_{0};
     mutable std::mutex engine_error_mutex_;
     std::string engine_error_;           // guarded by engine_error_mutex_; set once the engine is broken
     bool in_burst_ = false;              // scheduler thread: see prefill_burst()

@@ -17,14 +17,18 @@ int32_t TextScheduler::plan_drafts(int32_t room) {
     int32_t used = 0;
     for (Slot& slot : slots_) {
         slot.draft.clear();
-        if (slot.state != SlotState::GENERATE || slot.chunk != 1 || slot.request->lookup_draft_max <= 0) {
+        if (slot.state != SlotState::GENERATE || slot.chunk != 1) {
             continue;
         }
         const core::GenerationRequest& request = *slot.request;
+        const int32_t wanted = request.lookup_draft_max < 0 ? config_.lookup_draft_max : request.lookup_draft_max;
+        if (wanted <= 0) {
+            continue;
+        }
         // Never past max_tokens (the token after the draft is emitted too) nor the context.
         const auto in_context = engine_.n_ctx_per_slot() - static_cast<int32_t>(slot.cache_tokens.size()) - 2;
-        const int32_t limit =
-            std::min({request.lookup_draft_max, room - used, request.max_tokens - slot.n_generated - 1, in_context});
+        const int32_t cap = slot.draft_limit > 0 ? std::min(slot.draft_limit, wanted) : wanted;
+        const int32_t limit = std::min({cap, room - used, request.max_tokens - slot.n_generated - 1, in_context});
         if (limit <= 0) {
             continue;
         }
@@ -54,6 +58,9 @@ void TextScheduler::emit_drafted(Slot& slot, int32_t first) {
     const size_t rejected = slot.draft.size() - accepted;
     slot.draft_tokens += static_cast<int32_t>(slot.draft.size());
     slot.draft_accepted += static_cast<int32_t>(accepted);
+    // Rejected rows cost as much as accepted ones: the next draft is as long as this one's accepted run plus
+    // one, and twice as long after a draft taken whole.
+    slot.draft_limit = static_cast<int32_t>(accepted == slot.draft.size() ? 2 * slot.draft.size() : accepted + 1);
     slot.draft.clear();
     if (rejected > 0) {
         const size_t keep = slot.cache_tokens.size() - rejected;

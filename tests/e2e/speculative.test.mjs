@@ -90,6 +90,41 @@ describe('speculative decoding: prompt lookup', () => {
         assert.equal(draftedChat.json.choices[0].message.content, plainChat.json.choices[0].message.content);
     });
 
+    test('/metrics counts drafted and accepted tokens per model; the model shows its acceptance rate', async () => {
+        const value = (text, series) => {
+            const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+            return line === undefined ? undefined : Number(line.slice(series.length + 1));
+        };
+        const before = (await request(server.baseURL, '/metrics')).text;
+        const r = await complete({ model: 'tied', prompt: PROMPT, max_tokens: 32, temperature: 0, speculative: LOOKUP });
+        const afterText = (await request(server.baseURL, '/metrics')).text;
+        const drafted = value(afterText, 'hearth_draft_tokens_total{model="tied"}');
+        const accepted = value(afterText, 'hearth_draft_accepted_tokens_total{model="tied"}');
+        assert.equal(drafted - (value(before, 'hearth_draft_tokens_total{model="tied"}') ?? 0), r.timings.draft_n);
+        assert.equal(accepted - (value(before, 'hearth_draft_accepted_tokens_total{model="tied"}') ?? 0),
+            r.timings.draft_n_accepted);
+        const model = await request(server.baseURL, '/v1/models/tied');
+        const spec = model.json.speculative;
+        assert.equal(spec.draft_tokens, drafted, JSON.stringify(spec));
+        assert.equal(spec.accepted_tokens, accepted);
+        assert.ok(Math.abs(spec.acceptance_rate - accepted / drafted) < 1e-9, JSON.stringify(spec));
+    });
+
+    test('hearth serve --lookup N: requests that do not say draft; "type": "none" turns it off', async () => {
+        const dir = await makeTempDir('speculative-default');
+        await mkmodel('tiny-qwen3', path.join(dir, 'tied.gguf'), { type: 'q8_0', seed: 13 });
+        const withDefault = await startServer({ modelsDir: dir, args: ['--threads', '2', '--lookup', '8'] });
+        const post = async (body) => (await request(withDefault.baseURL, '/v1/completions', { method: 'POST',
+            headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: 60_000 })).json;
+        const body = { model: 'tied', prompt: PROMPT, max_tokens: 32, temperature: 0 };
+        const drafted = await post(body);
+        const off = await post({ ...body, speculative: { type: 'none' } });
+        assert.ok(drafted.timings.draft_n > 0, JSON.stringify(drafted.timings));
+        assert.equal(off.timings.draft_n, 0);
+        assert.equal(drafted.choices[0].text, off.choices[0].text);
+        await withDefault.stop();
+    });
+
     test('bad speculative fields are 400s naming them', async () => {
         const cases = [[{ type: 'eagle' }, 'speculative.type'], [{ n_max: 0 }, 'speculative.n_max'],
             [{ n_max: 65 }, 'speculative.n_max'], ['yes', 'speculative'], [{ n_max: 'x' }, 'speculative.n_max']];

@@ -506,8 +506,9 @@ std::string llama_completion_text(const std::string& extra_args, const std::stri
         ADD_FAILURE() << "no " << tool;
         return {};
     }
+    // A pause that grows between tries: a busy CI machine once cut four runs in a row.
     std::string theirs;
-    for (int attempt = 0; attempt < 4; ++attempt) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
         int status = -1;
         theirs = run_llama_completion(tool, extra_args, status);
         EXPECT_EQ(status, 0) << theirs;
@@ -515,6 +516,7 @@ std::string llama_completion_text(const std::string& extra_args, const std::stri
         if (status != 0 || !truncated) {
             break;
         }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 * (attempt + 1)));
     }
     return theirs;
 }

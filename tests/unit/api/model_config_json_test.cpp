@@ -17,6 +17,7 @@ TEST(ModelConfigJson, RoundTrip) {
     a.options.flash_attn = "on";
     a.options.keep_alive_s = 300;
     a.options.tensor_split = {3, 1};
+    a.options.lookup_draft_max = 8;
     core::ModelSpec b;
     b.name = "vision";
     b.path = "/m/v.gguf";
@@ -62,6 +63,7 @@ TEST(ModelConfigJson, ErrorsNameTheField) {
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"n_ctx": "big"}}]})", "n_ctx");
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"n_ctxx": 5}}]})", "models[0].options.n_ctxx");
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"n_slots": 0}}]})", "n_slots");
+    refused(R"({"models": [{"name": "a", "path": "/x", "options": {"lookup_draft_max": 65}}]})", "lookup_draft_max");
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"tensor_split": [1, "x"]}}]})", "tensor_split");
 }
 

@@ -80,5 +80,19 @@ TEST(TextSchedulerDraft, ConcurrentDraftingRequestsGetTheirOwnOutputs) {
     }
 }
 
+TEST(TextSchedulerDraft, TheModelsDefaultAppliesUnlessTheRequestSays) {
+    FakeTextEngine engine(1, 256, 64);
+    SchedulerConfig config;
+    config.lookup_draft_max = 8;
+    TextScheduler s(engine, config);
+    EXPECT_EQ(run_one(s, repeating(12, -1)).finish->timings.draft_tokens, 8);  // -1: the model's default
+    EXPECT_EQ(run_one(s, repeating(12, 0)).finish->timings.draft_tokens, 0);   // "type": "none"
+    // Its own n_max: 5 6, then 8 9, then 3 4 (rejected): two at a time.
+    EXPECT_EQ(run_one(s, repeating(12, 2)).finish->timings.draft_tokens, 6);
+    FakeTextEngine off_engine(1, 256, 64);
+    TextScheduler off(off_engine, {});
+    EXPECT_EQ(run_one(off, repeating(12, -1)).finish->timings.draft_tokens, 0);
+}
+
 }  // namespace
 }  // namespace hearth::sched
