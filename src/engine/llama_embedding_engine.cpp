@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "engine/llama_guarded.h"
 #include "engine/llama_tokenize.h"
 #include "engine/model_probe.h"
 #include "util/log.h"
@@ -30,19 +31,10 @@ Result<void> validate_options(const EmbeddingEngineOptions& options) {
     return {};
 }
 
-// llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a malformed
-// file can surface as an exception from deep inside; neither may cross this module's boundary.
 llama_model_ptr load_model(const std::string& path, int32_t n_gpu_layers) {
     llama_model_params params = llama_model_default_params();
     params.n_gpu_layers = n_gpu_layers;
-    try {
-        return llama_model_ptr(llama_model_load_from_file(path.c_str(), params));
-    } catch (const std::exception& e) {
-        log::error("llama.cpp threw while loading {}: {}", path, e.what());
-    } catch (...) {
-        log::error("llama.cpp threw while loading {}", path);
-    }
-    return nullptr;
+    return load_model_guarded(path, params);
 }
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
@@ -97,13 +89,7 @@ Result<void> LlamaEmbeddingEngine::create_context(const EmbeddingEngineOptions& 
         params.n_threads_batch = options.n_threads;
     }
     params.no_perf = true;
-    try {
-        ctx_.reset(llama_init_from_model(model_.get(), params));
-    } catch (const std::exception& e) {
-        log::error("llama.cpp threw while creating a context: {}", e.what());
-    } catch (...) {
-        log::error("llama.cpp threw while creating a context");
-    }
+    ctx_ = init_context_guarded(model_.get(), params);
     if (!ctx_) {
         return make_error(ErrorCode::OUT_OF_MEMORY, "llama.cpp cannot create an embedding context of " +
                                                         std::to_string(options.n_batch) + " tokens for " +

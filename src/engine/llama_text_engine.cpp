@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "engine/backend.h"
+#include "engine/llama_guarded.h"
 #include "engine/llama_tokenize.h"
 #include "engine/model_probe.h"
 #include "engine/token_logprobs.h"
@@ -111,8 +112,6 @@ int resolve_sampling_threads(const TextEngineOptions& options, bool on_gpu, int 
     return on_gpu ? cores : std::min(decode_threads, cores);
 }
 
-// llama.cpp refuses (returns null) rather than throwing in most cases, but a failed allocation or a
-// malformed file can surface as an exception from deep inside; neither may cross this module's boundary.
 bool report_progress(float progress, void* user_data) {
     const auto& callback = *static_cast<const std::function<void(float)>*>(user_data);
     callback(progress);
@@ -135,14 +134,7 @@ llama_model_ptr load_model(const TextEngineOptions& options, std::vector<ggml_ba
         params.progress_callback = report_progress;
         params.progress_callback_user_data = &progress;
     }
-    try {
-        return llama_model_ptr(llama_model_load_from_file(path.c_str(), params));
-    } catch (const std::exception& e) {
-        log::error("llama.cpp threw while loading {}: {}", path, e.what());
-    } catch (...) {
-        log::error("llama.cpp threw while loading {}", path);
-    }
-    return nullptr;
+    return load_model_guarded(path, params);
 }
 
 // llama.cpp reads the flag through this pointer while it decodes.
@@ -248,13 +240,7 @@ Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {
     params.abort_callback = abort_requested;
     params.abort_callback_data = &abort_;
     params.no_perf = true;
-    try {
-        ctx_.reset(llama_init_from_model(model_.get(), params));
-    } catch (const std::exception& e) {
-        log::error("llama.cpp threw while creating a context: {}", e.what());
-    } catch (...) {
-        log::error("llama.cpp threw while creating a context");
-    }
+    ctx_ = init_context_guarded(model_.get(), params);
     if (!ctx_) {
         return make_error(ErrorCode::OUT_OF_MEMORY, "llama.cpp cannot create a context of " + std::to_string(total) +
                                                         " tokens for " + options.path +

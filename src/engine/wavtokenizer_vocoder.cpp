@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "engine/llama_guarded.h"
 #include "util/log.h"
 
 namespace hearth::engine {
@@ -43,20 +44,6 @@ Result<void> check_architecture(const std::string& path) {
     return {};
 }
 
-// llama.cpp refuses (returns null) in most cases, but a malformed file can surface as an exception from deep
-// inside; neither may cross this module's boundary.
-llama_model_ptr load_model(const std::string& path) {
-    const llama_model_params params = llama_model_default_params();
-    try {
-        return llama_model_ptr(llama_model_load_from_file(path.c_str(), params));
-    } catch (const std::exception& e) {
-        log::error("llama.cpp threw while loading {}: {}", path, e.what());
-    } catch (...) {
-        log::error("llama.cpp threw while loading {}", path);
-    }
-    return nullptr;
-}
-
 // llama.cpp calls this between graph nodes with the address of the vocoder's stop_ pointer.
 bool stop_requested(void* data) {
     const std::atomic<bool>* stop = *static_cast<const std::atomic<bool>* const*>(data);
@@ -78,7 +65,7 @@ Result<std::unique_ptr<WavTokenizerVocoder>> WavTokenizerVocoder::load(const std
         return arch.error();
     }
     auto vocoder = std::make_unique<WavTokenizerVocoder>(Passkey{});
-    vocoder->model_ = load_model(path);
+    vocoder->model_ = load_model_guarded(path, llama_model_default_params());
     if (!vocoder->model_) {
         return invalid("llama.cpp cannot load the vocoder " + path + " (the engine log has its reason)");
     }
@@ -114,13 +101,7 @@ Result<void> WavTokenizerVocoder::create_context(const std::string& path, int32_
     params.no_perf = true;
     params.abort_callback = stop_requested;
     params.abort_callback_data = &stop_;
-    try {
-        ctx_.reset(llama_init_from_model(model_.get(), params));
-    } catch (const std::exception& e) {
-        log::error("llama.cpp threw while creating a context: {}", e.what());
-    } catch (...) {
-        log::error("llama.cpp threw while creating a context");
-    }
+    ctx_ = init_context_guarded(model_.get(), params);
     if (!ctx_) {
         return make_error(ErrorCode::OUT_OF_MEMORY, "llama.cpp cannot create a vocoder context of " +
                                                         std::to_string(max_codes_) + " codes for " + path +

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -10,6 +9,8 @@
 #include <memory>
 #include <unistd.h>
 #include <vector>
+
+#include "util/ascii.h"
 
 namespace hearth::http {
 
@@ -25,11 +26,6 @@ struct CurlListDeleter {
 using CurlListPtr = std::unique_ptr<curl_slist, CurlListDeleter>;
 
 constexpr size_t ERROR_BODY_LIMIT = 4096;
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
 
 bool is_redirect(long status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -67,7 +63,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         const size_t start = value.find_first_not_of(" \t");
         const size_t end = value.find_last_not_of(" \t\r\n");
         value = start == std::string::npos ? "" : value.substr(start, end - start + 1);
-        hop->reply.headers[lower(line.substr(0, colon))] = value;
+        hop->reply.headers[ascii_lower(line.substr(0, colon))] = value;
     }
     return size * count;
 }
@@ -204,7 +200,7 @@ Result<void> run_hops(std::string url, Hop& hop) {
             headers.reset(curl_slist_append(headers.release(), line.c_str()));
         };
         add("Accept: */*");
-        if (!options.token.empty() && url_origin(url) == lower(options.token_origin)) {
+        if (!options.token.empty() && url_origin(url) == ascii_lower(options.token_origin)) {
             add("Authorization: Bearer " + options.token);
         }
         if (hop.fd >= 0 && hop.written > 0) {
@@ -248,7 +244,7 @@ std::string url_origin(const std::string& url) {
         return {};
     }
     const size_t end = url.find_first_of("/?#", scheme + 3);
-    return lower(url.substr(0, end));
+    return ascii_lower(url.substr(0, end));
 }
 
 Result<HubReply> hub_get(const std::string& url, const HubTransferOptions& options, size_t max_body) {

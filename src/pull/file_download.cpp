@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/sha256.h"
+#include "util/unique_fd.h"
 
 namespace hearth::pull {
 
@@ -26,23 +27,6 @@ constexpr auto LOCK_POLL = std::chrono::milliseconds(100);
 Error local_error(const std::string& what, const std::string& path) {
     return make_error(ErrorCode::INTERNAL, what + " " + path + ": " + std::strerror(errno));
 }
-
-// An open file descriptor, closed (and so unlocked) when it goes.
-class FileHandle {
-public:
-    explicit FileHandle(int fd) : fd_(fd) {}
-    ~FileHandle() {
-        if (fd_ >= 0) {
-            close(fd_);
-        }
-    }
-    FileHandle(const FileHandle&) = delete;
-    FileHandle& operator=(const FileHandle&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // Waits for the exclusive lock, polling so that a cancelled pull stops waiting.
 Result<void> lock_exclusive(int fd, const std::atomic<bool>* stop) {
@@ -159,7 +143,7 @@ Result<void> download_verified(const FileJob& job, const http::HubTransferOption
         !space) {
         return space.error();
     }
-    const FileHandle fd(open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    const UniqueFd fd(open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));  // closing it unlocks
     if (fd.get() < 0) {
         return local_error("cannot create", part);
     }

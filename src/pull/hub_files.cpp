@@ -3,11 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 
 #include "core/model_tag.h"
+#include "util/ascii.h"
 
 namespace hearth::pull {
 
@@ -15,23 +15,18 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 std::string file_name(const std::string& path) {
     const size_t slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 bool is_projector(const std::string& path) {
-    const std::string name = lower(file_name(path));
+    const std::string name = ascii_lower(file_name(path));
     return name.rfind("mmproj", 0) == 0 && name.ends_with(".gguf");
 }
 
 bool is_vocoder(const std::string& path) {
-    const std::string name = lower(file_name(path));
+    const std::string name = ascii_lower(file_name(path));
     return name.rfind("wavtokenizer", 0) == 0 && name.ends_with(".gguf");
 }
 
@@ -115,9 +110,9 @@ Result<const HubFile*> pick_head(const RepoInfo& info, const HubRef& ref, const 
         }
         return *it;
     }
-    const std::string wanted = lower(ref.tag.empty() ? "Q4_K_M" : ref.tag);
+    const std::string wanted = ascii_lower(ref.tag.empty() ? "Q4_K_M" : ref.tag);
     for (const HubFile* head : heads) {
-        if (lower(tag_of(head->path)) == wanted) {
+        if (ascii_lower(tag_of(head->path)) == wanted) {
             return head;
         }
     }
@@ -146,8 +141,8 @@ Result<const HubFile*> pick_head(const RepoInfo& info, const HubRef& ref, const 
 std::optional<HubFile> companion(const RepoInfo& info, bool (*matches)(const std::string&)) {
     std::optional<HubFile> found;
     for (const HubFile& file : info.files) {
-        if (matches(file.path) && (!found || (lower(core::model_tag_of(file.path)) == "f16" &&
-                                              lower(core::model_tag_of(found->path)) != "f16"))) {
+        if (matches(file.path) && (!found || (ascii_lower(core::model_tag_of(file.path)) == "f16" &&
+                                              ascii_lower(core::model_tag_of(found->path)) != "f16"))) {
             found = file;
         }
     }
@@ -185,7 +180,7 @@ Result<RepoInfo> parse_repo_info(std::string_view text, const std::string& repo)
             continue;
         }
         info.files.push_back({sibling["rfilename"].get<std::string>(), lfs["size"].get<int64_t>(),
-                              lower(lfs["sha256"].get<std::string>())});
+                              ascii_lower(lfs["sha256"].get<std::string>())});
     }
     std::sort(info.files.begin(), info.files.end(), [](const HubFile& a, const HubFile& b) { return a.path < b.path; });
     return info;

@@ -11,6 +11,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "util/unique_fd.h"
+
 namespace hearth::pull {
 
 namespace {
@@ -59,28 +61,14 @@ Manifest from_json(const json& root) {
     return manifest;
 }
 
-// An exclusive flock on "<path>.lock" for as long as it lives.
-class ManifestLock {
-public:
-    explicit ManifestLock(const std::string& path)
-        : fd_(open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-        if (fd_ >= 0 && flock(fd_, LOCK_EX) != 0) {
-            close(fd_);
-            fd_ = -1;
-        }
+// An exclusive flock on "<path>.lock", held until the descriptor closes; -1 when it cannot be had.
+UniqueFd lock_manifest(const std::string& path) {
+    UniqueFd fd(open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (fd.get() >= 0 && flock(fd.get(), LOCK_EX) != 0) {
+        return UniqueFd(-1);
     }
-    ~ManifestLock() {
-        if (fd_ >= 0) {
-            close(fd_);
-        }
-    }
-    ManifestLock(const ManifestLock&) = delete;
-    ManifestLock& operator=(const ManifestLock&) = delete;
-    bool locked() const { return fd_ >= 0; }
-
-private:
-    int fd_;
-};
+    return fd;
+}
 
 }  // namespace
 
@@ -99,8 +87,8 @@ Result<Manifest> read_manifest(const std::string& path) {
 }
 
 Result<void> update_manifest(const std::string& path, const std::function<void(Manifest&)>& change) {
-    const ManifestLock lock(path);
-    if (!lock.locked()) {
+    const UniqueFd lock = lock_manifest(path);
+    if (lock.get() < 0) {
         return make_error(ErrorCode::INTERNAL, "cannot lock " + path + ".lock: " + std::strerror(errno));
     }
     auto manifest = read_manifest(path);

@@ -1,7 +1,6 @@
 #include "pull/puller.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "pull/hub_files.h"
 #include "pull/hub_ref.h"
 #include "pull/pull_manifest.h"
+#include "util/ascii.h"
 #include "util/percent_encoding.h"
 #include "util/utc_time.h"
 
@@ -22,11 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t MAX_API_BODY = size_t{16} << 20;
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
 
 // What the hub's refusal means for `what` (a repo, or a file in it).
 Error hub_error(const http::HubReply& reply, const std::string& repo, const std::string& what,
@@ -91,7 +86,8 @@ Result<void> record(const std::string& dir, const std::string& endpoint, const s
     return update_manifest((fs::path(dir) / core::PULL_MANIFEST).string(), [&](Manifest& manifest) {
         manifest.repo = info.repo;
         manifest.endpoint = endpoint;
-        std::erase_if(manifest.models, [&](const ManifestModel& m) { return lower(m.name) == lower(name); });
+        std::erase_if(manifest.models,
+                      [&](const ManifestModel& m) { return ascii_lower(m.name) == ascii_lower(name); });
         manifest.models.push_back(model);
     });
 }
@@ -169,7 +165,7 @@ Result<std::vector<std::string>> remove_pulled(const std::string& models_dir, co
         return manifest.error();
     }
     const auto entry = std::find_if(manifest->models.begin(), manifest->models.end(),
-                                    [&](const ManifestModel& m) { return lower(m.name) == lower(name); });
+                                    [&](const ManifestModel& m) { return ascii_lower(m.name) == ascii_lower(name); });
     if (colon == std::string::npos || entry == manifest->models.end()) {
         return make_error(ErrorCode::NOT_FOUND, name + " is not a pulled model (no " + manifest_path + " lists it)");
     }

@@ -9,6 +9,7 @@
 
 #include "core/model_tag.h"
 #include "engine/model_probe.h"
+#include "util/ascii.h"
 
 namespace hearth::registry {
 
@@ -164,8 +165,7 @@ void pair_projectors(CatalogScan& scan) {
 }
 
 bool is_vocoder_name(const fs::path& path) {
-    std::string name = path.filename().string();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string name = ascii_lower(path.filename().string());
     return name.rfind("wavtokenizer", 0) == 0 && path.extension() == ".gguf";
 }
 

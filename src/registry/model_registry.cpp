@@ -1,11 +1,11 @@
 #include "registry/model_registry.h"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 
 #include "registry/model_entries.h"
 #include "registry/registry_slot.h"
+#include "util/ascii.h"
 #include "util/log.h"
 
 namespace hearth::registry {
@@ -135,11 +135,7 @@ ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) {
     }
     // A pulled model answers to its tag in any case ("org/repo:q4_k_m"), and to "org/repo" alone when it is the
     // only one pulled from that repo.
-    const auto lower = [](std::string text) {
-        std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-        return text;
-    };
-    const std::string wanted = lower(id);
+    const std::string wanted = ascii_lower(id);
     Slot* found = nullptr;
     int matches = 0;
     for (const auto& m : models_) {
@@ -148,7 +144,7 @@ ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) {
         if (colon == std::string::npos) {
             continue;
         }
-        if (lower(name) == wanted || (id.find(':') == std::string::npos && name.substr(0, colon) == id)) {
+        if (ascii_lower(name) == wanted || (id.find(':') == std::string::npos && name.substr(0, colon) == id)) {
             found = m.get();
             ++matches;
         }

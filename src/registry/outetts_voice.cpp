@@ -75,24 +75,16 @@ Result<SentenceAudio> VoiceModel::synthesize_outetts(std::string_view sentence, 
     if (codes->empty()) {
         return audio;  // the model ended the audio at once: silence
     }
-    auto ran = pool_->run(
-        [&]() -> Result<void> {
+    return on_worker(
+        std::move(audio),
+        [&]() -> Result<std::vector<float>> {
             auto frames = vocoder_->frames(*codes, stop);
             if (!frames) {
                 return frames.error();
             }
-            auto samples = engine::wavtokenizer_audio(*frames, static_cast<int>(codes->size()), vocoder_->n_embd());
-            if (!samples) {
-                return samples.error();
-            }
-            audio.samples = std::move(*samples);
-            return {};
+            return engine::wavtokenizer_audio(*frames, static_cast<int>(codes->size()), vocoder_->n_embd());
         },
         stop);
-    if (!ran) {
-        return ran.error();
-    }
-    return audio;
 }
 
 // Runs the prompt on the language model's scheduler and keeps the code tokens of what it generates, up to

@@ -192,9 +192,16 @@ Result<SentenceAudio> VoiceModel::synthesize_flite(std::string_view sentence, co
                                                    const std::atomic<bool>* stop) {
     SentenceAudio audio;
     audio.input_tokens = static_cast<int32_t>(sentence.size());
+    return on_worker(
+        std::move(audio), [&] { return flite_->synthesize(sentence, voice, stop); }, stop);
+}
+
+Result<SentenceAudio> VoiceModel::on_worker(SentenceAudio audio,
+                                            const std::function<Result<std::vector<float>>()>& make,
+                                            const std::atomic<bool>* stop) {
     auto ran = pool_->run(
         [&]() -> Result<void> {
-            auto samples = flite_->synthesize(sentence, voice, stop);
+            auto samples = make();
             if (!samples) {
                 return samples.error();
             }

@@ -75,6 +75,9 @@ public:
     void stop();
 
 private:
+    // Runs `make` (the sentence's samples) on the voice's worker; the samples go into `audio`.
+    Result<SentenceAudio> on_worker(SentenceAudio audio, const std::function<Result<std::vector<float>>()>& make,
+                                    const std::atomic<bool>* stop);
     Result<SentenceAudio> synthesize_flite(std::string_view sentence, const std::string& voice,
                                            const std::atomic<bool>* stop);
     Result<SentenceAudio> synthesize_outetts(std::string_view sentence, const std::string& voice,

@@ -32,9 +32,11 @@ int32_t TextScheduler::plan_drafts(int32_t room) {
         if (limit <= 0) {
             continue;
         }
-        std::vector<int32_t> history = slot.cache_tokens;
-        history.push_back(slot.last_token);
-        slot.draft = prompt_lookup_draft(history, limit);
+        // The history to match is the cache plus the token about to be decoded: appended for the lookup only,
+        // rather than copying the whole context every step.
+        slot.cache_tokens.push_back(slot.last_token);
+        slot.draft = prompt_lookup_draft(slot.cache_tokens, limit);
+        slot.cache_tokens.pop_back();
         slot.chunk += static_cast<int32_t>(slot.draft.size());
         used += static_cast<int32_t>(slot.draft.size());
     }
