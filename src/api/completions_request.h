@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/chat_output.h"
+#include "core/generation.h"
 #include "core/sampling_params.h"
 #include "util/result.h"
 
@@ -106,9 +107,10 @@ struct CommonRequestFields {
     std::optional<bool> ignore_eos;     // extension
     std::optional<bool> cache_prompt;   // extension (llama-server's): false evaluates the whole prompt afresh
     std::optional<std::string> user;    // accepted and ignored
-    // extension: {"type": "prompt_lookup", "n_max": 8} turns on draft-free speculative decoding; the draft's
-    // most tokens per step (0: "type": "none").
-    std::optional<int64_t> lookup_draft_max;
+    // extension: "speculative": {"type": "draft_model" | "prompt_lookup" | "none", "n_max": 8}; no type: the
+    // model's own choice (core::Speculation::MODEL_DEFAULT).
+    core::Speculation speculation = core::Speculation::MODEL_DEFAULT;
+    std::optional<int64_t> draft_max;
 };
 
 struct ChatCompletionRequest {
@@ -144,9 +146,10 @@ struct GenerationOptions {
     int32_t top_logprobs = 0;
     uint32_t n = 1;
     bool stream = false;
-    bool include_usage = false;     // only ever true when streaming
-    bool cache_prompt = true;       // reuse a cached prefix of the prompt (core::GenerationRequest)
-    int32_t lookup_draft_max = -1;  // "speculative": {"type": "prompt_lookup", "n_max": N}; 0: none; -1: the model's
+    bool include_usage = false;  // only ever true when streaming
+    bool cache_prompt = true;    // reuse a cached prefix of the prompt (core::GenerationRequest)
+    core::Speculation speculation = core::Speculation::MODEL_DEFAULT;  // "speculative": {"type": ...}
+    int32_t draft_max = -1;                                            // "speculative": {"n_max": N}; -1: the model's
 };
 
 struct ChatParams {

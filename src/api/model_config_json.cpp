@@ -9,8 +9,10 @@ namespace hearth::api {
 namespace {
 
 const std::set<std::string, std::less<>> OPTION_KEYS = {
-    "device",    "n_gpu_layers", "tensor_split", "n_ctx",  "n_slots",    "n_batch",     "n_ubatch",
-    "n_threads", "flash_attn",   "type_k",       "type_v", "keep_alive", "draft_model", "lookup_draft_max"};
+    "device",      "n_gpu_layers", "tensor_split",       "n_ctx",           "n_slots",
+    "n_batch",     "n_ubatch",     "n_threads",          "flash_attn",      "type_k",
+    "type_v",      "keep_alive",   "draft_model",        "draft_max",       "draft_min",
+    "draft_p_min", "draft_device", "draft_n_gpu_layers", "lookup_draft_max"};
 const std::set<std::string, std::less<>> MODEL_KEYS = {"name",    "path",     "kind",   "mmproj",
                                                        "vocoder", "speakers", "options"};
 
@@ -134,6 +136,13 @@ Result<core::LoadOptions> parse_load_options(const nlohmann::json& object, const
     o.type_k = reader.string("type_k");
     o.type_v = reader.string("type_v");
     o.draft_model = reader.string("draft_model");
+    o.draft_max = small_int(reader, "draft_max");
+    o.draft_min = small_int(reader, "draft_min");
+    if (const auto p_min = reader.number("draft_p_min")) {
+        o.draft_p_min = static_cast<float>(*p_min);
+    }
+    o.draft_device = reader.string("draft_device");
+    o.draft_n_gpu_layers = small_int(reader, "draft_n_gpu_layers");
     o.lookup_draft_max = small_int(reader, "lookup_draft_max");
     if (!reader.ok()) {
         return reader.error();
@@ -182,6 +191,11 @@ nlohmann::json load_options_json(const core::LoadOptions& o) {
     put("type_v", o.type_v);
     put("keep_alive", o.keep_alive_s);
     put("draft_model", o.draft_model);
+    put("draft_max", o.draft_max);
+    put("draft_min", o.draft_min);
+    put("draft_p_min", o.draft_p_min);
+    put("draft_device", o.draft_device);
+    put("draft_n_gpu_layers", o.draft_n_gpu_layers);
     put("lookup_draft_max", o.lookup_draft_max);
     return out;
 }

@@ -83,7 +83,9 @@ void add_runtime_stats(const registry::ModelStatus& model, json& out) {
         const sched::SchedulerStats& s = *model.slots;
         out["slots"] = {{"total", s.slots_total}, {"busy", s.slots_busy},     {"queued", s.queued},
                         {"finished", s.finished}, {"cancelled", s.cancelled}, {"failed", s.failed}};
+        // The draft model as configured (a name or a path); drafted and accepted tokens count prompt lookup's too.
         out["speculative"] = {
+            {"draft_model", s.draft_model.empty() ? json(nullptr) : json(s.draft_model)},
             {"draft_tokens", s.draft_tokens},
             {"accepted_tokens", s.draft_accepted},
             {"acceptance_rate",

@@ -113,10 +113,22 @@ void read_stream_options(FieldReader& reader, CommonRequestFields& out) {
     }
 }
 
-constexpr int64_t DEFAULT_LOOKUP_DRAFT = 8;
-constexpr int64_t MAX_LOOKUP_DRAFT = 64;
+constexpr int64_t MAX_DRAFT = 64;
 
-// "speculative": {"type": "prompt_lookup" | "none", "n_max": 1..64}.
+std::optional<core::Speculation> speculation_named(const std::string& name) {
+    if (name == "draft_model") {
+        return core::Speculation::DRAFT_MODEL;
+    }
+    if (name == "prompt_lookup") {
+        return core::Speculation::PROMPT_LOOKUP;
+    }
+    if (name == "none") {
+        return core::Speculation::NONE;
+    }
+    return std::nullopt;
+}
+
+// "speculative": {"type": "draft_model" | "prompt_lookup" | "none", "n_max": 1..64}, both optional.
 void read_speculative(FieldReader& reader, CommonRequestFields& out) {
     const json* value = reader.find("speculative");
     if (value == nullptr) {
@@ -127,19 +139,22 @@ void read_speculative(FieldReader& reader, CommonRequestFields& out) {
         return;
     }
     FieldReader fields(*value, "speculative");
-    const std::string type = fields.string("type").value_or("prompt_lookup");
-    const int64_t n_max = fields.integer("n_max").value_or(DEFAULT_LOOKUP_DRAFT);
+    const std::optional<std::string> type = fields.string("type");
+    const std::optional<int64_t> n_max = fields.integer("n_max");
+    const auto kind = speculation_named(type.value_or(""));
     if (!fields.ok()) {
         reader.fail(fields.error());
-    } else if (type != "prompt_lookup" && type != "none") {
-        reader.fail(invalid("'speculative.type' must be \"prompt_lookup\" or \"none\", got \"" + type + "\"",
-                            "speculative.type"));
-    } else if (n_max < 1 || n_max > MAX_LOOKUP_DRAFT) {
-        reader.fail(invalid("'speculative.n_max' must be between 1 and " + std::to_string(MAX_LOOKUP_DRAFT) + ", got " +
-                                std::to_string(n_max),
+    } else if (type && !kind) {
+        reader.fail(
+            invalid("'speculative.type' must be \"draft_model\", \"prompt_lookup\" or \"none\", got \"" + *type + "\"",
+                    "speculative.type"));
+    } else if (n_max && (*n_max < 1 || *n_max > MAX_DRAFT)) {
+        reader.fail(invalid("'speculative.n_max' must be between 1 and " + std::to_string(MAX_DRAFT) + ", got " +
+                                std::to_string(*n_max),
                             "speculative.n_max"));
     } else {
-        out.lookup_draft_max = type == "none" ? 0 : n_max;
+        out.speculation = type ? *kind : core::Speculation::MODEL_DEFAULT;
+        out.draft_max = n_max;
     }
 }
 
@@ -243,7 +258,8 @@ Result<GenerationOptions> resolve_common_fields(const CommonRequestFields& f, co
     // OpenAI refuses stream_options without stream; ignoring it is kinder and changes nothing.
     out.include_usage = out.stream && f.include_usage.value_or(false);
     out.cache_prompt = f.cache_prompt.value_or(true);
-    out.lookup_draft_max = static_cast<int32_t>(f.lookup_draft_max.value_or(-1));
+    out.speculation = f.speculation;
+    out.draft_max = static_cast<int32_t>(f.draft_max.value_or(-1));
     return out;
 }
 

@@ -49,7 +49,13 @@ void add_load_options(CLI::App& add, ModelsOptions& o) {
     add.add_option("--cache-type-k", o.type_k, "K cache type (f16, q8_0, ...)");
     add.add_option("--cache-type-v", o.type_v, "V cache type");
     add.add_option("--keep-alive", o.keep_alive, "Idle time before unloading (seconds, 5m, 1h; -1: never)");
-    add.add_option("--draft-model", o.draft_model, "Draft model name for speculative decoding");
+    add.add_option("--draft-model,--md", o.draft_model,
+                   "Draft model for speculative decoding: a model name or a GGUF path sharing the vocabulary");
+    add.add_option("--draft-max", o.draft_max, "Draft model: tokens proposed per step (default 3)");
+    add.add_option("--draft-min", o.draft_min, "Draft model: a shorter draft is dropped (default 0)");
+    add.add_option("--draft-p-min", o.draft_p_min, "Draft model: stop at a token below this probability (0..1)");
+    add.add_option("--draft-device", o.draft_device, "Draft model: ggml device (default: the model's)");
+    add.add_option("--draft-n-gpu-layers,--ngld", o.draft_n_gpu_layers, "Draft model: layers on the GPU (-1: all)");
     add.add_option("--lookup", o.lookup, "Prompt lookup: draft tokens per step for requests that do not say (0: off)");
 }
 
@@ -79,6 +85,13 @@ Result<core::LoadOptions> load_options(const CLI::App& add, const ModelsOptions&
     text("--cache-type-k", o.type_k, out.type_k);
     text("--cache-type-v", o.type_v, out.type_v);
     text("--draft-model", o.draft_model, out.draft_model);
+    number("--draft-max", o.draft_max, out.draft_max);
+    number("--draft-min", o.draft_min, out.draft_min);
+    if (given("--draft-p-min")) {
+        out.draft_p_min = static_cast<float>(o.draft_p_min);
+    }
+    text("--draft-device", o.draft_device, out.draft_device);
+    number("--draft-n-gpu-layers", o.draft_n_gpu_layers, out.draft_n_gpu_layers);
     number("--lookup", o.lookup, out.lookup_draft_max);
     if (given("--keep-alive")) {
         auto seconds = api::parse_keep_alive(nlohmann::json(o.keep_alive), "--keep-alive");

@@ -23,8 +23,10 @@ struct ModelsOptions {
     bool files = false;  // rm: delete a pulled model's files too
     bool json = false;
     // load options, as typed (validated when the command runs)
-    std::string device, flash_attn, type_k, type_v, keep_alive, draft_model;
+    std::string device, flash_attn, type_k, type_v, keep_alive, draft_model, draft_device;
     int n_gpu_layers = 0, n_ctx = 0, n_slots = 0, n_batch = 0, n_ubatch = 0, n_threads = 0, lookup = 0;
+    int draft_max = 0, draft_min = 0, draft_n_gpu_layers = 0;
+    double draft_p_min = 0.0;
     std::vector<float> tensor_split;
 };
 

@@ -197,6 +197,32 @@ void add_embedding_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
 }
 
+namespace {
+
+// Speculative decoding with a draft model, llama-server's flags (-md, --draft-max, ...) for every text model whose
+// own options do not say; a model is never its own draft.
+void add_draft_options(CLI::App& serve, ServeOptions& options) {
+    serve.add_option("--draft-model,--md", options.draft_model,
+                     "Draft model for speculative decoding: a model name or a GGUF path sharing the vocabulary");
+    serve.add_option("--draft-max", options.draft_max, "Draft model: tokens proposed per step")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    serve.add_option("--draft-min", options.draft_min, "Draft model: a shorter draft is dropped")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    serve.add_option("--draft-p-min", options.draft_p_min, "Draft model: stop at a token below this probability")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    serve.add_option("--draft-device", options.draft_device, "Draft model: ggml device (default: the model's)");
+    serve
+        .add_option("--draft-n-gpu-layers,--ngld", options.draft_n_gpu_layers,
+                    "Draft model: layers on the GPU (-1: all)")
+        ->check(CLI::Range(-1, 100000))
+        ->capture_default_str();
+}
+
+}  // namespace
+
 void add_text_model_options(CLI::App& serve, ServeOptions& options) {
     serve.add_option("--parallel,--np", options.parallel, "Sequences each LLM generates at once (slots)")
         ->check(CLI::Range(1, 256))
@@ -237,6 +263,7 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
                     "that do not say (0: off)")
         ->check(CLI::Range(0, 64))
         ->capture_default_str();
+    add_draft_options(serve, options);
     serve.add_flag("--no-burst-prefill", options.no_burst_prefill,
                    "New streams start decoding as soon as their prompt is in, even while a burst of other "
                    "prompts is still being prefilled (default: they wait for the burst, then decode together)");
@@ -290,6 +317,12 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     text_models.burst_prefill = !options.no_burst_prefill;
     text_models.prefill_order = options.prefill_order;
     text_models.lookup_draft_max = options.lookup_draft_max;
+    text_models.draft_model = options.draft_model;
+    text_models.draft_max = options.draft_max;
+    text_models.draft_min = std::min(options.draft_min, options.draft_max);
+    text_models.draft_p_min = static_cast<float>(options.draft_p_min);
+    text_models.draft_device = options.draft_device;
+    text_models.draft_n_gpu_layers = options.draft_n_gpu_layers;
     text_models.prompt_cache_mib = options.prompt_cache_mib;
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;

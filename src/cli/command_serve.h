@@ -29,6 +29,13 @@ struct ServeOptions {
     bool no_burst_prefill = false;
     std::string prefill_order = "fcfs";
     int lookup_draft_max = 0;
+    // Speculative decoding with a draft model, for text models whose options do not say.
+    std::string draft_model;
+    int draft_max = 3;
+    int draft_min = 0;
+    double draft_p_min = 0.0;
+    std::string draft_device;
+    int draft_n_gpu_layers = -1;
     int64_t prompt_cache_mib = -1;
     std::string config_path;             // empty: default_config_path()
     std::vector<std::string> preload;    // --load

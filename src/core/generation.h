@@ -65,6 +65,11 @@ struct ErrorEvent {
 using GenerationEvent = std::variant<TokenEvent, FinishEvent, ErrorEvent>;
 using EventChannel = Channel<GenerationEvent>;
 
+// MODEL_DEFAULT: the model's draft model when it has one, else prompt lookup when the model turns it on or
+// the request gives a draft_max, else none. PROMPT_LOOKUP: drafts from an earlier occurrence of the sequence's
+// last few tokens (no second model). DRAFT_MODEL: the model's draft model proposes them.
+enum class Speculation { MODEL_DEFAULT, NONE, PROMPT_LOOKUP, DRAFT_MODEL };
+
 struct GenerationRequest {
     // Vocabulary ids, and media placeholders (negative) for the cells of each item in `media`.
     std::vector<int32_t> prompt_tokens;
@@ -82,9 +87,10 @@ struct GenerationRequest {
     // (llama-server's cache_prompt). On a GPU a prompt's logits depend on how it was split into batches, so
     // a comparison with another server needs both to evaluate it whole.
     bool cache_prompt = true;
-    // Prompt lookup (draft-free speculative decoding): up to this many tokens per step proposed from an
-    // earlier occurrence of the sequence's last few tokens and verified in one decode; 0: off.
-    int32_t lookup_draft_max = -1;         // -1: the model's default (sched::SchedulerConfig)
+    // Speculative decoding: how the step's draft tokens are proposed, and at most how many per step (-1: the
+    // model's number for that kind). Each draft is verified in the same decode as the rest of the batch.
+    Speculation speculation = Speculation::MODEL_DEFAULT;
+    int32_t draft_max = -1;
     CancelToken cancel;                    // set by the handler when its client goes away
     std::shared_ptr<EventChannel> events;  // scheduler -> handler
     std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();

@@ -35,7 +35,9 @@ Result<void> validate(const LoadOptions& o) {
          {check_range(o.n_gpu_layers, "n_gpu_layers", -1, 100000), check_range(o.n_ctx, "n_ctx", 16, 1 << 24),
           check_range(o.n_slots, "n_slots", 1, 256), check_range(o.n_batch, "n_batch", 1, 1 << 20),
           check_range(o.n_ubatch, "n_ubatch", 1, 1 << 20), check_range(o.n_threads, "n_threads", 0, 1024),
-          check_range(o.lookup_draft_max, "lookup_draft_max", 0, 64)}) {
+          check_range(o.lookup_draft_max, "lookup_draft_max", 0, 64), check_range(o.draft_max, "draft_max", 1, 64),
+          check_range(o.draft_min, "draft_min", 0, 64),
+          check_range(o.draft_n_gpu_layers, "draft_n_gpu_layers", -1, 100000)}) {
         if (!check) {
             return check;
         }
@@ -53,6 +55,16 @@ Result<void> validate(const LoadOptions& o) {
         if (!(share >= 0.0f) || share > 1e6f) {
             return invalid("tensor_split", "shares must be >= 0");
         }
+    }
+    if (o.draft_min && *o.draft_min > o.draft_max.value_or(DEFAULT_DRAFT_MAX)) {
+        return invalid("draft_min",
+                       "must be at most draft_max (" + std::to_string(o.draft_max.value_or(DEFAULT_DRAFT_MAX)) + ")");
+    }
+    if (o.draft_p_min && !(*o.draft_p_min >= 0.0f && *o.draft_p_min <= 1.0f)) {
+        return invalid("draft_p_min", "must be in [0, 1]");
+    }
+    if (o.draft_model && o.draft_model->empty()) {
+        return invalid("draft_model", "must not be empty");
     }
     if (o.keep_alive_s && *o.keep_alive_s < -1) {
         return invalid("keep_alive", "must be -1 (never unload) or >= 0 seconds");
@@ -96,6 +108,11 @@ LoadOptions overlay(const LoadOptions& base, const LoadOptions& over) {
     take(out.type_v, over.type_v);
     take(out.keep_alive_s, over.keep_alive_s);
     take(out.draft_model, over.draft_model);
+    take(out.draft_max, over.draft_max);
+    take(out.draft_min, over.draft_min);
+    take(out.draft_p_min, over.draft_p_min);
+    take(out.draft_device, over.draft_device);
+    take(out.draft_n_gpu_layers, over.draft_n_gpu_layers);
     take(out.lookup_draft_max, over.lookup_draft_max);
     return out;
 }

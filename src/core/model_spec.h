@@ -12,6 +12,9 @@
 
 namespace hearth::core {
 
+// A draft model's tokens per step when its options do not say: llama-server's --spec-draft-n-max default.
+inline constexpr int32_t DEFAULT_DRAFT_MAX = 3;
+
 struct LoadOptions {
     std::optional<std::string> device;  // ggml device name; "none": CPU only
     std::optional<int32_t> n_gpu_layers;
@@ -24,8 +27,17 @@ struct LoadOptions {
     std::optional<std::string> flash_attn;  // auto, on, off
     std::optional<std::string> type_k;      // KV cache types (f16, q8_0, ...)
     std::optional<std::string> type_v;
-    std::optional<int64_t> keep_alive_s;      // idle seconds before an automatic unload; -1: never
-    std::optional<std::string> draft_model;   // speculative decoding (stored; used by a later issue)
+    std::optional<int64_t> keep_alive_s;  // idle seconds before an automatic unload; -1: never
+    // Speculative decoding with a draft model: a file path or a configured model's name, sharing this model's
+    // vocabulary. draft_max: tokens proposed per step; draft_min: a shorter draft is dropped; draft_p_min:
+    // drafting stops at a token the draft gives less probability; draft_device/draft_n_gpu_layers: as device
+    // and n_gpu_layers, for the draft.
+    std::optional<std::string> draft_model;
+    std::optional<int32_t> draft_max;
+    std::optional<int32_t> draft_min;
+    std::optional<float> draft_p_min;
+    std::optional<std::string> draft_device;
+    std::optional<int32_t> draft_n_gpu_layers;
     std::optional<int32_t> lookup_draft_max;  // prompt lookup's tokens per step for requests that do not say; 0: off
 
     bool operator==(const LoadOptions&) const = default;

@@ -136,6 +136,10 @@ public:
     std::vector<int32_t> preserved_token_ids(const std::vector<std::string>& tokens) const {
         return engine::preserved_token_ids(vocab_, tokens);
     }
+    // Whether `draft` can propose tokens for this model: llama-server's test (common_speculative_are_compatible):
+    // the same tokenizer type, BOS and EOS, vocabulary sizes within 128 of each other, and the same text for
+    // every token id from 5 up to the smaller size. INVALID_ARGUMENT saying where they differ.
+    Result<void> check_draft_vocab(const LlamaTextEngine& draft) const;
     // The most cells of one image decoded in one pass (an image that must be whole, PromptMedia::whole, must fit).
     int32_t n_whole_media() const;
     // The projector when the model was loaded with one (nullptr: text only); its tokenize() is thread-safe.
@@ -170,6 +174,8 @@ public:
     // decode (log-softmax over the whole vocabulary, before any sampler). Empty when batch_index was not
     // an output or chosen is not a token.
     std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) override;
+    // See TextEngine::most_likely (llama_text_engine_draft.cpp).
+    Result<TokenGuess> most_likely(int32_t batch_index, bool with_p) override;
 
     // Media (see TextEngine). encode_media runs on the model's media-encoding thread, not the engine thread.
     Result<MediaEmbedding> encode_media(const core::MediaData& item) override;

@@ -29,6 +29,12 @@ struct MediaEmbedding {
     bool non_causal = false;
 };
 
+// A draft model's proposal: the most likely token of an output row and its probability.
+struct TokenGuess {
+    int32_t token = -1;
+    float p = 0.0f;
+};
+
 class TextEngine {
 public:
     virtual ~TextEngine() = default;
@@ -70,6 +76,16 @@ public:
     virtual Result<void> accept(int32_t seq, int32_t token) = 0;
     // The chosen token's log-probability and the top_n alternatives, from the raw logits at batch_index.
     virtual std::vector<core::TokenLogprob> logprobs(int32_t batch_index, int32_t chosen, int32_t top_n) = 0;
+
+    // The most likely token at batch_index of the last decode, by the raw logits (no sampler), with its
+    // softmax probability when with_p (else p is 1: a softmax over the vocabulary costs as much as the argmax
+    // several times over): what a draft model proposes. Errors: INVALID_ARGUMENT (not an output row of the last
+    // decode); UNSUPPORTED where the engine cannot draft.
+    virtual Result<TokenGuess> most_likely(int32_t batch_index, bool with_p) {
+        (void)batch_index;
+        (void)with_p;
+        return make_error(ErrorCode::UNSUPPORTED, "this engine proposes no drafts");
+    }
 
     // Media (an engine with a vision projector; the others refuse with UNSUPPORTED).
     // Runs the projector's encoder over a prepared item (core::MediaData made by this engine). Thread: the one

@@ -43,4 +43,30 @@ std::vector<core::TokenLogprob> logprobs_from_logits(const float* logits, int32_
     return out;
 }
 
+TokenGuess most_likely_token(const float* logits, int32_t n_vocab, bool with_p) {
+    TokenGuess out;
+    if (logits == nullptr || n_vocab <= 0) {
+        return out;
+    }
+    const auto n = static_cast<size_t>(n_vocab);
+    size_t best = 0;
+    for (size_t i = 1; i < n; ++i) {
+        if (logits[i] > logits[best] || (std::isnan(logits[best]) && !std::isnan(logits[i]))) {
+            best = i;
+        }
+    }
+    out.token = static_cast<int32_t>(best);
+    out.p = 1.0f;
+    if (!with_p) {
+        return out;
+    }
+    const double max_logit = logits[best];
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        sum += std::isnan(logits[i]) ? 0.0 : std::exp(static_cast<double>(logits[i]) - max_logit);
+    }
+    out.p = sum > 0.0 && std::isfinite(sum) ? static_cast<float>(1.0 / sum) : 0.0f;
+    return out;
+}
+
 }  // namespace hearth::engine

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/generation.h"
+#include "engine/text_engine.h"
 
 namespace hearth::engine {
 
@@ -14,5 +15,9 @@ namespace hearth::engine {
 // Text is left empty for the caller to fill. top_n is clamped to [0, n_vocab].
 std::vector<core::TokenLogprob> logprobs_from_logits(const float* logits, int32_t n_vocab, int32_t chosen,
                                                      int32_t top_n);
+
+// The largest logit's token (the first of equal ones; NaNs never win) and, with with_p, its softmax probability
+// (else p is 1). Empty logits or n_vocab <= 0: token -1.
+TokenGuess most_likely_token(const float* logits, int32_t n_vocab, bool with_p = true);
 
 }  // namespace hearth::engine

@@ -168,4 +168,20 @@ std::string format_bytes(uint64_t bytes) {
     return text;
 }
 
+int64_t offloaded_layers(const std::vector<engine::BackendDevice>& devices, core::ModelKind kind,
+                         const std::string& device, int32_t n_gpu_layers) {
+    const auto is_gpu = [](const engine::BackendDevice& d) { return d.type == "gpu"; };
+    if (std::none_of(devices.begin(), devices.end(), is_gpu)) {
+        return 0;
+    }
+    if (!device.empty()) {
+        const auto named = std::find_if(devices.begin(), devices.end(),
+                                        [&](const engine::BackendDevice& d) { return d.name == device; });
+        if (named == devices.end() || !is_gpu(*named)) {
+            return 0;
+        }
+    }
+    return kind == core::ModelKind::LLM || kind == core::ModelKind::TTS ? n_gpu_layers : -1;
+}
+
 }  // namespace hearth::registry

@@ -44,6 +44,12 @@ struct ContextShape {
 // with them, as llama.cpp does (offload_kqv on).
 MemoryNeed estimate_memory(const core::ModelFileInfo& info, const ContextShape& shape);
 
+// The layers that go to a GPU, as ContextShape::n_gpu_layers counts them: none without a GPU device (an
+// integrated GPU draws on RAM) or when `device` names one that is not a GPU; else n_gpu_layers for text and
+// speech-synthesis models, all for the others.
+int64_t offloaded_layers(const std::vector<engine::BackendDevice>& devices, core::ModelKind kind,
+                         const std::string& device, int32_t n_gpu_layers);
+
 struct ResidentModel {
     std::string id;
     MemorySplit bytes;

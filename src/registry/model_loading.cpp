@@ -64,24 +64,6 @@ std::string refusal_message(const std::string& id, const MemorySplit& need, cons
            format_bytes(gpu ? used.vram : used.ram) + " of it is held by " + (holders.empty() ? "nothing" : holders);
 }
 
-// The layers that go to a GPU: none without a GPU device (an integrated GPU draws on RAM) or when the
-// options name a device that is not one; else what the options say (whisper and embedding models: all).
-int64_t offloaded_layers(const std::vector<engine::BackendDevice>& devices, core::ModelKind kind,
-                         const TextModelOptions& resolved) {
-    const auto is_gpu = [](const engine::BackendDevice& d) { return d.type == "gpu"; };
-    if (std::none_of(devices.begin(), devices.end(), is_gpu)) {
-        return 0;
-    }
-    if (!resolved.device.empty()) {
-        const auto named = std::find_if(devices.begin(), devices.end(),
-                                        [&](const engine::BackendDevice& d) { return d.name == resolved.device; });
-        if (named == devices.end() || !is_gpu(*named)) {
-            return 0;
-        }
-    }
-    return kind == core::ModelKind::LLM || kind == core::ModelKind::TTS ? resolved.n_gpu_layers : -1;
-}
-
 int64_t keep_alive_of(const core::LoadOptions& options, int64_t fallback) {
     return options.keep_alive_s.value_or(fallback);
 }
@@ -141,13 +123,14 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
 }
 
 Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options,
-                                             const MemoryNeed& need) {
+                                             const MemoryNeed& need, const std::string& draft_path) {
     const std::string id = entry.id;
     ModelLease loaded;
     if (entry.info.kind == core::ModelKind::LLM) {
         TextModelOptions text_options = resolve_text_options(config_.text_defaults, options);
         text_options.prompt_cache_mib = static_cast<int64_t>((need.host_cache + (1 << 20) - 1) >> 20);
         text_options.mmproj = entry.mmproj;
+        text_options.draft_path = draft_path;
         auto text = TextModel::load(
             entry.info.path, text_options,
             [this, id](float progress) {
@@ -219,6 +202,14 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     const std::string id = slot.status.entry.id;
     const std::string path = slot.status.entry.info.path;
     const core::LoadOptions fitted = fit_gpu_layers_locked(slot.status.entry, options);
+    auto draft_path = draft_path_locked(slot.status.entry, fitted);
+    if (!draft_path) {  // failed as a load that started would: the status says why
+        slot.status.state = ModelState::FAILED;
+        slot.status.last_error = draft_path.error().message;
+        state_changed_.notify_all();
+        const ErrorCode code = options != slot.spec.options ? ErrorCode::INVALID_ARGUMENT : ErrorCode::MODEL_NOT_READY;
+        return make_error(code, "The model '" + id + "' failed to load: " + draft_path.error().message);
+    }
     const MemoryNeed need = need_of(slot.status.entry, fitted);
     const ModelState before = slot.status.state;
     slot.status.state = ModelState::LOADING;  // reserves the model: no second load starts meanwhile
@@ -245,7 +236,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
         config_.before_load(id);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto loaded = load_model(entry, fitted, need);
+    auto loaded = load_model(entry, fitted, need, *draft_path);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
     now = find_locked(id);
@@ -283,9 +274,9 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
     // An OuteTTS model is a text model (its language model) plus its vocoder; the built-in voices have no file.
     const bool text = entry.info.kind == core::ModelKind::LLM ||
                       (entry.info.kind == core::ModelKind::TTS && entry.info.format == "gguf");
-    MemoryNeed need =
-        estimate_memory(entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k,
-                                     resolved.type_v, offloaded_layers(config_.devices, entry.info.kind, resolved)});
+    MemoryNeed need = estimate_memory(
+        entry.info, {text ? n_ctx * resolved.n_slots : n_ctx, resolved.n_batch, resolved.type_k, resolved.type_v,
+                     offloaded_layers(config_.devices, entry.info.kind, resolved.device, resolved.n_gpu_layers)});
     if (text && !entry.mmproj.empty()) {
         std::error_code ec;
         const uintmax_t projector = std::filesystem::file_size(entry.mmproj, ec);
@@ -300,6 +291,13 @@ MemoryNeed ModelRegistry::need_of(const CatalogEntry& entry, const core::LoadOpt
     if (text) {
         const int64_t mib = resolved.prompt_cache_mib;
         need.host_cache = mib < 0 ? need.kv_cache : static_cast<uint64_t>(mib) << 20;
+    }
+    if (entry.info.kind == core::ModelKind::LLM) {
+        const MemoryNeed draft = draft_need_locked(entry, options, n_ctx * resolved.n_slots);
+        need.weights += draft.weights;
+        need.kv_cache += draft.kv_cache;
+        need.compute += draft.compute;
+        need.vram += draft.vram;
     }
     return need;
 }
@@ -345,8 +343,9 @@ core::LoadOptions ModelRegistry::fit_gpu_layers_locked(const CatalogEntry& entry
                                                        const core::LoadOptions& options) const {
     const uint64_t vram_budget = config_.vram_budget.value_or(0);
     const auto n_layer = static_cast<int64_t>(entry.info.block_count);
+    const TextModelOptions resolved = resolve_text_options(config_.text_defaults, options);
     if (entry.info.kind != core::ModelKind::LLM || options.n_gpu_layers || vram_budget == 0 || n_layer <= 0 ||
-        offloaded_layers(config_.devices, entry.info.kind, resolve_text_options(config_.text_defaults, options)) == 0) {
+        offloaded_layers(config_.devices, entry.info.kind, resolved.device, resolved.n_gpu_layers) == 0) {
         return options;
     }
     const std::vector<ResidentModel> resident = resident_locked(entry.id);

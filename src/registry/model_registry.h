@@ -132,10 +132,18 @@ private:
                                      std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
                                      bool explicit_load);
     Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
-    // need: need_of(entry, options), which sizes a text model's prompt cache.
-    Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need);
+    // need: need_of(entry, options), which sizes a text model's prompt cache; draft_path: its draft model's
+    // file (draft_path_locked), empty for none.
+    Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need,
+                                  const std::string& draft_path);
     Result<ModelLease> load_voice(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need);
     MemoryNeed need_of(const CatalogEntry& entry, const core::LoadOptions& options) const;
+    // A text model's draft_model (its option, else the server's) as a file: a configured text model's, else a
+    // path to a file; empty when there is none or it is the model itself. INVALID_ARGUMENT when it is neither
+    // (draft_loading.cpp).
+    Result<std::string> draft_path_locked(const CatalogEntry& entry, const core::LoadOptions& options) const;
+    MemoryNeed draft_need_locked(const CatalogEntry& entry, const core::LoadOptions& options,
+                                 int64_t n_ctx_total) const;
     Result<void> make_room_locked(std::unique_lock<std::mutex>& lock, const std::string& id, const MemoryNeed& need);
     // The other loaded models as the memory budget sees them.
     std::vector<ResidentModel> resident_locked(const std::string& id) const;

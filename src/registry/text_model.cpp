@@ -14,6 +14,51 @@ int32_t default_threads() {
     return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The draft model's engine: the target's sequences and context per slot (its sequence i shadows the target's),
+// a batch that holds a row for every sequence, and its own placement. It must share the target's vocabulary.
+Result<std::unique_ptr<engine::LlamaTextEngine>> load_draft(const TextModelOptions& options,
+                                                            const engine::TextEngineOptions& target_options,
+                                                            const engine::LlamaTextEngine& target) {
+    engine::TextEngineOptions o = target_options;
+    o.path = options.draft_path;
+    o.n_ctx_per_slot = target.n_ctx_per_slot();
+    o.n_batch = std::max(target_options.n_batch, target_options.n_slots);
+    o.n_ubatch = o.n_batch;
+    o.n_sampling_threads = 1;  // it never samples: drafts are argmaxes
+    o.n_gpu_layers = options.draft_n_gpu_layers;
+    o.device = options.draft_device.empty() ? target_options.device : options.draft_device;
+    o.tensor_split.clear();
+    o.type_k = "f16";
+    o.type_v = "f16";
+    o.mmproj.clear();
+    o.progress = nullptr;
+    auto draft = engine::LlamaTextEngine::load(o);
+    if (!draft) {
+        return make_error(draft.error().code, "draft model " + options.draft_path + ": " + draft.error().message);
+    }
+    if (auto shared = target.check_draft_vocab(**draft); !shared) {
+        return make_error(shared.error().code, "draft model " + options.draft_path + ": " + shared.error().message);
+    }
+    return draft;
+}
+
+sched::SchedulerConfig scheduler_config(const TextModelOptions& options) {
+    sched::SchedulerConfig config;
+    config.queue_capacity = options.queue_capacity;
+    config.step_token_budget = options.n_batch;
+    config.step_stretch = options.step_stretch;
+    config.burst_prefill = options.burst_prefill;
+    config.prefill_order =
+        options.prefill_order == "shortest" ? sched::PrefillOrder::SHORTEST : sched::PrefillOrder::FCFS;
+    config.prompt_cache_bytes = static_cast<size_t>(std::max<int64_t>(options.prompt_cache_mib, 0)) << 20;
+    config.lookup_draft_max = options.lookup_draft_max;
+    config.draft_max = options.draft_max;
+    config.draft.n_min = options.draft_min;
+    config.draft.p_min = options.draft_p_min;
+    config.draft_name = options.draft_path.empty() ? "" : options.draft_model;
+    return config;
+}
+
 }  // namespace
 
 TextModelOptions resolve_text_options(const TextModelOptions& defaults, const core::LoadOptions& o) {
@@ -29,6 +74,12 @@ TextModelOptions resolve_text_options(const TextModelOptions& defaults, const co
     out.type_v = o.type_v.value_or(out.type_v);
     out.device = o.device.value_or(out.device);
     out.lookup_draft_max = o.lookup_draft_max.value_or(out.lookup_draft_max);
+    out.draft_model = o.draft_model.value_or(out.draft_model);
+    out.draft_max = o.draft_max.value_or(out.draft_max);
+    out.draft_min = o.draft_min.value_or(out.draft_min);
+    out.draft_p_min = o.draft_p_min.value_or(out.draft_p_min);
+    out.draft_device = o.draft_device.value_or(out.draft_device);
+    out.draft_n_gpu_layers = o.draft_n_gpu_layers.value_or(out.draft_n_gpu_layers);
     if (!o.tensor_split.empty()) {
         out.tensor_split = o.tensor_split;
     }
@@ -65,20 +116,19 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     }
     auto model = std::make_shared<TextModel>(Passkey{});
     model->engine_ = std::move(engine).value();
-    sched::SchedulerConfig config;
-    config.queue_capacity = options.queue_capacity;
-    config.step_token_budget = options.n_batch;
-    config.step_stretch = options.step_stretch;
-    config.burst_prefill = options.burst_prefill;
-    config.prefill_order =
-        options.prefill_order == "shortest" ? sched::PrefillOrder::SHORTEST : sched::PrefillOrder::FCFS;
-    config.prompt_cache_bytes = static_cast<size_t>(std::max<int64_t>(options.prompt_cache_mib, 0)) << 20;
-    config.lookup_draft_max = options.lookup_draft_max;
+    if (!options.draft_path.empty()) {
+        auto draft = load_draft(options, engine_options, *model->engine_);
+        if (!draft) {
+            return draft.error();
+        }
+        model->draft_engine_ = std::move(draft).value();
+    }
     if (wrap) {
         model->wrapper_ = wrap(*model->engine_);
     }
     engine::TextEngine& driven = model->wrapper_ ? *model->wrapper_ : *model->engine_;
-    model->scheduler_ = std::make_unique<sched::TextScheduler>(driven, config);
+    model->scheduler_ =
+        std::make_unique<sched::TextScheduler>(driven, scheduler_config(options), model->draft_engine_.get());
     log::info("loaded {}: {} slots x {} tokens of context", path, model->engine_->n_slots(),
               model->engine_->n_ctx_per_slot());
     return model;

@@ -38,6 +38,15 @@ struct TextModelOptions {
     // reads -1 as none); 0: none.
     int64_t prompt_cache_mib = -1;
     std::string mmproj;  // the model's projector file; empty: text only
+    // Speculative decoding with a draft model (core::LoadOptions): as configured (a model name or a path; empty:
+    // none), its file (the registry resolves draft_model to it), and its settings.
+    std::string draft_model;
+    std::string draft_path;
+    int32_t draft_max = core::DEFAULT_DRAFT_MAX;
+    int32_t draft_min = 0;
+    float draft_p_min = 0.0f;
+    std::string draft_device;         // empty: as device
+    int32_t draft_n_gpu_layers = -1;  // -1: every layer on the GPU when there is one
 };
 
 // Stands between a text model's scheduler and its engine (tests: e.g. to make decodes fail as a broken
@@ -63,11 +72,13 @@ public:
     TextModel& operator=(const TextModel&) = delete;
 
     engine::LlamaTextEngine& engine() { return *engine_; }
+    bool has_draft() const { return draft_engine_ != nullptr; }
     sched::TextScheduler& scheduler() { return *scheduler_; }
 
 private:
-    std::unique_ptr<engine::LlamaTextEngine> engine_;  // first: outlives the scheduler that borrows it
-    std::unique_ptr<engine::TextEngine> wrapper_;      // when set, what the scheduler drives
+    std::unique_ptr<engine::LlamaTextEngine> engine_;        // first: outlives the scheduler that borrows it
+    std::unique_ptr<engine::LlamaTextEngine> draft_engine_;  // the draft model; borrowed by the scheduler too
+    std::unique_ptr<engine::TextEngine> wrapper_;            // when set, what the scheduler drives
     std::unique_ptr<sched::TextScheduler> scheduler_;
 };
 

@@ -11,7 +11,8 @@
 
 namespace hearth::sched {
 
-inline constexpr int32_t LOOKUP_NGRAM_MAX = 3;  // the longest suffix matched; a longer match is a better guess
+inline constexpr int32_t LOOKUP_DRAFT_DEFAULT = 8;  // tokens per step when neither request nor model says
+inline constexpr int32_t LOOKUP_NGRAM_MAX = 3;      // the longest suffix matched; a longer match is a better guess
 // One matching token is too weak a guess: measured on a generated qwen2.5-0.5b, drafts from single-token
 // matches were mostly rejected, and a rejected draft still costs its rows in the decode.
 inline constexpr int32_t LOOKUP_NGRAM_MIN = 2;

@@ -47,13 +47,18 @@ void send(core::GenerationRequest& request, core::GenerationEvent event) {
 
 }  // namespace
 
-TextScheduler::TextScheduler(engine::TextEngine& engine, SchedulerConfig config)
+TextScheduler::TextScheduler(engine::TextEngine& engine, SchedulerConfig config, engine::TextEngine* draft)
     : engine_(engine),
       config_(config),
       queue_(config.queue_capacity),
       pacer_(pacer_config(engine, config)),
       prompt_cache_(config.prompt_cache_bytes),
       encoder_(engine, MEDIA_RESULTS_KEPT) {
+    if (draft != nullptr) {
+        DraftParams params = config.draft;
+        params.n_vocab = engine.n_vocab();
+        draft_.emplace(*draft, params);
+    }
     slots_.resize(static_cast<size_t>(engine_.n_slots()));
     for (size_t i = 0; i < slots_.size(); ++i) {
         slots_[i].seq = static_cast<int32_t>(i);
@@ -80,23 +85,22 @@ Result<void> TextScheduler::submit(core::GenerationRequest request) {
 }
 
 SchedulerStats TextScheduler::stats() const {
-    SchedulerStats stats{static_cast<int32_t>(slots_.size()),
-                         busy_.load(),
-                         queue_.size(),
-                         finished_.load(),
-                         cancelled_.load(),
-                         failed_.load(),
-                         false,
-                         {},
-                         kv_tokens_.load(),
-                         static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot(),
-                         {}};
+    SchedulerStats stats;
+    stats.slots_total = static_cast<int32_t>(slots_.size());
+    stats.slots_busy = busy_.load();
+    stats.queued = queue_.size();
+    stats.finished = finished_.load();
+    stats.cancelled = cancelled_.load();
+    stats.failed = failed_.load();
+    stats.kv_tokens_used = kv_tokens_.load();
+    stats.kv_tokens_total = static_cast<int64_t>(slots_.size()) * engine_.n_ctx_per_slot();
     {
         std::lock_guard lock(stats_mutex_);
         stats.prompt_cache = prompt_cache_stats_;
     }
     stats.draft_tokens = draft_tokens_.load();
     stats.draft_accepted = draft_accepted_.load();
+    stats.draft_model = draft_ ? config_.draft_name : std::string();
     std::lock_guard lock(engine_error_mutex_);
     stats.engine_failed = !engine_error_.empty();
     stats.engine_error = engine_error_;

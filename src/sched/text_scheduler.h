@@ -8,12 +8,15 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/generation.h"
+#include "core/model_spec.h"
 #include "engine/text_engine.h"
+#include "sched/draft_runner.h"
 #include "sched/media_encoder.h"
 #include "sched/prompt_cache.h"
 #include "sched/slot.h"
@@ -41,6 +44,10 @@ struct SchedulerConfig {
     size_t prompt_cache_bytes = 0;
     // Prompt lookup's most draft tokens per step for requests that leave it to the model; 0: off.
     int32_t lookup_draft_max = 0;
+    // With a draft engine: its most tokens per step for requests that do not say, and its other settings.
+    int32_t draft_max = core::DEFAULT_DRAFT_MAX;
+    DraftParams draft{};
+    std::string draft_name{};  // the draft model as configured, for stats
 };
 
 struct SchedulerStats {
@@ -58,6 +65,7 @@ struct SchedulerStats {
     PromptCacheStats prompt_cache;
     uint64_t draft_tokens = 0;  // speculative tokens drafted and accepted by finished requests (running totals)
     uint64_t draft_accepted = 0;
+    std::string draft_model;  // SchedulerConfig::draft_name with a draft engine; else empty
 };
 
 // What one step's batch holds.
@@ -70,8 +78,9 @@ struct StepPlan {
 
 class TextScheduler {
 public:
-    // Borrows the engine, which must outlive the scheduler. Starts the thread.
-    TextScheduler(engine::TextEngine& engine, SchedulerConfig config);
+    // Borrows the engine, and the draft model's engine when there is one (speculative decoding), which must
+    // outlive the scheduler. Starts the thread.
+    TextScheduler(engine::TextEngine& engine, SchedulerConfig config, engine::TextEngine* draft = nullptr);
     ~TextScheduler();
     TextScheduler(const TextScheduler&) = delete;
     TextScheduler& operator=(const TextScheduler&) = delete;
@@ -104,6 +113,8 @@ private:
     void sample_and_emit();
     void emit_token(Slot& slot, int32_t token);
     int32_t plan_drafts(int32_t room);
+    int32_t draft_room(const Slot& slot, int32_t wanted, int32_t room, bool adaptive) const;
+    int32_t propose_drafts(std::vector<Slot*>& slots, std::vector<int32_t>& limits);
     void emit_drafted(Slot& slot, int32_t first);
     void finish(Slot& slot, core::FinishReason reason);
     void release(Slot& slot);
@@ -115,10 +126,11 @@ private:
     engine::TextEngine& engine_;
     const SchedulerConfig config_;
     Channel<core::GenerationRequest> queue_;
-    std::vector<Slot> slots_;   // scheduler thread only
-    StepPacer pacer_;           // scheduler thread only
-    PromptCache prompt_cache_;  // scheduler thread only
-    MediaEncoder encoder_;      // its own thread; requested from the scheduler thread
+    std::vector<Slot> slots_;           // scheduler thread only
+    StepPacer pacer_;                   // scheduler thread only
+    PromptCache prompt_cache_;          // scheduler thread only
+    MediaEncoder encoder_;              // its own thread; requested from the scheduler thread
+    std::optional<DraftRunner> draft_;  // scheduler thread only; set with a draft engine
     std::atomic<bool> stopping_{false};
     std::atomic<int32_t> busy_{0};
     std::atomic<uint64_t> finished_{0};

@@ -38,7 +38,8 @@ Result<RunState> submit_choices(PreparedGeneration& g) {
         request.top_logprobs = g.options.top_logprobs;
         request.preserved_tokens = g.preserved_tokens;
         request.cache_prompt = g.options.cache_prompt;
-        request.lookup_draft_max = g.options.lookup_draft_max;
+        request.speculation = g.options.speculation;
+        request.draft_max = g.options.draft_max;
         request.choice = choice;
         request.cancel = state.cancel;
         request.events = state.events;
@@ -123,6 +124,11 @@ Result<void> bound_by_context(PreparedGeneration& g) {
     const auto n_prompt = static_cast<int32_t>(g.prompt.size());
     if (n_prompt == 0) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "The prompt is empty", "prompt");
+    }
+    if (g.options.speculation == core::Speculation::DRAFT_MODEL && !g.model->has_draft()) {
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "The model '" + g.options.model + "' has no draft model (its option draft_model)",
+                          "speculative.type");
     }
     if (n_prompt >= n_ctx) {
         return make_error(ErrorCode::CONTEXT_LENGTH_EXCEEDED,

@@ -21,7 +21,7 @@ struct PreparedGeneration {
 };
 
 // Checks the prompt and max_tokens against the model's context (never truncates) and logit_bias against its
-// vocabulary; fills max_tokens when the request left it open.
+// vocabulary, and a draft_model speculation against the model; fills max_tokens when the request left it open.
 Result<void> bound_by_context(PreparedGeneration& generation);
 
 // A whole response stops (and frees its slots) once request.client_gone(); a stream once its writer reports

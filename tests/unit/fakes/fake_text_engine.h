@@ -107,6 +107,21 @@ public:
         }
         return out;
     }
+    // As a draft model: what sample() would draw, except after a multiple of wrong_every (then one more), with
+    // probability guess_p.
+    Result<engine::TokenGuess> most_likely(int32_t batch_index, bool /*with_p*/) override {
+        if (batch_index < 0 || static_cast<size_t>(batch_index) >= batch_.size() ||
+            !batch_[static_cast<size_t>(batch_index)].logits) {
+            return make_error(ErrorCode::INVALID_ARGUMENT, "most_likely: no output row (fake)");
+        }
+        const int32_t token = batch_[static_cast<size_t>(batch_index)].token;
+        const bool wrong = wrong_every_ > 0 && token % wrong_every_ == 0;
+        return engine::TokenGuess{(token + (wrong ? 2 : 1)) % 100, guess_p_};
+    }
+    void set_guesses(int32_t wrong_every, float p) {
+        wrong_every_ = wrong_every;
+        guess_p_ = p;
+    }
     void seq_clear(int32_t seq) override { kv_[static_cast<size_t>(seq)].clear(); }
     bool seq_truncate(int32_t seq, int32_t from_pos) override {
         auto& kv = kv_[static_cast<size_t>(seq)];
@@ -224,6 +239,8 @@ private:
     std::vector<MediaDecode> media_decodes_;
     int encodes_ = 0;
     bool fail_encodes_ = false;
+    int32_t wrong_every_ = 0;  // set before the scheduler starts
+    float guess_p_ = 1.0f;
 };
 
 }  // namespace hearth::testing
