@@ -71,6 +71,14 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/rerank",           bind(post_rerank));
     router.add("POST", "/v1/reranking",        bind(post_rerank));
     router.add("POST", "/rerank",              bind(post_rerank));
+    // OpenVINO Model Server's routes, on the same handlers.
+    router.add("GET",  "/v1/config",            bind(get_ovms_config));
+    router.add("GET",  "/v3/models",            bind(get_models));
+    router.add("GET",  "/v3/models/{id*}",      bind(get_model));
+    router.add("POST", "/v3/chat/completions",  bind(post_chat_completions));
+    router.add("POST", "/v3/completions",       bind(post_completions));
+    router.add("POST", "/v3/embeddings",        bind(post_embeddings));
+    router.add("POST", "/v3/rerank",            bind(post_rerank));
     // clang-format on
 }
 

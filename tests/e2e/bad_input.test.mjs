@@ -166,9 +166,14 @@ const POST_ENDPOINTS = [
     { path: '/v1/audio/transcriptions', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
     { path: '/v1/audio/translations', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
     { path: '/v1/audio/speech', valid: SPEECH, cases: speechCases },
+    { path: '/v3/chat/completions', valid: CHAT, cases: generationCases },
+    { path: '/v3/completions', valid: TEXT, cases: generationCases },
+    { path: '/v3/embeddings', valid: EMBED, cases: embeddingCases },
+    { path: '/v3/rerank', valid: RERANK, cases: rerankCases },
 ];
 const bodyOf = (valid) => (Buffer.isBuffer(valid) ? valid : JSON.stringify(valid));
-const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics', '/v1/audio/voices'];
+const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics', '/v1/audio/voices', '/v1/config', '/v3/models',
+    `/v3/models/${MODEL}`];
 
 describe('bad-input matrix', () => {
     let server;
