@@ -6,6 +6,7 @@
 #include "server/audio_routes.h"
 #include "server/completion_routes.h"
 #include "server/embedding_routes.h"
+#include "server/messages_routes.h"
 #include "server/model_routes.h"
 #include "server/reply.h"
 #include "server/server_metrics.h"
@@ -63,6 +64,8 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/models/{id*}", bind(post_model_action));  // {id}/load, {id}/unload
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
     router.add("POST", "/v1/completions",      bind(post_completions));
+    router.add("POST", "/v1/messages",         bind(post_messages));  // Anthropic's Messages API
+    router.add("POST", "/v1/messages/count_tokens", bind(post_count_tokens));
     router.add("POST", "/v1/audio/transcriptions", bind(post_transcriptions));
     router.add("POST", "/v1/audio/translations",   bind(post_translations));
     router.add("POST", "/v1/audio/speech",         bind(post_speech));

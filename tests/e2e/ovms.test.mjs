@@ -50,7 +50,8 @@ describe('OVMS-style routes', () => {
         assert.equal(got.object, 'chat.completion');
         assert.equal(got.model, 'chat');
         assert.deepEqual(got.choices, want.choices);
-        assert.deepEqual(got.usage, want.usage);
+        assert.equal(got.usage.prompt_tokens, want.usage.prompt_tokens);
+        assert.equal(got.usage.completion_tokens, want.usage.completion_tokens);
         const streamed = await v3.chat.completions.create({ ...body, stream: true });
         let text = '';
         for await (const chunk of streamed) {
