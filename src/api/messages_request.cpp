@@ -5,47 +5,13 @@
 #include <string>
 
 #include "api/json_body.h"
+#include "api/ordered_fields.h"
 
 namespace hearth::api {
 
 using json = nlohmann::ordered_json;
 
 namespace {
-
-Error invalid(std::string message, std::string param) {
-    return make_error(ErrorCode::INVALID_ARGUMENT, std::move(message), std::move(param));
-}
-
-Error wrong_type(const std::string& param, std::string_view expected, const json& got) {
-    return invalid("invalid type for '" + param + "': expected " + std::string(expected) + ", got " + got.type_name(),
-                   param);
-}
-
-// JSON text with invalid UTF-8 replaced: the body's strings were checked, but never let a dump throw.
-std::string dump_json(const json& value) {
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-// A member of an object; absent and null are both nullptr (Anthropic's SDKs leave unset fields out).
-const json* member(const json& object, std::string_view key) {
-    const auto it = object.find(key);
-    return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
-Result<std::string> required_string(const json& object, const std::string& path, std::string_view key) {
-    const json* value = member(object, key);
-    if (value == nullptr) {
-        return invalid("'" + join(path, key) + "' is required", join(path, key));
-    }
-    if (!value->is_string()) {
-        return wrong_type(join(path, key), "a string", *value);
-    }
-    return value->get<std::string>();
-}
 
 // Text blocks ([{"type":"text","text":...}]) or a string, as system prompts and tool results take them.
 Result<std::string> text_of(const json& value, const std::string& path) {
@@ -67,7 +33,8 @@ Result<std::string> text_of(const json& value, const std::string& path) {
         }
         if (*type != "text") {
             return make_error(ErrorCode::UNSUPPORTED,
-                              "'" + join(at, "type") + "' must be 'text' here, got '" + *type + "'", join(at, "type"));
+                              "'" + join_param(at, "type") + "' must be 'text' here, got '" + *type + "'",
+                              join_param(at, "type"));
         }
         Result<std::string> part = required_string(value[i], at, "text");
         if (!part) {
@@ -80,10 +47,10 @@ Result<std::string> text_of(const json& value, const std::string& path) {
 
 // An image block's source as the URL an OpenAI image_url part carries.
 Result<std::string> image_url(const json& block, const std::string& path) {
-    const std::string at = join(path, "source");
+    const std::string at = join_param(path, "source");
     const json* source = member(block, "source");
     if (source == nullptr || !source->is_object()) {
-        return source == nullptr ? invalid("'" + at + "' is required", at) : wrong_type(at, "an object", *source);
+        return source == nullptr ? invalid_field("'" + at + "' is required", at) : wrong_type(at, "an object", *source);
     }
     Result<std::string> type = required_string(*source, at, "type");
     if (!type) {
@@ -93,7 +60,8 @@ Result<std::string> image_url(const json& block, const std::string& path) {
         return required_string(*source, at, "url");
     }
     if (*type != "base64") {
-        return invalid("'" + join(at, "type") + "' must be 'base64' or 'url', got '" + *type + "'", join(at, "type"));
+        return invalid_field("'" + join_param(at, "type") + "' must be 'base64' or 'url', got '" + *type + "'",
+                             join_param(at, "type"));
     }
     Result<std::string> media_type = required_string(*source, at, "media_type");
     if (!media_type) {
@@ -131,13 +99,14 @@ Result<void> MessageTranslator::add(const json& message, const std::string& path
         return role.error();
     }
     if (*role != "user" && *role != "assistant") {
-        return invalid("invalid value for '" + join(path, "role") + "': '" + *role + "'; expected user or assistant",
-                       join(path, "role"));
+        return invalid_field(
+            "invalid value for '" + join_param(path, "role") + "': '" + *role + "'; expected user or assistant",
+            join_param(path, "role"));
     }
     const json* content = member(message, "content");
-    const std::string at = join(path, "content");
+    const std::string at = join_param(path, "content");
     if (content == nullptr) {
-        return invalid("'" + at + "' is required", at);
+        return invalid_field("'" + at + "' is required", at);
     }
     if (content->is_string()) {
         out_.push_back({{"role", *role}, {"content", *content}});
@@ -156,7 +125,7 @@ Result<void> MessageTranslator::add_tool_result(const json& block, const std::st
     }
     std::string text;
     if (const json* content = member(block, "content"); content != nullptr) {
-        Result<std::string> read = text_of(*content, join(path, "content"));
+        Result<std::string> read = text_of(*content, join_param(path, "content"));
         if (!read) {
             return read.error();
         }
@@ -201,9 +170,9 @@ Result<void> MessageTranslator::add_user(const json& blocks, const std::string& 
             done = add_tool_result(block, at);
         } else {
             done = make_error(ErrorCode::UNSUPPORTED,
-                              "'" + join(at, "type") + "': '" + *type +
+                              "'" + join_param(at, "type") + "': '" + *type +
                                   "' blocks are not supported in user messages (text, image, tool_result)",
-                              join(at, "type"));
+                              join_param(at, "type"));
         }
         if (!done) {
             return done.error();
@@ -237,19 +206,19 @@ Result<void> MessageTranslator::add_assistant(const json& blocks, const std::str
             value = id ? required_string(blocks[i], at, "name") : id;
             const json* input = member(blocks[i], "input");
             if (value && input != nullptr && !input->is_object()) {
-                return wrong_type(join(at, "input"), "an object", *input);
+                return wrong_type(join_param(at, "input"), "an object", *input);
             }
             if (value) {
                 tool_names_[*id] = *value;
-                const std::string arguments = input != nullptr ? dump_json(*input) : "{}";
+                const std::string arguments = input != nullptr ? dump_ordered(*input) : "{}";
                 calls.push_back(
                     {{"id", *id}, {"type", "function"}, {"function", {{"name", *value}, {"arguments", arguments}}}});
             }
         } else if (*type != "redacted_thinking") {  // encrypted thinking of another model: nothing to show ours
             return make_error(ErrorCode::UNSUPPORTED,
-                              "'" + join(at, "type") + "': '" + *type +
+                              "'" + join_param(at, "type") + "': '" + *type +
                                   "' blocks are not supported in assistant messages (text, thinking, tool_use)",
-                              join(at, "type"));
+                              join_param(at, "type"));
         }
         if (!value) {
             return value.error();
@@ -283,9 +252,10 @@ Result<json> translate_tools(const json& tools) {
         // Anthropic's server tools (web search, code execution, ...) carry a versioned type; custom tools none.
         const json* type = member(tools[i], "type");
         if (type != nullptr && *type != "custom") {
-            return make_error(ErrorCode::UNSUPPORTED,
-                              "'" + join(at, "type") + "': only custom tools (with an input_schema) are supported",
-                              join(at, "type"));
+            return make_error(
+                ErrorCode::UNSUPPORTED,
+                "'" + join_param(at, "type") + "': only custom tools (with an input_schema) are supported",
+                join_param(at, "type"));
         }
         Result<std::string> name = required_string(tools[i], at, "name");
         if (!name) {
@@ -293,8 +263,8 @@ Result<json> translate_tools(const json& tools) {
         }
         const json* schema = member(tools[i], "input_schema");
         if (schema == nullptr || !schema->is_object()) {
-            const std::string param = join(at, "input_schema");
-            return schema == nullptr ? invalid("'" + param + "' is required", param)
+            const std::string param = join_param(at, "input_schema");
+            return schema == nullptr ? invalid_field("'" + param + "' is required", param)
                                      : wrong_type(param, "a JSON schema object", *schema);
         }
         json function = {{"name", *name}, {"parameters", *schema}};
@@ -328,8 +298,8 @@ Result<json> translate_tool_choice(const json& choice, std::optional<bool>& para
         return json("required");
     }
     if (*type != "tool") {
-        return invalid("invalid value for 'tool_choice.type': '" + *type + "'; expected auto, any, tool or none",
-                       "tool_choice.type");
+        return invalid_field("invalid value for 'tool_choice.type': '" + *type + "'; expected auto, any, tool or none",
+                             "tool_choice.type");
     }
     Result<std::string> name = required_string(choice, "tool_choice", "name");
     if (!name) {
@@ -349,13 +319,13 @@ Result<json> translate_messages(const json& body) {
     }
     const json* list = member(body, "messages");
     if (list == nullptr) {
-        return invalid("'messages' is required", "messages");
+        return invalid_field("'messages' is required", "messages");
     }
     if (!list->is_array()) {
         return wrong_type("messages", "an array of messages", *list);
     }
     if (list->empty()) {
-        return invalid("'messages' must contain at least one message", "messages");
+        return invalid_field("'messages' must contain at least one message", "messages");
     }
     for (size_t i = 0; i < list->size(); ++i) {
         if (Result<void> added = messages.add((*list)[i], element_param("messages", i)); !added) {
@@ -369,7 +339,7 @@ Result<json> translate_messages(const json& body) {
 Result<void> copy_sampling(const json& body, MessagesBody kind, json& out) {
     const json* max_tokens = member(body, "max_tokens");
     if (max_tokens == nullptr && kind == MessagesBody::CREATE) {
-        return invalid("'max_tokens' is required", "max_tokens");
+        return invalid_field("'max_tokens' is required", "max_tokens");
     }
     for (const char* key : {"max_tokens", "temperature", "top_p", "top_k"}) {
         if (const json* value = member(body, key);
@@ -379,7 +349,7 @@ Result<void> copy_sampling(const json& body, MessagesBody kind, json& out) {
     }
     // Anthropic's temperature runs from 0 to 1.
     if (const json* t = member(body, "temperature"); t != nullptr && t->is_number() && t->get<double>() > 1.0) {
-        return invalid("'temperature' must be between 0 and 1, got " + dump_json(*t), "temperature");
+        return invalid_field("'temperature' must be between 0 and 1, got " + dump_ordered(*t), "temperature");
     }
     if (const json* stops = member(body, "stop_sequences"); stops != nullptr) {
         if (!stops->is_array()) {
@@ -406,8 +376,8 @@ Result<void> copy_thinking(const json& body, json& out) {
         return type.error();
     }
     if (*type != "enabled" && *type != "disabled" && *type != "adaptive") {
-        return invalid("invalid value for 'thinking.type': '" + *type + "'; expected enabled or disabled",
-                       "thinking.type");
+        return invalid_field("invalid value for 'thinking.type': '" + *type + "'; expected enabled or disabled",
+                             "thinking.type");
     }
     out["chat_template_kwargs"] = {{"enable_thinking", *type != "disabled"}};
     return {};
@@ -441,11 +411,11 @@ Result<void> copy_tools(const json& body, json& out) {
 }  // namespace
 
 Result<json> messages_to_chat_body(std::string_view body, MessagesBody kind) {
-    Result<nlohmann::json> checked = parse_json_object(body);  // depth, UTF-8 and syntax, with positions
-    if (!checked) {
-        return checked.error();
+    Result<json> ordered = parse_ordered_object(body);
+    if (!ordered) {
+        return ordered.error();
     }
-    const json parsed = json::parse(body, nullptr, false);  // again, keeping the client's key order
+    const json& parsed = *ordered;
     json out = json::object();
     if (const json* model = member(parsed, "model"); model != nullptr) {
         out["model"] = *model;
@@ -473,7 +443,7 @@ Result<ChatParams> messages_params_from_body(std::string_view body, MessagesBody
     if (!chat) {
         return chat.error();
     }
-    return chat_params_from_body(dump_json(*chat), limits);
+    return chat_params_from_body(dump_ordered(*chat), limits);
 }
 
 }  // namespace hearth::api
