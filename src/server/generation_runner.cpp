@@ -4,6 +4,7 @@
 
 #include "api/completions_response.h"
 #include "api/messages_response.h"
+#include "api/responses_response.h"
 #include "api/sse.h"
 #include "server/reply.h"
 #include "server/request_record.h"
@@ -203,6 +204,8 @@ template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<a
 template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::TextCompletionFormatter>,
                                            const http::HttpRequest&);
 template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::MessagesFormatter>,
+                                           const http::HttpRequest&);
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::ResponsesFormatter>,
                                            const http::HttpRequest&);
 
 }  // namespace hearth::server

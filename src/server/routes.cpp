@@ -9,6 +9,7 @@
 #include "server/messages_routes.h"
 #include "server/model_routes.h"
 #include "server/reply.h"
+#include "server/responses_routes.h"
 #include "server/server_metrics.h"
 #include "server/speech_routes.h"
 #include "util/log.h"
@@ -66,6 +67,9 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/completions",      bind(post_completions));
     router.add("POST", "/v1/messages",         bind(post_messages));  // Anthropic's Messages API
     router.add("POST", "/v1/messages/count_tokens", bind(post_count_tokens));
+    router.add("POST",   "/v1/responses",      bind(post_responses));  // OpenAI's Responses API
+    router.add("GET",    "/v1/responses/{id}", bind(get_response));
+    router.add("DELETE", "/v1/responses/{id}", bind(delete_response));
     router.add("POST", "/v1/audio/transcriptions", bind(post_transcriptions));
     router.add("POST", "/v1/audio/translations",   bind(post_translations));
     router.add("POST", "/v1/audio/speech",         bind(post_speech));

@@ -15,6 +15,7 @@ const TEXT = { model: MODEL, prompt: 'hi', max_tokens: 2 };
 const EMBED = { model: 'bert', input: ['hello', 'world'] };
 const RERANK = { model: 'rerank', query: 'q', documents: ['a', 'b'] };
 const MESSAGES = { model: MODEL, max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] };
+const RESPONSES = { model: MODEL, input: 'hi', max_output_tokens: 2 };
 const SPEECH = { model: 'flite', input: 'Hi.', voice: 'alloy', response_format: 'pcm' };
 
 const deep = (n) => '['.repeat(n) + ']'.repeat(n);
@@ -77,6 +78,25 @@ function messagesCases(valid) {
         ['an image without source', field({ messages: [{ role: 'user', content: [{ type: 'image' }] }] }), ...BAD],
         ['a tool without input_schema', field({ tools: [{ name: 'f' }] }), ...BAD],
         ['tool_choice of the wrong type', field({ tool_choice: 'auto' }), ...BAD],
+    ];
+}
+
+// OpenAI's Responses API: input items, its own field names, and previous_response_id against the store.
+function responsesCases(valid) {
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    return [
+        ...commonCases(valid),
+        ['input missing', JSON.stringify({ model: MODEL }), ...BAD],
+        ['input of the wrong type', field({ input: 5 }), ...BAD],
+        ['an item of an unknown type', field({ input: [{ type: 'web_search_call' }] }), 400, 'unsupported'],
+        ['a function_call without call_id', field({ input: [{ type: 'function_call', name: 'f' }] }), ...BAD],
+        ['max_output_tokens of the wrong type', field({ max_output_tokens: 'ten' }), ...BAD],
+        ['negative max_output_tokens', field({ max_output_tokens: -1 }), ...BAD],
+        ['huge max_output_tokens', field({ max_output_tokens: 1e12 }), 400, 'context_length_exceeded'],
+        ['stream of the wrong type', field({ stream: 'yes' }), ...BAD],
+        ['store of the wrong type', field({ store: 1 }), ...BAD],
+        ['text.format of the wrong type', field({ text: { format: 5 } }), ...BAD],
+        ['unknown previous_response_id', field({ previous_response_id: 'resp_nope' }), 404, 'not_found'],
     ];
 }
 
@@ -204,6 +224,7 @@ const POST_ENDPOINTS = [
     { path: '/v1/audio/speech', valid: SPEECH, cases: speechCases },
     { path: '/v1/messages', valid: MESSAGES, cases: messagesCases, anthropic: true },
     { path: '/v1/messages/count_tokens', valid: MESSAGES, cases: commonCases, anthropic: true },
+    { path: '/v1/responses', valid: RESPONSES, cases: responsesCases },
     { path: '/v3/chat/completions', valid: CHAT, cases: generationCases },
     { path: '/v3/completions', valid: TEXT, cases: generationCases },
     { path: '/v3/embeddings', valid: EMBED, cases: embeddingCases },
@@ -251,7 +272,8 @@ describe('bad-input matrix', () => {
 
     test('GET endpoints: invalid UTF-8 and bad encodings in the path are 400, unknown ids 404', async () => {
         for (const [p, status] of [['/v1/models/%FF%FE', 400], ['/v1/models/%C3%28', 400], ['/v1/models/%zz', 400],
-            ['/v1/models/no-such-model', 404], ['/metrics/%FF', 404]]) {
+            ['/v1/models/no-such-model', 404], ['/metrics/%FF', 404], ['/v1/responses/%FF', 400],
+            ['/v1/responses/resp_nope', 404]]) {
             const res = await request(base, p);
             assertErrorResponse(res, status, { what: p });
             await assertAlive(base, p);
