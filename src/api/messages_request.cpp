@@ -1,6 +1,5 @@
 #include "api/messages_request.h"
 
-#include <map>
 #include <optional>
 #include <string>
 
@@ -18,29 +17,25 @@ Result<std::string> text_of(const json& value, const std::string& path) {
     if (value.is_string()) {
         return value.get<std::string>();
     }
-    if (!value.is_array()) {
-        return wrong_type(path, "a string or an array of text blocks", value);
-    }
     std::string text;
-    for (size_t i = 0; i < value.size(); ++i) {
-        const std::string at = element_param(path, i);
-        if (!value[i].is_object()) {
-            return wrong_type(at, "a content block object", value[i]);
-        }
-        Result<std::string> type = required_string(value[i], at, "type");
-        if (!type) {
-            return type.error();
-        }
-        if (*type != "text") {
-            return make_error(ErrorCode::UNSUPPORTED,
-                              "'" + join_param(at, "type") + "' must be 'text' here, got '" + *type + "'",
-                              join_param(at, "type"));
-        }
-        Result<std::string> part = required_string(value[i], at, "text");
-        if (!part) {
-            return part.error();
-        }
-        text += *part;
+    Result<void> read = for_each_object(
+        value, path, "a string or an array of text blocks",
+        [&text](const json& block, const std::string& at) -> Result<void> {
+            Result<std::string> type = required_string(block, at, "type");
+            if (type && *type != "text") {
+                return make_error(ErrorCode::UNSUPPORTED,
+                                  "'" + join_param(at, "type") + "' must be 'text' here, got '" + *type + "'",
+                                  join_param(at, "type"));
+            }
+            Result<std::string> part = type ? required_string(block, at, "text") : type;
+            if (!part) {
+                return part.error();
+            }
+            text += *part;
+            return {};
+        });
+    if (!read) {
+        return read.error();
     }
     return text;
 }
@@ -78,16 +73,15 @@ Result<std::string> image_url(const json& block, const std::string& path) {
 class MessageTranslator {
 public:
     Result<void> add(const json& message, const std::string& path);
-    void add_system(std::string text) { out_.push_back({{"role", "system"}, {"content", std::move(text)}}); }
-    json take() { return std::move(out_); }
+    void add_system(std::string text) { out_.push({{"role", "system"}, {"content", std::move(text)}}); }
+    json take() { return out_.take(); }
 
 private:
     Result<void> add_user(const json& blocks, const std::string& path);
     Result<void> add_assistant(const json& blocks, const std::string& path);
     Result<void> add_tool_result(const json& block, const std::string& path);
 
-    json out_ = json::array();
-    std::map<std::string, std::string> tool_names_;  // tool_use id → name
+    ChatMessageList out_;
 };
 
 Result<void> MessageTranslator::add(const json& message, const std::string& path) {
@@ -109,7 +103,7 @@ Result<void> MessageTranslator::add(const json& message, const std::string& path
         return invalid_field("'" + at + "' is required", at);
     }
     if (content->is_string()) {
-        out_.push_back({{"role", *role}, {"content", *content}});
+        out_.push({{"role", *role}, {"content", *content}});
         return {};
     }
     if (!content->is_array()) {
@@ -131,11 +125,7 @@ Result<void> MessageTranslator::add_tool_result(const json& block, const std::st
         }
         text = std::move(*read);
     }
-    json tool = {{"role", "tool"}, {"tool_call_id", *id}, {"content", std::move(text)}};
-    if (const auto name = tool_names_.find(*id); name != tool_names_.end()) {
-        tool["name"] = name->second;
-    }
-    out_.push_back(std::move(tool));
+    out_.push_tool_result(*id, std::move(text));
     return {};
 }
 
@@ -179,7 +169,7 @@ Result<void> MessageTranslator::add_user(const json& blocks, const std::string& 
         }
     }
     if (!parts.empty() || blocks.empty()) {
-        out_.push_back({{"role", "user"}, {"content", std::move(parts)}});
+        out_.push({{"role", "user"}, {"content", std::move(parts)}});
     }
     return {};
 }
@@ -209,7 +199,7 @@ Result<void> MessageTranslator::add_assistant(const json& blocks, const std::str
                 return wrong_type(join_param(at, "input"), "an object", *input);
             }
             if (value) {
-                tool_names_[*id] = *value;
+                out_.note_call(*id, *value);
                 const std::string arguments = input != nullptr ? dump_ordered(*input) : "{}";
                 calls.push_back(
                     {{"id", *id}, {"type", "function"}, {"function", {{"name", *value}, {"arguments", arguments}}}});
@@ -231,7 +221,7 @@ Result<void> MessageTranslator::add_assistant(const json& blocks, const std::str
     if (!calls.empty()) {
         message["tool_calls"] = std::move(calls);
     }
-    out_.push_back(std::move(message));
+    out_.push(std::move(message));
     return {};
 }
 
@@ -240,38 +230,36 @@ Result<void> MessageTranslator::add_assistant(const json& blocks, const std::str
 namespace {
 
 Result<json> translate_tools(const json& tools) {
-    if (!tools.is_array()) {
-        return wrong_type("tools", "an array of tools", tools);
-    }
     json out = json::array();
-    for (size_t i = 0; i < tools.size(); ++i) {
-        const std::string at = element_param("tools", i);
-        if (!tools[i].is_object()) {
-            return wrong_type(at, "a tool object", tools[i]);
-        }
-        // Anthropic's server tools (web search, code execution, ...) carry a versioned type; custom tools none.
-        const json* type = member(tools[i], "type");
-        if (type != nullptr && *type != "custom") {
-            return make_error(
-                ErrorCode::UNSUPPORTED,
-                "'" + join_param(at, "type") + "': only custom tools (with an input_schema) are supported",
-                join_param(at, "type"));
-        }
-        Result<std::string> name = required_string(tools[i], at, "name");
-        if (!name) {
-            return name.error();
-        }
-        const json* schema = member(tools[i], "input_schema");
-        if (schema == nullptr || !schema->is_object()) {
-            const std::string param = join_param(at, "input_schema");
-            return schema == nullptr ? invalid_field("'" + param + "' is required", param)
-                                     : wrong_type(param, "a JSON schema object", *schema);
-        }
-        json function = {{"name", *name}, {"parameters", *schema}};
-        if (const json* description = member(tools[i], "description"); description != nullptr) {
-            function["description"] = *description;
-        }
-        out.push_back({{"type", "function"}, {"function", std::move(function)}});
+    Result<void> read = for_each_object(
+        tools, "tools", "an array of tools", [&out](const json& tool, const std::string& at) -> Result<void> {
+            // Anthropic's server tools (web search, code execution, ...) carry a versioned type; custom tools none.
+            const json* type = member(tool, "type");
+            if (type != nullptr && *type != "custom") {
+                return make_error(
+                    ErrorCode::UNSUPPORTED,
+                    "'" + join_param(at, "type") + "': only custom tools (with an input_schema) are supported",
+                    join_param(at, "type"));
+            }
+            Result<std::string> name = required_string(tool, at, "name");
+            if (!name) {
+                return name.error();
+            }
+            const json* schema = member(tool, "input_schema");
+            if (schema == nullptr || !schema->is_object()) {
+                const std::string param = join_param(at, "input_schema");
+                return schema == nullptr ? invalid_field("'" + param + "' is required", param)
+                                         : wrong_type(param, "a JSON schema object", *schema);
+            }
+            json function = {{"name", *name}, {"parameters", *schema}};
+            if (const json* description = member(tool, "description"); description != nullptr) {
+                function["description"] = *description;
+            }
+            out.push_back({{"type", "function"}, {"function", std::move(function)}});
+            return {};
+        });
+    if (!read) {
+        return read.error();
     }
     return out;
 }
@@ -364,14 +352,11 @@ Result<void> copy_sampling(const json& body, MessagesBody kind, json& out) {
 }
 
 Result<void> copy_thinking(const json& body, json& out) {
-    const json* thinking = member(body, "thinking");
-    if (thinking == nullptr) {
-        return {};
+    Result<const json*> thinking = optional_object(body, "", "thinking");
+    if (!thinking || *thinking == nullptr) {
+        return thinking ? Result<void>{} : Result<void>{thinking.error()};
     }
-    if (!thinking->is_object()) {
-        return wrong_type("thinking", "an object", *thinking);
-    }
-    Result<std::string> type = required_string(*thinking, "thinking", "type");
+    Result<std::string> type = required_string(**thinking, "thinking", "type");
     if (!type) {
         return type.error();
     }
@@ -383,29 +368,18 @@ Result<void> copy_thinking(const json& body, json& out) {
     return {};
 }
 
+// Without tools, tool_choice "none" and "auto" mean the same; OpenAI's rules refuse only the others.
 Result<void> copy_tools(const json& body, json& out) {
     std::optional<bool> parallel;
-    if (const json* tools = member(body, "tools"); tools != nullptr) {
-        Result<json> translated = translate_tools(*tools);
-        if (!translated) {
-            return translated.error();
-        }
-        if (!translated->empty()) {
-            out["tools"] = std::move(*translated);
-        }
-    }
-    if (const json* choice = member(body, "tool_choice"); choice != nullptr) {
-        Result<json> translated = translate_tool_choice(*choice, parallel);
-        if (!translated) {
-            return translated.error();
-        }
-        // Without tools, "none" and "auto" mean the same; OpenAI's rules refuse only the others.
-        out["tool_choice"] = std::move(*translated);
-    }
-    if (parallel) {
+    Result<void> tools = copy_translated(body, "tools", out, "tools", translate_tools);
+    Result<void> done =
+        tools ? copy_translated(body, "tool_choice", out, "tool_choice",
+                                [&parallel](const json& choice) { return translate_tool_choice(choice, parallel); })
+              : tools;
+    if (done && parallel) {
         out["parallel_tool_calls"] = *parallel;
     }
-    return {};
+    return done;
 }
 
 }  // namespace

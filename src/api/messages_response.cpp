@@ -130,14 +130,9 @@ std::string MessagesFormatter::deltas(const std::vector<core::ChatDelta>& deltas
 }
 
 std::string MessagesFormatter::on_token(const core::TokenEvent& event) {
-    const ChoiceState* state = choices_.find(event.choice);
-    if (state == nullptr || state->finished) {
-        return {};
-    }
     std::vector<LogprobEntry> entries;
-    ChoiceState* choice = choices_.take_token(event, false, options_.stream, entries);
-    const std::vector<core::ChatDelta> parsed = parser_->push(event.text);
-    if (choice == nullptr) {
+    std::vector<core::ChatDelta> parsed;
+    if (choices_.take_parsed_token(event, *parser_, false, options_.stream, entries, parsed) == nullptr) {
         return {};  // not streaming: the parser keeps the message
     }
     std::string out = started_ ? std::string() : start();

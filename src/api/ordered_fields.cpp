@@ -24,6 +24,14 @@ const json* member(const json& object, std::string_view key) {
     return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
+Result<const json*> optional_object(const json& object, const std::string& path, std::string_view key) {
+    const json* value = member(object, key);
+    if (value != nullptr && !value->is_object()) {
+        return wrong_type(join_param(path, key), "an object", *value);
+    }
+    return value;
+}
+
 Result<std::string> required_string(const json& object, const std::string& path, std::string_view key) {
     const json* value = member(object, key);
     if (value == nullptr) {
@@ -33,6 +41,47 @@ Result<std::string> required_string(const json& object, const std::string& path,
         return wrong_type(join_param(path, key), "a string", *value);
     }
     return value->get<std::string>();
+}
+
+Result<void> for_each_object(const json& array, const std::string& param, std::string_view expected,
+                             const ElementVisitor& each) {
+    if (!array.is_array()) {
+        return wrong_type(param, expected, array);
+    }
+    for (size_t i = 0; i < array.size(); ++i) {
+        const std::string at = element_param(param, i);
+        if (!array[i].is_object()) {
+            return wrong_type(at, "an object", array[i]);
+        }
+        if (Result<void> done = each(array[i], at); !done) {
+            return done;
+        }
+    }
+    return {};
+}
+
+Result<void> copy_translated(const json& body, std::string_view key, json& out, const std::string& out_key,
+                             const ValueTranslator& translate) {
+    const json* value = member(body, key);
+    if (value == nullptr) {
+        return {};
+    }
+    Result<json> translated = translate(*value);
+    if (!translated) {
+        return translated.error();
+    }
+    if (!translated->is_array() || !translated->empty()) {
+        out[out_key] = std::move(*translated);
+    }
+    return {};
+}
+
+void ChatMessageList::push_tool_result(const std::string& call_id, std::string content) {
+    json tool = {{"role", "tool"}, {"tool_call_id", call_id}, {"content", std::move(content)}};
+    if (const auto name = names_.find(call_id); name != names_.end()) {
+        tool["name"] = name->second;
+    }
+    messages_.push_back(std::move(tool));
 }
 
 Result<json> parse_ordered_object(std::string_view body) {

@@ -1,7 +1,5 @@
 #include "api/responses_request.h"
 
-#include <map>
-
 #include "api/json_body.h"
 #include "api/ordered_fields.h"
 
@@ -15,40 +13,42 @@ Error unsupported_field(const std::string& param, const std::string& what) {
     return make_error(ErrorCode::UNSUPPORTED, "'" + param + "': " + what, param);
 }
 
+// One content part as a chat part.
+Result<json> content_part(const json& part, const std::string& at) {
+    Result<std::string> type = required_string(part, at, "type");
+    if (!type) {
+        return type.error();
+    }
+    const bool text = *type == "input_text" || *type == "output_text";
+    if (!text && *type != "input_image") {
+        return unsupported_field(join_param(at, "type"),
+                                 "'" + *type + "' parts are not supported (input_text, input_image, output_text)");
+    }
+    Result<std::string> value = required_string(part, at, text ? "text" : "image_url");
+    if (!value) {
+        return value.error();
+    }
+    return text ? json{{"type", "text"}, {"text", *value}}
+                : json{{"type", "image_url"}, {"image_url", {{"url", *value}}}};
+}
+
 // A message item's content: a string, or input_text / output_text / input_image parts as chat parts.
 Result<json> message_content(const json& content, const std::string& path) {
     if (content.is_string()) {
         return content;
     }
-    if (!content.is_array()) {
-        return wrong_type(path, "a string or an array of content parts", content);
-    }
     json parts = json::array();
-    for (size_t i = 0; i < content.size(); ++i) {
-        const std::string at = element_param(path, i);
-        if (!content[i].is_object()) {
-            return wrong_type(at, "a content part object", content[i]);
-        }
-        Result<std::string> type = required_string(content[i], at, "type");
-        if (!type) {
-            return type.error();
-        }
-        if (*type == "input_text" || *type == "output_text") {
-            Result<std::string> text = required_string(content[i], at, "text");
-            if (!text) {
-                return text.error();
-            }
-            parts.push_back({{"type", "text"}, {"text", *text}});
-        } else if (*type == "input_image") {
-            Result<std::string> url = required_string(content[i], at, "image_url");
-            if (!url) {
-                return url.error();
-            }
-            parts.push_back({{"type", "image_url"}, {"image_url", {{"url", *url}}}});
-        } else {
-            return unsupported_field(join_param(at, "type"),
-                                     "'" + *type + "' parts are not supported (input_text, input_image, output_text)");
-        }
+    Result<void> read = for_each_object(content, path, "a string or an array of content parts",
+                                        [&parts](const json& part, const std::string& at) -> Result<void> {
+                                            Result<json> translated = content_part(part, at);
+                                            if (!translated) {
+                                                return translated.error();
+                                            }
+                                            parts.push_back(std::move(*translated));
+                                            return {};
+                                        });
+    if (!read) {
+        return read.error();
     }
     return parts;
 }
@@ -57,15 +57,14 @@ Result<json> message_content(const json& content, const std::string& path) {
 class InputTranslator {
 public:
     Result<void> add(const json& item, const std::string& path);
-    json take() { return std::move(out_); }
+    json take() { return out_.take(); }
 
 private:
     Result<void> add_message(const json& item, const std::string& path);
     Result<void> add_call(const json& item, const std::string& path);
     Result<void> add_output(const json& item, const std::string& path);
 
-    json out_ = json::array();
-    std::map<std::string, std::string> call_names_;  // call_id → function name
+    ChatMessageList out_;
 };
 
 Result<void> InputTranslator::add(const json& item, const std::string& path) {
@@ -110,7 +109,7 @@ Result<void> InputTranslator::add_message(const json& item, const std::string& p
     if (!parts) {
         return parts.error();
     }
-    out_.push_back({{"role", *role}, {"content", std::move(*parts)}});
+    out_.push({{"role", *role}, {"content", std::move(*parts)}});
     return {};
 }
 
@@ -121,11 +120,11 @@ Result<void> InputTranslator::add_call(const json& item, const std::string& path
     if (!arguments) {
         return arguments.error();
     }
-    call_names_[*call_id] = *name;
+    out_.note_call(*call_id, *name);
     json call = {{"id", *call_id}, {"type", "function"}, {"function", {{"name", *name}, {"arguments", *arguments}}}};
     const bool joins = !out_.empty() && out_.back()["role"] == "assistant" && !out_.back().contains("tool_call_id");
     if (!joins) {
-        out_.push_back({{"role", "assistant"}, {"content", ""}});
+        out_.push({{"role", "assistant"}, {"content", ""}});
     }
     out_.back()["tool_calls"].push_back(std::move(call));
     return {};
@@ -137,11 +136,7 @@ Result<void> InputTranslator::add_output(const json& item, const std::string& pa
     if (!output) {
         return output.error();
     }
-    json tool = {{"role", "tool"}, {"tool_call_id", *call_id}, {"content", *output}};
-    if (const auto name = call_names_.find(*call_id); name != call_names_.end()) {
-        tool["name"] = name->second;
-    }
-    out_.push_back(std::move(tool));
+    out_.push_tool_result(*call_id, *output);
     return {};
 }
 
@@ -170,29 +165,27 @@ Result<json> translate_input(const json& body) {
 namespace {
 
 Result<json> translate_tools(const json& tools) {
-    if (!tools.is_array()) {
-        return wrong_type("tools", "an array of tools", tools);
-    }
     json out = json::array();
-    for (size_t i = 0; i < tools.size(); ++i) {
-        const std::string at = element_param("tools", i);
-        if (!tools[i].is_object()) {
-            return wrong_type(at, "a tool object", tools[i]);
-        }
-        Result<std::string> type = required_string(tools[i], at, "type");
-        if (!type) {
-            return type.error();
-        }
-        if (*type != "function") {
-            return unsupported_field(join_param(at, "type"), "only function tools are supported");
-        }
-        json function = json::object();
-        for (const char* key : {"name", "description", "parameters", "strict"}) {
-            if (const json* value = member(tools[i], key); value != nullptr) {
-                function[key] = *value;
+    Result<void> read = for_each_object(
+        tools, "tools", "an array of tools", [&out](const json& tool, const std::string& at) -> Result<void> {
+            Result<std::string> type = required_string(tool, at, "type");
+            if (type && *type != "function") {
+                return unsupported_field(join_param(at, "type"), "only function tools are supported");
             }
-        }
-        out.push_back({{"type", "function"}, {"function", std::move(function)}});
+            if (!type) {
+                return type.error();
+            }
+            json function = json::object();
+            for (const char* key : {"name", "description", "parameters", "strict"}) {
+                if (const json* value = member(tool, key); value != nullptr) {
+                    function[key] = *value;
+                }
+            }
+            out.push_back({{"type", "function"}, {"function", std::move(function)}});
+            return {};
+        });
+    if (!read) {
+        return read.error();
     }
     return out;
 }
@@ -220,21 +213,12 @@ Result<json> translate_tool_choice(const json& choice) {
 
 // text.format → response_format: {type: json_schema, name, schema, strict} moves its fields under json_schema.
 Result<void> copy_text_format(const json& body, json& out) {
-    const json* text = member(body, "text");
-    if (text == nullptr) {
-        return {};
+    Result<const json*> text = optional_object(body, "", "text");
+    Result<const json*> format = text && *text != nullptr ? optional_object(**text, "text", "format") : text;
+    if (!format || *format == nullptr) {
+        return format ? Result<void>{} : Result<void>{format.error()};
     }
-    if (!text->is_object()) {
-        return wrong_type("text", "an object", *text);
-    }
-    const json* format = member(*text, "format");
-    if (format == nullptr) {
-        return {};
-    }
-    if (!format->is_object()) {
-        return wrong_type("text.format", "an object", *format);
-    }
-    Result<std::string> type = required_string(*format, "text.format", "type");
+    Result<std::string> type = required_string(**format, "text.format", "type");
     if (!type) {
         return type.error();
     }
@@ -244,7 +228,7 @@ Result<void> copy_text_format(const json& body, json& out) {
     }
     json schema = json::object();
     for (const char* key : {"name", "description", "schema", "strict"}) {
-        if (const json* value = member(*format, key); value != nullptr) {
+        if (const json* value = member(**format, key); value != nullptr) {
             schema[key] = *value;
         }
     }
@@ -253,21 +237,11 @@ Result<void> copy_text_format(const json& body, json& out) {
 }
 
 Result<void> copy_tools(const json& body, json& out) {
-    if (const json* tools = member(body, "tools"); tools != nullptr) {
-        Result<json> translated = translate_tools(*tools);
-        if (!translated) {
-            return translated.error();
-        }
-        if (!translated->empty()) {
-            out["tools"] = std::move(*translated);
-        }
-    }
-    if (const json* choice = member(body, "tool_choice"); choice != nullptr) {
-        Result<json> translated = translate_tool_choice(*choice);
-        if (!translated) {
-            return translated.error();
-        }
-        out["tool_choice"] = std::move(*translated);
+    Result<void> tools = copy_translated(body, "tools", out, "tools", translate_tools);
+    Result<void> choice =
+        tools ? copy_translated(body, "tool_choice", out, "tool_choice", translate_tool_choice) : tools;
+    if (!choice) {
+        return choice;
     }
     if (const json* parallel = member(body, "parallel_tool_calls"); parallel != nullptr) {
         out["parallel_tool_calls"] = *parallel;

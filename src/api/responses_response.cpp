@@ -217,14 +217,9 @@ std::string ResponsesFormatter::finish_items() {
 }
 
 std::string ResponsesFormatter::on_token(const core::TokenEvent& token) {
-    const ChoiceState* state = choices_.find(token.choice);
-    if (state == nullptr || state->finished) {
-        return {};
-    }
     std::vector<LogprobEntry> entries;
-    ChoiceState* choice = choices_.take_token(token, false, options_.stream, entries);
-    const std::vector<core::ChatDelta> parsed = parser_->push(token.text);
-    if (choice == nullptr) {
+    std::vector<core::ChatDelta> parsed;
+    if (choices_.take_parsed_token(token, *parser_, false, options_.stream, entries, parsed) == nullptr) {
         return {};  // not streaming: the parser keeps the message
     }
     std::string out = begin();

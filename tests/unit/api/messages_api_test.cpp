@@ -227,11 +227,7 @@ core::FinishEvent finished(core::FinishReason reason, int32_t completion) {
 }
 
 std::unique_ptr<core::ChatOutputParser> script() {
-    return std::make_unique<ScriptedParser>(
-        std::deque<std::vector<core::ChatDelta>>{{reasoning("think")},
-                                                 {content("Let me check."), call(0, "call_a", "get_weather", "{\"ci")},
-                                                 {arguments(0, "ty\":\"Oslo\"}")}},
-        std::vector<core::ChatDelta>{call(1, "call_b", "now", "{}")});
+    return weather_script({call(1, "call_b", "now", "{}")});
 }
 
 TEST(MessagesResponse, WholeMessageHasAnthropicShape) {

@@ -150,11 +150,7 @@ core::FinishEvent finished(core::FinishReason reason) {
 }
 
 std::unique_ptr<core::ChatOutputParser> script() {
-    return std::make_unique<ScriptedParser>(
-        std::deque<std::vector<core::ChatDelta>>{{reasoning("think")},
-                                                 {content("Let me check."), call(0, "call_a", "get_weather", "{\"ci")},
-                                                 {arguments(0, "ty\":\"Oslo\"}")}},
-        std::vector<core::ChatDelta>{});
+    return weather_script();
 }
 
 struct Stored {

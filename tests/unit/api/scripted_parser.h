@@ -62,4 +62,13 @@ inline core::ChatDelta arguments(size_t index, std::string more) {
     return core::ChatDelta::tool(index, {{}, {}, std::move(more)});
 }
 
+// Thinking, then text and a weather call whose arguments arrive in two pieces; `final` on finish.
+inline std::unique_ptr<core::ChatOutputParser> weather_script(std::vector<core::ChatDelta> final = {}) {
+    return std::make_unique<ScriptedParser>(
+        std::deque<std::vector<core::ChatDelta>>{{reasoning("think")},
+                                                 {content("Let me check."), call(0, "call_a", "get_weather", "{\"ci")},
+                                                 {arguments(0, "ty\":\"Oslo\"}")}},
+        std::move(final));
+}
+
 }  // namespace hearth::api
