@@ -159,6 +159,9 @@ std::string MessagesFormatter::on_finish(const core::FinishEvent& finish) {
     std::string out = started_ ? std::string() : start();
     started_ = true;
     out += deltas(rest);
+    if (next_index_ == 0) {
+        out += open_block(Block::TEXT, {});
+    }
     out += close_block();  // after the deltas: they may open the last block
     const core::Usage used = choices_.total_usage();
     out += event("message_delta", {{"type", "message_delta"},
@@ -173,7 +176,8 @@ std::string MessagesFormatter::body() const {
     if (!message.reasoning_content.empty()) {
         content.push_back({{"type", "thinking"}, {"thinking", message.reasoning_content}, {"signature", ""}});
     }
-    if (!message.content.empty() || message.tool_calls.empty()) {
+    // A message with nothing to say still has its one (empty) text block, as the stream sends it.
+    if (!message.content.empty() || (message.tool_calls.empty() && message.reasoning_content.empty())) {
         content.push_back({{"type", "text"}, {"text", message.content}});
     }
     for (const core::ToolCall& call : message.tool_calls) {

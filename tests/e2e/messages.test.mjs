@@ -47,6 +47,8 @@ describe('Anthropic Messages API', () => {
     before(async () => {
         const dir = await makeTempDir('messages');
         await mkmodel('tiny-qwen2', path.join(dir, `${MODEL}.gguf`));
+        // QwQ's template opens <think>: everything a random model says is reasoning until it closes it.
+        await mkmodel('tiny-qwq', path.join(dir, 'qwq.gguf'), { untied: true });
         base = (await startServer({ modelsDir: dir, args: ['--threads', '1'] })).baseURL;
         client = new Anthropic({ baseURL: base, apiKey: 'anything', maxRetries: 0, timeout: 30_000 });
     });
@@ -195,5 +197,19 @@ describe('Anthropic Messages API', () => {
             assert.equal(msg.usage.output_tokens, chat.usage.completion_tokens);
             assert.equal(msg.stop_reason, chat.choices[0].finish_reason === 'length' ? 'max_tokens' : 'end_turn');
         }
+    });
+
+    test('a thinking model: the chat parser\'s reasoning comes back as a thinking block, streamed the same', async () => {
+        const body = { model: 'qwq', messages: USER, max_tokens: 12, temperature: 0 };
+        const chat = await openaiClient(base).chat.completions.create(body);
+        const reasoning = chat.choices[0].message.reasoning_content;
+        assert.ok(reasoning.length > 0, JSON.stringify(chat.choices[0].message));
+        const msg = await client.messages.create(body);
+        assert.equal(msg.content[0].type, 'thinking');
+        assert.equal(msg.content[0].thinking, reasoning);
+        const text = msg.content.filter((b) => b.type === 'text').map((b) => b.text).join('');
+        assert.equal(text, chat.choices[0].message.content ?? '');
+        const final = await client.messages.stream(body).finalMessage();
+        assert.deepEqual(final.content, msg.content);
     });
 });

@@ -62,6 +62,8 @@ describe('OpenAI Responses API', () => {
     before(async () => {
         const dir = await makeTempDir('responses');
         await mkmodel('tiny-qwen2', path.join(dir, `${MODEL}.gguf`));
+        // QwQ's template opens <think>: everything a random model says is reasoning until it closes it.
+        await mkmodel('tiny-qwq', path.join(dir, 'qwq.gguf'), { untied: true });
         base = (await startServer({ modelsDir: dir, args: ['--threads', '1', '--responses-store-size', '8'] })).baseURL;
         client = openaiClient(base);
     });
@@ -218,5 +220,20 @@ describe('OpenAI Responses API', () => {
             assert.equal(msg.usage.input_tokens, chat.usage.prompt_tokens);
             assert.equal(res.usage.output_tokens, chat.usage.completion_tokens);
         }
+    });
+
+    test('a thinking model: the chat parser\'s reasoning comes back as a reasoning item, streamed the same', async () => {
+        const chat = await client.chat.completions.create({ model: 'qwq', messages: [{ role: 'user', content: QUESTION }],
+            max_tokens: 12, temperature: 0 });
+        const reasoning = chat.choices[0].message.reasoning_content;
+        assert.ok(reasoning.length > 0, JSON.stringify(chat.choices[0].message));
+        const body = { model: 'qwq', input: QUESTION, max_output_tokens: 12, temperature: 0 };
+        const res = await client.responses.create(body);
+        assert.equal(res.output[0].type, 'reasoning');
+        assert.match(res.output[0].id, /^rs_/);
+        assert.deepEqual(res.output[0].content, [{ type: 'reasoning_text', text: reasoning }]);
+        assert.equal(res.output_text, chat.choices[0].message.content ?? '');
+        const streamed = await client.responses.stream(body).finalResponse();
+        assert.deepEqual(streamed.output.map((o) => ({ ...o, id: undefined })), res.output.map((o) => ({ ...o, id: undefined })));
     });
 });

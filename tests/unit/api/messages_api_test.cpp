@@ -260,6 +260,15 @@ TEST(MessagesResponse, LengthIsMaxTokensAndEmptyOutputIsOneTextBlock) {
     const json body = json::parse(f.body());
     EXPECT_EQ(body["stop_reason"], "max_tokens");
     EXPECT_EQ(body["content"], json({{{"type", "text"}, {"text", ""}}}));
+    // Streamed, the same empty text block opens and closes before message_delta.
+    MessagesFormatter streamed = make(true, std::make_unique<ScriptedParser>(std::deque<std::vector<core::ChatDelta>>{},
+                                                                             std::vector<core::ChatDelta>{}));
+    const std::string text = streamed.on_finish(finished(core::FinishReason::LENGTH, 0));
+    EXPECT_NE(text.find("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\"stop_reason\":\"max_tokens\""), std::string::npos);
 }
 
 // Splits "event: X\ndata: {...}\n\n" frames into (name, payload) pairs.
