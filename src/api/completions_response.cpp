@@ -166,13 +166,10 @@ std::string ChatCompletionFormatter::on_token(const core::TokenEvent& event) {
 }
 
 std::string ChatCompletionFormatter::on_parsed_token(const core::TokenEvent& event, core::ChatOutputParser& reader) {
-    const ChoiceState* state = choices_.find(event.choice);
-    if (state == nullptr || state->finished) {
-        return {};
-    }
     std::vector<LogprobEntry> entries;
-    ChoiceState* choice = choices_.take_token(event, options_.logprobs, options_.stream, entries);
-    const std::vector<core::ChatDelta> deltas = reader.push(event.text);
+    std::vector<core::ChatDelta> deltas;
+    ChoiceState* choice =
+        choices_.take_parsed_token(event, reader, options_.logprobs, options_.stream, entries, deltas);
     if (choice == nullptr) {
         return {};  // not streaming: the parser keeps the message
     }

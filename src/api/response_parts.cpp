@@ -74,6 +74,19 @@ ChoiceState* ChoiceTracker::take_token(const core::TokenEvent& event, bool with_
     return nullptr;
 }
 
+ChoiceState* ChoiceTracker::take_parsed_token(const core::TokenEvent& event, core::ChatOutputParser& parser,
+                                              bool with_logprobs, bool stream, std::vector<LogprobEntry>& entries,
+                                              std::vector<core::ChatDelta>& deltas) {
+    const ChoiceState* state = find(event.choice);
+    if (state == nullptr || state->finished) {
+        deltas.clear();
+        return nullptr;
+    }
+    ChoiceState* choice = take_token(event, with_logprobs, stream, entries);
+    deltas = parser.push(event.text);
+    return choice;
+}
+
 ChoiceState* ChoiceTracker::finish(const core::FinishEvent& event) {
     ChoiceState* choice = find(event.choice);
     if (choice == nullptr || choice->finished) {

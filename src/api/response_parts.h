@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/chat_output.h"
 #include "core/generation.h"
 
 namespace hearth::api {
@@ -39,6 +40,11 @@ public:
     // asked for) in `entries`. nullptr too for an unknown or ended choice.
     ChoiceState* take_token(const core::TokenEvent& event, bool with_logprobs, bool stream,
                             std::vector<LogprobEntry>& entries);
+    // The same for a choice read by a chat output parser, which sees every token of a live choice, streamed
+    // or not; its new deltas go to `deltas`.
+    ChoiceState* take_parsed_token(const core::TokenEvent& event, core::ChatOutputParser& parser, bool with_logprobs,
+                                   bool stream, std::vector<LogprobEntry>& entries,
+                                   std::vector<core::ChatDelta>& deltas);
     // Records the choice's end; nullptr when the index is unknown or the choice already ended (ignored).
     ChoiceState* finish(const core::FinishEvent& event);
     const std::vector<ChoiceState>& all() const { return choices_; }

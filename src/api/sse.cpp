@@ -34,6 +34,13 @@ std::string sse_event(std::string_view payload) {
     return out;
 }
 
+std::string sse_named_event(std::string_view name, std::string_view payload) {
+    std::string out = "event: ";
+    out += name;
+    out += '\n';
+    return out + sse_event(payload);
+}
+
 std::string sse_done() {
     return "data: [DONE]\n\n";
 }

@@ -16,6 +16,8 @@ inline constexpr std::string_view SSE_CONTENT_TYPE = "text/event-stream";
 // One event carrying `payload`. A payload with line breaks (never produced by our JSON dumps) is split
 // into several data lines, which SSE readers join back with "\n", so it can never end an event early.
 std::string sse_event(std::string_view payload);
+// One event carrying `payload` with an event name (`event: <name>`), as Anthropic's streams send them.
+std::string sse_named_event(std::string_view name, std::string_view payload);
 // The end of a successful stream.
 std::string sse_done();
 // The one final event of a stream that failed after it started.

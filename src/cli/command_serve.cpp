@@ -70,6 +70,33 @@ Result<std::optional<uint64_t>> parse_byte_budget(const std::string& text, const
     return std::optional<uint64_t>{static_cast<uint64_t>(value * scale)};
 }
 
+namespace {
+
+// The /v1/responses store's flags. They live here rather than in ServeOptions (command_serve.h) only until
+// that header's concurrent changes land: then they move into it.
+struct ResponsesFlags {
+    size_t store_size = 1000;
+    int64_t ttl_s = 3600;
+};
+
+ResponsesFlags& responses_flags() {
+    static ResponsesFlags flags;
+    return flags;
+}
+
+void add_responses_options(CLI::App& serve) {
+    serve
+        .add_option("--responses-store-size", responses_flags().store_size,
+                    "Responses kept for GET /v1/responses/{id} and previous_response_id (0: none)")
+        ->check(CLI::Range(size_t{0}, size_t{1000000}))
+        ->capture_default_str();
+    serve.add_option("--responses-ttl", responses_flags().ttl_s, "Seconds a stored response is kept")
+        ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400))
+        ->capture_default_str();
+}
+
+}  // namespace
+
 void add_serve_command(CLI::App& app, ServeOptions& options) {
     CLI::App* serve = app.add_subcommand("serve", "Serve the models of a directory over OpenAI-compatible HTTP");
     serve->add_option("--host", options.host, "Address to bind")->capture_default_str();
@@ -111,6 +138,7 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     add_speech_options(*serve, options);
     add_media_options(*serve, options);
     add_access_options(*serve, options);
+    add_responses_options(*serve);
 }
 
 void add_speech_options(CLI::App& serve, ServeOptions& options) {
@@ -371,6 +399,7 @@ int run_serve(const ServeOptions& options) {
     config.media.max_image_bytes = static_cast<size_t>(options.max_image_bytes);
     config.media.max_images = options.max_images;
     config.media.max_image_pixels = options.max_image_pixels;
+    config.responses = {responses_flags().store_size, std::chrono::seconds(responses_flags().ttl_s)};
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

@@ -33,7 +33,12 @@ struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
           registry(with_devices(config.registry)),
-          context{registry, metrics, config.embedding_limits, config.audio_limits, config.media},
+          context{registry,
+                  metrics,
+                  config.embedding_limits,
+                  config.audio_limits,
+                  config.media,
+                  std::make_shared<ResponseStore>(config.responses)},
           gateway(router, registry, metrics, config.access),
           http(
               config.http, [this](const http::HttpRequest& req) { return gateway.handle(req); },

@@ -47,44 +47,57 @@ Result<std::pair<Params, std::shared_ptr<registry::TextModel>>> parse_and_acquir
 
 }  // namespace
 
-http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
-    auto request = parse_and_acquire(ctx, api::chat_params_from_body(req.body, chat_request_limits(ctx.media)));
-    if (!request) {
-        return error_response(request.error());
+Result<ChatGeneration> prepare_chat_generation(RouteContext& ctx, const api::ChatParams& params) {
+    auto model = ctx.registry.acquire_text(params.options.model);
+    if (!model) {
+        return model.error();
     }
-    auto& [params, model] = *request;
-    auto& engine = model->engine();
+    note_model(params.options.model);
+    auto& engine = (*model)->engine();
     if (!engine.has_chat_template()) {
-        return error_response(make_error(
+        return make_error(
             ErrorCode::INVALID_ARGUMENT,
             "The model '" + params.options.model + "' has no chat template: use /v1/completions with a plain prompt",
-            "model"));
+            "model");
     }
     // Refused before any image is fetched: a text model cannot use them.
     if (auto vision = check_vision(engine, params); !vision) {
-        return error_response(vision.error());
+        return vision.error();
     }
     auto images = resolve_media(params.messages, ctx.media);
     if (!images) {
-        return error_response(images.error());
+        return images.error();
     }
     auto chat = prepare_chat(engine, params, *images);
     if (!chat) {
-        return error_response(chat.error());
+        return chat.error();
     }
-    PreparedGeneration generation{model, std::move(chat->prompt), params.options, std::move(chat->preserved_tokens),
-                                  std::move(chat->media)};
-    generation.options.sampling.grammar = std::move(chat->grammar);
+    ChatGeneration out{
+        {*model, std::move(chat->prompt), params.options, std::move(chat->preserved_tokens), std::move(chat->media)},
+        std::move(chat->parsers)};
+    out.generation.options.sampling.grammar = std::move(chat->grammar);
     // The template's own end markers (beyond the vocabulary's end-of-generation tokens) end the turn too.
     for (std::string& stop : chat->additional_stops) {
-        generation.options.stop.push_back(std::move(stop));
+        out.generation.options.stop.push_back(std::move(stop));
     }
-    if (auto bounded = bound_by_context(generation); !bounded) {
-        return error_response(bounded.error());
+    if (auto bounded = bound_by_context(out.generation); !bounded) {
+        return bounded.error();
+    }
+    return out;
+}
+
+http::HttpResponse post_chat_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
+    auto params = api::chat_params_from_body(req.body, chat_request_limits(ctx.media));
+    if (!params) {
+        return error_response(params.error());
+    }
+    auto chat = prepare_chat_generation(ctx, *params);
+    if (!chat) {
+        return error_response(chat.error());
     }
     auto formatter = std::make_shared<api::ChatCompletionFormatter>(
-        api::make_response_options(generation.options, "chatcmpl"), std::move(chat->parsers));
-    return run_generation(std::move(generation), formatter, req);
+        api::make_response_options(chat->generation.options, "chatcmpl"), std::move(chat->parsers));
+    return run_generation(std::move(chat->generation), formatter, req);
 }
 
 http::HttpResponse post_completions(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {

@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "api/completions_response.h"
+#include "api/messages_response.h"
+#include "api/responses_response.h"
 #include "api/sse.h"
 #include "server/reply.h"
 #include "server/request_record.h"
@@ -68,6 +70,25 @@ std::string feed(Formatter& formatter, const core::GenerationEvent& event, std::
     return {};
 }
 
+// An error in the formatter's API's own shape when it has one (Anthropic's), OpenAI's otherwise.
+template <typename Formatter>
+http::HttpResponse failure(const Formatter& formatter, const Error& error) {
+    http::HttpResponse response = error_response(error);
+    if constexpr (requires { formatter.error_body(error); }) {
+        response.body = formatter.error_body(error);
+    }
+    return response;
+}
+
+template <typename Formatter>
+std::string stream_failure(const Formatter& formatter, const Error& error) {
+    if constexpr (requires { formatter.stream_error(error); }) {
+        return formatter.stream_error(error);
+    } else {
+        return api::sse_error(error);
+    }
+}
+
 template <typename Formatter>
 http::HttpResponse run_whole(RunState state, Formatter& formatter, const http::HttpRequest& request) {
     std::optional<Error> error;
@@ -75,7 +96,7 @@ http::HttpResponse run_whole(RunState state, Formatter& formatter, const http::H
     while (!formatter.all_finished() && !error) {
         if (request.client_gone()) {
             state.cancel.cancel();  // nobody will read the answer: free its slots within one step
-            return error_response(make_error(ErrorCode::CANCELLED, "the client closed the connection"));
+            return failure(formatter, make_error(ErrorCode::CANCELLED, "the client closed the connection"));
         }
         if (state.events->pop(event, 100ms) == PopStatus::OK) {
             feed(formatter, *event, error);
@@ -83,7 +104,7 @@ http::HttpResponse run_whole(RunState state, Formatter& formatter, const http::H
     }
     if (error) {
         state.cancel.cancel();
-        return error_response(*error);
+        return failure(formatter, *error);
     }
     http::HttpResponse response;
     response.body = formatter.body();
@@ -105,7 +126,7 @@ void produce_stream(const RunState& state, Formatter& formatter, http::StreamWri
         const std::string text = feed(formatter, *event, error);
         if (error) {
             state.cancel.cancel();
-            out.write(api::sse_error(*error));
+            out.write(stream_failure(formatter, *error));
             return;
         }
         if (!text.empty() && !out.write(text)) {
@@ -165,7 +186,7 @@ http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr
                                   const http::HttpRequest& request) {
     auto submitted = submit_choices(generation);
     if (!submitted) {
-        http::HttpResponse response = error_response(submitted.error());
+        http::HttpResponse response = failure(*formatter, submitted.error());
         if (submitted.error().code == ErrorCode::OVERLOADED) {
             response.headers.push_back({"Retry-After", "1"});
         }
@@ -187,6 +208,10 @@ http::HttpResponse run_generation(PreparedGeneration generation, std::shared_ptr
 template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::ChatCompletionFormatter>,
                                            const http::HttpRequest&);
 template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::TextCompletionFormatter>,
+                                           const http::HttpRequest&);
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::MessagesFormatter>,
+                                           const http::HttpRequest&);
+template http::HttpResponse run_generation(PreparedGeneration, std::shared_ptr<api::ResponsesFormatter>,
                                            const http::HttpRequest&);
 
 }  // namespace hearth::server

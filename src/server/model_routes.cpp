@@ -3,6 +3,7 @@
 #include "api/json_body.h"
 #include "api/model_config_json.h"
 #include "api/models_api.h"
+#include "api/ovms_config.h"
 #include "server/pull_routes.h"
 #include "server/reply.h"
 #include "server/request_record.h"
@@ -47,6 +48,10 @@ HttpResponse load_model(RouteContext& ctx, const HttpRequest& req, const std::st
 
 HttpResponse get_models(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
     return to_http(api::models_list_reply(ctx.registry.list(), ctx.registry.rejected()));
+}
+
+HttpResponse get_ovms_config(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
+    return to_http(api::ovms_config_reply(ctx.registry.list()));
 }
 
 HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& params) {

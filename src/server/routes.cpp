@@ -6,8 +6,10 @@
 #include "server/audio_routes.h"
 #include "server/completion_routes.h"
 #include "server/embedding_routes.h"
+#include "server/messages_routes.h"
 #include "server/model_routes.h"
 #include "server/reply.h"
+#include "server/responses_routes.h"
 #include "server/server_metrics.h"
 #include "server/speech_routes.h"
 #include "util/log.h"
@@ -63,6 +65,11 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/models/{id*}", bind(post_model_action));  // {id}/load, {id}/unload
     router.add("POST", "/v1/chat/completions", bind(post_chat_completions));
     router.add("POST", "/v1/completions",      bind(post_completions));
+    router.add("POST", "/v1/messages",         bind(post_messages));  // Anthropic's Messages API
+    router.add("POST", "/v1/messages/count_tokens", bind(post_count_tokens));
+    router.add("POST",   "/v1/responses",      bind(post_responses));  // OpenAI's Responses API
+    router.add("GET",    "/v1/responses/{id}", bind(get_response));
+    router.add("DELETE", "/v1/responses/{id}", bind(delete_response));
     router.add("POST", "/v1/audio/transcriptions", bind(post_transcriptions));
     router.add("POST", "/v1/audio/translations",   bind(post_translations));
     router.add("POST", "/v1/audio/speech",         bind(post_speech));
@@ -71,6 +78,14 @@ void register_routes(http::Router& router, RouteContext& ctx) {
     router.add("POST", "/v1/rerank",           bind(post_rerank));
     router.add("POST", "/v1/reranking",        bind(post_rerank));
     router.add("POST", "/rerank",              bind(post_rerank));
+    // OpenVINO Model Server's routes, on the same handlers.
+    router.add("GET",  "/v1/config",            bind(get_ovms_config));
+    router.add("GET",  "/v3/models",            bind(get_models));
+    router.add("GET",  "/v3/models/{id*}",      bind(get_model));
+    router.add("POST", "/v3/chat/completions",  bind(post_chat_completions));
+    router.add("POST", "/v3/completions",       bind(post_completions));
+    router.add("POST", "/v3/embeddings",        bind(post_embeddings));
+    router.add("POST", "/v3/rerank",            bind(post_rerank));
     // clang-format on
 }
 

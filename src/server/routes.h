@@ -2,10 +2,13 @@
 // The route table and the glue between http and api: one flat list of (method, path, handler), every handler
 // wrapped so that an exception becomes a 500 OpenAI-shaped error and never leaves the handler.
 
+#include <memory>
+
 #include "api/embeddings_request.h"
 #include "http/router.h"
 #include "registry/model_registry.h"
 #include "server/media_sources.h"
+#include "server/response_store.h"
 #include "util/metrics.h"
 
 namespace hearth::server {
@@ -22,6 +25,8 @@ struct RouteContext {
     api::EmbeddingLimits embedding_limits = {};
     AudioLimits audio_limits = {};
     MediaConfig media = {};  // images in chat requests
+    // /v1/responses kept for retrieval and previous_response_id; shared with the streams that fill it.
+    std::shared_ptr<ResponseStore> responses = std::make_shared<ResponseStore>();
 };
 
 void register_routes(http::Router& router, RouteContext& context);

@@ -9,6 +9,7 @@
 #include "http/http_server.h"
 #include "registry/model_registry.h"
 #include "server/media_sources.h"
+#include "server/response_store.h"
 #include "server/routes.h"
 
 namespace hearth::server {
@@ -31,6 +32,7 @@ struct ServerConfig {
     AudioLimits audio_limits;               // upload size and audio length of transcriptions
     MediaConfig media;                      // images in chat requests: where they may come from, limits
     AccessConfig access;
+    ResponseStoreConfig responses;              // /v1/responses kept for GET and previous_response_id
     std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
 };
 

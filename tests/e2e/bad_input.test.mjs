@@ -14,6 +14,8 @@ const CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_to
 const TEXT = { model: MODEL, prompt: 'hi', max_tokens: 2 };
 const EMBED = { model: 'bert', input: ['hello', 'world'] };
 const RERANK = { model: 'rerank', query: 'q', documents: ['a', 'b'] };
+const MESSAGES = { model: MODEL, max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] };
+const RESPONSES = { model: MODEL, input: 'hi', max_output_tokens: 2 };
 const SPEECH = { model: 'flite', input: 'Hi.', voice: 'alloy', response_format: 'pcm' };
 
 const deep = (n) => '['.repeat(n) + ']'.repeat(n);
@@ -54,6 +56,47 @@ function generationCases(valid) {
         ['huge max_tokens', field({ max_tokens: 1e12 }), 400, 'context_length_exceeded'],
         ['huge integer beyond int64', json.slice(0, -1) + ',"seed":123456789012345678901234567890}', ...BAD],
         ['huge top_logprobs', field({ logprobs: true, top_logprobs: 1000 }), ...BAD],
+    ];
+}
+
+// Anthropic's Messages API: its own required fields and block shapes (errors in Anthropic's envelope).
+function messagesCases(valid) {
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    const { max_tokens: _, ...noMax } = valid;
+    return [
+        ...commonCases(valid),
+        ['max_tokens missing', JSON.stringify(noMax), ...BAD],
+        ['max_tokens of the wrong type', field({ max_tokens: 'ten' }), ...BAD],
+        ['negative max_tokens', field({ max_tokens: -1 }), ...BAD],
+        ['huge max_tokens', field({ max_tokens: 1e12 }), 400, 'context_length_exceeded'],
+        ['stream of the wrong type', field({ stream: 'yes' }), ...BAD],
+        ['stop_sequences of the wrong type', field({ stop_sequences: 5 }), ...BAD],
+        ['temperature above 1', field({ temperature: 1.5 }), ...BAD],
+        ['messages of the wrong type', field({ messages: 'hi' }), ...BAD],
+        ['a system role in messages', field({ messages: [{ role: 'system', content: 'x' }] }), ...BAD],
+        ['a block without type', field({ messages: [{ role: 'user', content: [{ text: 'x' }] }] }), ...BAD],
+        ['an image without source', field({ messages: [{ role: 'user', content: [{ type: 'image' }] }] }), ...BAD],
+        ['a tool without input_schema', field({ tools: [{ name: 'f' }] }), ...BAD],
+        ['tool_choice of the wrong type', field({ tool_choice: 'auto' }), ...BAD],
+    ];
+}
+
+// OpenAI's Responses API: input items, its own field names, and previous_response_id against the store.
+function responsesCases(valid) {
+    const field = (extra) => JSON.stringify({ ...valid, ...extra });
+    return [
+        ...commonCases(valid),
+        ['input missing', JSON.stringify({ model: MODEL }), ...BAD],
+        ['input of the wrong type', field({ input: 5 }), ...BAD],
+        ['an item of an unknown type', field({ input: [{ type: 'web_search_call' }] }), 400, 'unsupported'],
+        ['a function_call without call_id', field({ input: [{ type: 'function_call', name: 'f' }] }), ...BAD],
+        ['max_output_tokens of the wrong type', field({ max_output_tokens: 'ten' }), ...BAD],
+        ['negative max_output_tokens', field({ max_output_tokens: -1 }), ...BAD],
+        ['huge max_output_tokens', field({ max_output_tokens: 1e12 }), 400, 'context_length_exceeded'],
+        ['stream of the wrong type', field({ stream: 'yes' }), ...BAD],
+        ['store of the wrong type', field({ store: 1 }), ...BAD],
+        ['text.format of the wrong type', field({ text: { format: 5 } }), ...BAD],
+        ['unknown previous_response_id', field({ previous_response_id: 'resp_nope' }), 404, 'not_found'],
     ];
 }
 
@@ -157,6 +200,19 @@ function audioCases() {
     ];
 }
 
+// Anthropic's envelope {"type":"error","error":{"type","message"}}; `code` is hearth's, mapped to its type.
+function assertAnthropicError(res, status, code, what) {
+    const types = { invalid_argument: 'invalid_request_error', context_length_exceeded: 'invalid_request_error',
+        model_not_found: 'not_found_error' };
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/, what);
+    assert.deepEqual(Object.keys(res.json ?? {}), ['type', 'error'], `${what}: ${res.text}`);
+    assert.equal(res.json.type, 'error', what);
+    assert.deepEqual(Object.keys(res.json.error), ['type', 'message'], what);
+    assert.equal(res.json.error.type, types[code], `${what}: ${res.text}`);
+    assert.ok(res.json.error.message.length > 0, what);
+    return res.json.error;
+}
+
 // Endpoints taking a body, with a valid one and their cases each (new POST endpoints join this list).
 const POST_ENDPOINTS = [
     { path: '/v1/chat/completions', valid: CHAT, cases: generationCases },
@@ -166,9 +222,17 @@ const POST_ENDPOINTS = [
     { path: '/v1/audio/transcriptions', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
     { path: '/v1/audio/translations', valid: multipart({ model: 'whisper' }), type: MULTIPART, cases: audioCases },
     { path: '/v1/audio/speech', valid: SPEECH, cases: speechCases },
+    { path: '/v1/messages', valid: MESSAGES, cases: messagesCases, anthropic: true },
+    { path: '/v1/messages/count_tokens', valid: MESSAGES, cases: commonCases, anthropic: true },
+    { path: '/v1/responses', valid: RESPONSES, cases: responsesCases },
+    { path: '/v3/chat/completions', valid: CHAT, cases: generationCases },
+    { path: '/v3/completions', valid: TEXT, cases: generationCases },
+    { path: '/v3/embeddings', valid: EMBED, cases: embeddingCases },
+    { path: '/v3/rerank', valid: RERANK, cases: rerankCases },
 ];
 const bodyOf = (valid) => (Buffer.isBuffer(valid) ? valid : JSON.stringify(valid));
-const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics', '/v1/audio/voices'];
+const GET_ENDPOINTS = ['/v1/models', `/v1/models/${MODEL}`, '/metrics', '/v1/audio/voices', '/v1/config', '/v3/models',
+    `/v3/models/${MODEL}`];
 
 describe('bad-input matrix', () => {
     let server;
@@ -190,7 +254,7 @@ describe('bad-input matrix', () => {
         await removeTempDirs();
     });
 
-    for (const { path: p, valid, type = 'application/json', cases } of POST_ENDPOINTS) {
+    for (const { path: p, valid, type = 'application/json', cases, anthropic = false } of POST_ENDPOINTS) {
         test(`POST ${p}: every body class is a 4xx error envelope`, async () => {
             const ok = await request(base, p, { method: 'POST', body: bodyOf(valid), headers: { 'content-type': type } });
             assert.equal(ok.status, 200, `the valid body: ${ok.text}`);
@@ -198,7 +262,8 @@ describe('bad-input matrix', () => {
                 const res = await request(base, p, { method: 'POST', body,
                     headers: { 'content-type': contentType } });
                 assert.equal(res.status, status, `${p}: ${name}: ${res.text.slice(0, 300)}`);
-                const err = assertErrorResponse(res, status, { code, what: `${p}: ${name}` });
+                const err = anthropic ? assertAnthropicError(res, status, code, `${p}: ${name}`)
+                    : assertErrorResponse(res, status, { code, what: `${p}: ${name}` });
                 assert.doesNotMatch(err.message, /[\uFFFD]{3,}/, `${p}: ${name}: message`);
                 await assertAlive(base, `${p}: ${name}`);
             }
@@ -207,7 +272,8 @@ describe('bad-input matrix', () => {
 
     test('GET endpoints: invalid UTF-8 and bad encodings in the path are 400, unknown ids 404', async () => {
         for (const [p, status] of [['/v1/models/%FF%FE', 400], ['/v1/models/%C3%28', 400], ['/v1/models/%zz', 400],
-            ['/v1/models/no-such-model', 404], ['/metrics/%FF', 404]]) {
+            ['/v1/models/no-such-model', 404], ['/metrics/%FF', 404], ['/v1/responses/%FF', 400],
+            ['/v1/responses/resp_nope', 404]]) {
             const res = await request(base, p);
             assertErrorResponse(res, status, { what: p });
             await assertAlive(base, p);

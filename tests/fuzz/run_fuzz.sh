@@ -16,7 +16,7 @@ cmake --build "$build" >/dev/null || { cmake --build "$build"; exit 1; }
 fail=0
 mkdir -p "$build/artifacts"
 for target in chat_request completion_request embeddings_request rerank_request model_config audio_request image_part \
-    speech_request router_path; do
+    speech_request router_path messages_request responses_request; do
     corpus="$build/corpus/$target"
     mkdir -p "$corpus"
     log="$build/fuzz_$target.log"

@@ -87,7 +87,7 @@ protected:
             return std::make_unique<BreakableEngine>(real, broken);
         };
         registry_ = std::make_unique<registry::ModelRegistry>(config);
-        context_ = std::make_unique<RouteContext>(RouteContext{*registry_, metrics_});
+        context_ = std::make_unique<RouteContext>(*registry_, metrics_);
         register_routes(router_, *context_);
     }
     http::HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {

@@ -21,7 +21,7 @@ protected:
         dir_.write("org/beta.gguf", "");
         hearth::testing::write_tiny_gguf((dir_.path() / "org/gamma.gguf").string(), "bert");
         registry_ = std::make_unique<registry::ModelRegistry>(dir_.path().string());
-        context_ = std::make_unique<RouteContext>(RouteContext{*registry_, metrics_});
+        context_ = std::make_unique<RouteContext>(*registry_, metrics_);
         register_routes(router_, *context_);
     }
     http::HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {
