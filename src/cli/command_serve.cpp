@@ -305,6 +305,27 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
 
 namespace {
 
+// The text models' defaults from the command line.
+void set_text_defaults(const ServeOptions& options, registry::TextModelOptions& text_models) {
+    text_models.n_slots = options.parallel;
+    text_models.n_ctx_per_slot = options.ctx_size;
+    text_models.n_batch = options.batch_size;
+    text_models.n_threads = options.threads;
+    text_models.n_sampling_threads = options.sampling_threads;
+    text_models.queue_capacity = static_cast<size_t>(options.queue_size);
+    text_models.step_stretch = options.step_stretch;
+    text_models.burst_prefill = !options.no_burst_prefill;
+    text_models.prefill_order = options.prefill_order;
+    text_models.lookup_draft_max = options.lookup_draft_max;
+    text_models.draft_model = options.draft_model;
+    text_models.draft_max = options.draft_max;
+    text_models.draft_min = std::min(options.draft_min, options.draft_max);
+    text_models.draft_p_min = static_cast<float>(options.draft_p_min);
+    text_models.draft_device = options.draft_device;
+    text_models.draft_n_gpu_layers = options.draft_n_gpu_layers;
+    text_models.prompt_cache_mib = options.prompt_cache_mib;
+}
+
 // The registry's settings from the command line and the config file; errors are one line for the user.
 Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     registry::RegistryConfig config;
@@ -334,24 +355,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     config.vram_budget = *vram_budget;  // auto: the registry asks the devices
     config.keep_alive_s = *keep_alive;
     config.autoload = !options.no_autoload;
-    auto& text_models = config.text_defaults;
-    text_models.n_slots = options.parallel;
-    text_models.n_ctx_per_slot = options.ctx_size;
-    text_models.n_batch = options.batch_size;
-    text_models.n_threads = options.threads;
-    text_models.n_sampling_threads = options.sampling_threads;
-    text_models.queue_capacity = static_cast<size_t>(options.queue_size);
-    text_models.step_stretch = options.step_stretch;
-    text_models.burst_prefill = !options.no_burst_prefill;
-    text_models.prefill_order = options.prefill_order;
-    text_models.lookup_draft_max = options.lookup_draft_max;
-    text_models.draft_model = options.draft_model;
-    text_models.draft_max = options.draft_max;
-    text_models.draft_min = std::min(options.draft_min, options.draft_max);
-    text_models.draft_p_min = static_cast<float>(options.draft_p_min);
-    text_models.draft_device = options.draft_device;
-    text_models.draft_n_gpu_layers = options.draft_n_gpu_layers;
-    text_models.prompt_cache_mib = options.prompt_cache_mib;
+    set_text_defaults(options, config.text_defaults);
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;
     embedding.pass_tokens = options.embedding_pass_tokens;

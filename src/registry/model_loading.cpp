@@ -196,6 +196,15 @@ Result<ModelLease> ModelRegistry::load_voice(const CatalogEntry& entry, const co
     return loaded;
 }
 
+// A load refused before it started fails as one that started would: the status says why.
+Error ModelRegistry::fail_before_load_locked(Slot& slot, const core::LoadOptions& options, const Error& why) {
+    slot.status.state = ModelState::FAILED;
+    slot.status.last_error = why.message;
+    state_changed_.notify_all();
+    const ErrorCode code = options != slot.spec.options ? ErrorCode::INVALID_ARGUMENT : ErrorCode::MODEL_NOT_READY;
+    return make_error(code, "The model '" + slot.status.entry.id + "' failed to load: " + why.message);
+}
+
 // Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
 Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock, Slot& slot,
                                               const core::LoadOptions& options) {
@@ -203,12 +212,8 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     const std::string path = slot.status.entry.info.path;
     const core::LoadOptions fitted = fit_gpu_layers_locked(slot.status.entry, options);
     auto draft_path = draft_path_locked(slot.status.entry, fitted);
-    if (!draft_path) {  // failed as a load that started would: the status says why
-        slot.status.state = ModelState::FAILED;
-        slot.status.last_error = draft_path.error().message;
-        state_changed_.notify_all();
-        const ErrorCode code = options != slot.spec.options ? ErrorCode::INVALID_ARGUMENT : ErrorCode::MODEL_NOT_READY;
-        return make_error(code, "The model '" + id + "' failed to load: " + draft_path.error().message);
+    if (!draft_path) {
+        return fail_before_load_locked(slot, options, draft_path.error());
     }
     const MemoryNeed need = need_of(slot.status.entry, fitted);
     const ModelState before = slot.status.state;

@@ -132,6 +132,7 @@ private:
                                      std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
                                      bool explicit_load);
     Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
+    Error fail_before_load_locked(Slot& slot, const core::LoadOptions& options, const Error& why);
     // need: need_of(entry, options), which sizes a text model's prompt cache; draft_path: its draft model's
     // file (draft_path_locked), empty for none.
     Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need,
