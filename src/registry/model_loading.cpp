@@ -119,7 +119,11 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
         return make_error(ErrorCode::MODEL_NOT_READY,
                           "The model '" + id + "' is not loaded (autoload is off: POST /v1/models/" + id + "/load)");
     }
-    return load_locked(lock, *slot, wanted);
+    auto draft_path = draft_path_locked(slot->status.entry, wanted);
+    if (!draft_path) {
+        return fail_before_load_locked(*slot, wanted, draft_path.error());
+    }
+    return load_locked(lock, *slot, wanted, *draft_path);
 }
 
 Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options,
@@ -207,14 +211,10 @@ Error ModelRegistry::fail_before_load_locked(Slot& slot, const core::LoadOptions
 
 // Loads with the lock released (a load takes seconds; other models keep serving), then publishes the result.
 Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock, Slot& slot,
-                                              const core::LoadOptions& options) {
+                                              const core::LoadOptions& options, const std::string& draft_path) {
     const std::string id = slot.status.entry.id;
     const std::string path = slot.status.entry.info.path;
     const core::LoadOptions fitted = fit_gpu_layers_locked(slot.status.entry, options);
-    auto draft_path = draft_path_locked(slot.status.entry, fitted);
-    if (!draft_path) {
-        return fail_before_load_locked(slot, options, draft_path.error());
-    }
     const MemoryNeed need = need_of(slot.status.entry, fitted);
     const ModelState before = slot.status.state;
     slot.status.state = ModelState::LOADING;  // reserves the model: no second load starts meanwhile
@@ -241,7 +241,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
         config_.before_load(id);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto loaded = load_model(entry, fitted, need, *draft_path);
+    auto loaded = load_model(entry, fitted, need, draft_path);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
     now = find_locked(id);

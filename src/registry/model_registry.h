@@ -131,7 +131,9 @@ private:
     Result<ModelLease> ensure_loaded(std::unique_lock<std::mutex>& lock, const std::string& id,
                                      std::optional<core::ModelKind> kind, const core::LoadOptions* overrides,
                                      bool explicit_load);
-    Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options);
+    // draft_path: draft_path_locked(entry, options), resolved by the caller.
+    Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options,
+                                   const std::string& draft_path);
     Error fail_before_load_locked(Slot& slot, const core::LoadOptions& options, const Error& why);
     // need: need_of(entry, options), which sizes a text model's prompt cache; draft_path: its draft model's
     // file (draft_path_locked), empty for none.
