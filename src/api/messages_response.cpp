@@ -145,7 +145,16 @@ std::string MessagesFormatter::stop_reason() const {
     if (choice.finish.reason == core::FinishReason::LENGTH) {
         return "max_tokens";
     }
+    if (!choice.finish.stop_sequence.empty()) {
+        return "stop_sequence";
+    }
     return parser_->message().tool_calls.empty() ? "end_turn" : "tool_use";
+}
+
+// The stop string that ended the message, else null.
+json MessagesFormatter::stop_sequence() const {
+    const std::string& matched = choices_.all().front().finish.stop_sequence;
+    return matched.empty() ? json(nullptr) : json(matched);
 }
 
 std::string MessagesFormatter::on_finish(const core::FinishEvent& finish) {
@@ -165,7 +174,7 @@ std::string MessagesFormatter::on_finish(const core::FinishEvent& finish) {
     out += close_block();  // after the deltas: they may open the last block
     const core::Usage used = choices_.total_usage();
     out += event("message_delta", {{"type", "message_delta"},
-                                   {"delta", {{"stop_reason", stop_reason()}, {"stop_sequence", nullptr}}},
+                                   {"delta", {{"stop_reason", stop_reason()}, {"stop_sequence", stop_sequence()}}},
                                    {"usage", usage(used.prompt_tokens, used.completion_tokens)}});
     return out + event("message_stop", {{"type", "message_stop"}});
 }
@@ -191,7 +200,7 @@ std::string MessagesFormatter::body() const {
                       {"model", options_.model},
                       {"content", std::move(content)},
                       {"stop_reason", stop_reason()},
-                      {"stop_sequence", nullptr},
+                      {"stop_sequence", stop_sequence()},
                       {"usage", usage(used.prompt_tokens, used.completion_tokens)}});
 }
 

@@ -53,6 +53,7 @@ private:
     std::string open_block(Block kind, const core::ChatDelta& delta);
     std::string close_block();
     std::string stop_reason() const;
+    nlohmann::ordered_json stop_sequence() const;
 
     MessagesOptions options_;
     std::unique_ptr<core::ChatOutputParser> parser_;

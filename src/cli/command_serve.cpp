@@ -72,25 +72,13 @@ Result<std::optional<uint64_t>> parse_byte_budget(const std::string& text, const
 
 namespace {
 
-// The /v1/responses store's flags. They live here rather than in ServeOptions (command_serve.h) only until
-// that header's concurrent changes land: then they move into it.
-struct ResponsesFlags {
-    size_t store_size = 1000;
-    int64_t ttl_s = 3600;
-};
-
-ResponsesFlags& responses_flags() {
-    static ResponsesFlags flags;
-    return flags;
-}
-
-void add_responses_options(CLI::App& serve) {
+void add_responses_options(CLI::App& serve, ServeOptions& options) {
     serve
-        .add_option("--responses-store-size", responses_flags().store_size,
+        .add_option("--responses-store-size", options.responses_store_size,
                     "Responses kept for GET /v1/responses/{id} and previous_response_id (0: none)")
         ->check(CLI::Range(size_t{0}, size_t{1000000}))
         ->capture_default_str();
-    serve.add_option("--responses-ttl", responses_flags().ttl_s, "Seconds a stored response is kept")
+    serve.add_option("--responses-ttl", options.responses_ttl_s, "Seconds a stored response is kept")
         ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400))
         ->capture_default_str();
 }
@@ -138,7 +126,7 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     add_speech_options(*serve, options);
     add_media_options(*serve, options);
     add_access_options(*serve, options);
-    add_responses_options(*serve);
+    add_responses_options(*serve, options);
 }
 
 void add_speech_options(CLI::App& serve, ServeOptions& options) {
@@ -403,7 +391,7 @@ int run_serve(const ServeOptions& options) {
     config.media.max_image_bytes = static_cast<size_t>(options.max_image_bytes);
     config.media.max_images = options.max_images;
     config.media.max_image_pixels = options.max_image_pixels;
-    config.responses = {responses_flags().store_size, std::chrono::seconds(responses_flags().ttl_s)};
+    config.responses = {options.responses_store_size, std::chrono::seconds(options.responses_ttl_s)};
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

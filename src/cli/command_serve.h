@@ -59,6 +59,9 @@ struct ServeOptions {
     uint64_t max_image_bytes = uint64_t{20} << 20;
     uint32_t max_images = 16;
     uint64_t max_image_pixels = uint64_t{1} << 25;
+    // The /v1/responses store (server/response_store.h).
+    size_t responses_store_size = 1000;
+    int64_t responses_ttl_s = 3600;
     // Connections, shutdown, access and logging (serve_access.cpp).
     int write_timeout_s = 60;
     int max_connections = 1024;

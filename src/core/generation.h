@@ -54,6 +54,7 @@ struct Timings {
 struct FinishEvent {
     uint32_t choice = 0;
     FinishReason reason = FinishReason::STOP;
+    std::string stop_sequence;  // the stop string that ended generation, when one did (reason STOP)
     Usage usage;
     Timings timings;
 };

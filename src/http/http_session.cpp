@@ -199,7 +199,9 @@ void HttpSession::send_transport_error(int status, const std::string& message) {
     keep_alive_ = false;
     linger_on_close_ = true;
     log::debug("http: {} from {}: {}", status, remote_of(stream_.socket()), message);
-    write(shared_.error_formatter(status, message));
+    // Set once the request line is parsed: a body over the limit is refused when its header is read.
+    const std::string target = parser_ ? std::string(parser_->get().target()) : std::string();
+    write(shared_.error_formatter(status, message, target.substr(0, target.find('?'))));
 }
 
 // Closing a socket with unread data makes the kernel send a reset, which can destroy the error response

@@ -60,7 +60,8 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Builds the response for errors the transport detects itself (malformed request, body over the limit),
 // so that their body has the same shape as every other error. MUST NOT throw.
-using HttpErrorFormatter = std::function<HttpResponse(int status, const std::string& message)>;
+// `target`: the request target when its header was read (a body over the limit), else empty.
+using HttpErrorFormatter = std::function<HttpResponse(int status, const std::string& message, std::string_view target)>;
 
 bool iequals(std::string_view a, std::string_view b);
 

@@ -48,7 +48,10 @@ TextOutput::Step TextOutput::push(std::string_view piece) {
     Step step;
     size_t first_stop = std::string::npos;
     for (const std::string& s : stop_) {
-        first_stop = std::min(first_stop, pending_.find(s));
+        if (const size_t at = pending_.find(s); at < first_stop) {
+            first_stop = at;
+            matched_ = s;  // the earliest; of two at one place, the first listed
+        }
     }
     if (first_stop != std::string::npos) {
         step.text = pending_.substr(0, first_stop);

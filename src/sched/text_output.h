@@ -22,12 +22,15 @@ public:
     Step push(std::string_view piece);
     // At the end of generation: whatever is held back (an incomplete UTF-8 tail is replaced by U+FFFD).
     std::string flush();
+    // The stop string that matched, once one has (empty before): Anthropic's API reports which one.
+    const std::string& matched_stop() const { return matched_; }
 
 private:
     size_t hold_back_for_stop() const;
 
     std::vector<std::string> stop_;
     std::string pending_;  // bytes not yet emitted
+    std::string matched_;
 };
 
 // Number of bytes at the end of `text` that form an incomplete UTF-8 sequence (0 when it ends cleanly).

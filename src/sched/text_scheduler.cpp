@@ -486,6 +486,7 @@ void TextScheduler::finish(Slot& slot, core::FinishReason reason) {
     core::FinishEvent done;
     done.choice = request.choice;
     done.reason = reason;
+    done.stop_sequence = reason == core::FinishReason::STOP ? slot.output.matched_stop() : std::string();
     done.usage = slot.usage;
     done.usage.completion_tokens = slot.n_generated;
     const bool started = slot.state == SlotState::GENERATE;

@@ -42,7 +42,9 @@ struct App::Impl {
           gateway(router, registry, metrics, config.access),
           http(
               config.http, [this](const http::HttpRequest& req) { return gateway.handle(req); },
-              [this](int status, const std::string& message) { return gateway.transport_error(status, message); }) {
+              [this](int status, const std::string& message, std::string_view target) {
+                  return gateway.transport_error(status, message, target);
+              }) {
         declare_server_metrics(metrics);
         register_routes(router, context);
     }

@@ -61,7 +61,10 @@ bool bearer_matches(std::string_view authorization, const std::vector<std::strin
     if (authorization.size() <= SCHEME.size() || !http::iequals(authorization.substr(0, SCHEME.size()), SCHEME)) {
         return false;
     }
-    const std::string_view token = authorization.substr(SCHEME.size());
+    return key_matches(authorization.substr(SCHEME.size()), keys);
+}
+
+bool key_matches(std::string_view token, const std::vector<std::string>& keys) {
     bool matched = false;
     for (const std::string& key : keys) {
         // Every byte of the token is compared against the key (cycled), whatever the lengths: the time
@@ -128,8 +131,8 @@ HttpResponse Gateway::handle(const HttpRequest& request) const {
     return response;
 }
 
-HttpResponse Gateway::transport_error(int status, const std::string& message) const {
-    HttpResponse response = transport_error_response(status, message);
+HttpResponse Gateway::transport_error(int status, const std::string& message, std::string_view path) const {
+    HttpResponse response = transport_error_response(status, message, path);
     RequestRecord record;
     record.id = random_id();
     response.headers.push_back({"X-Request-Id", record.id});
@@ -154,7 +157,8 @@ std::optional<HttpResponse> Gateway::preflight(const HttpRequest& request) const
     response.status = 204;
     response.content_type = "text/plain";
     response.headers.push_back({"Access-Control-Allow-Methods", "GET, POST, OPTIONS"});
-    response.headers.push_back({"Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id"});
+    response.headers.push_back(
+        {"Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id, x-api-key, anthropic-version"});
     response.headers.push_back({"Access-Control-Max-Age", "600"});
     return response;
 }
@@ -163,13 +167,19 @@ std::optional<HttpResponse> Gateway::refuse_unauthenticated(const HttpRequest& r
     if (access_.api_keys.empty() || is_public_path(request.path, access_.metrics_public)) {
         return std::nullopt;
     }
+    // OpenAI's SDKs send "Authorization: Bearer <key>"; Anthropic's send "x-api-key: <key>".
     const auto authorization = request.header("Authorization");
-    if (!authorization) {
-        return error_response(
-            make_error(ErrorCode::UNAUTHENTICATED, "Missing API key: send it as 'Authorization: Bearer <key>'"));
+    const auto api_key = request.header("x-api-key");
+    if (!authorization && !api_key) {
+        return error_response(make_error(ErrorCode::UNAUTHENTICATED,
+                                         "Missing API key: send it as "
+                                         "'Authorization: Bearer <key>' or 'x-api-key: <key>'"),
+                              request.path);
     }
-    if (!bearer_matches(*authorization, access_.api_keys)) {
-        return error_response(make_error(ErrorCode::UNAUTHENTICATED, "Incorrect API key provided"));
+    const bool admitted = (authorization && bearer_matches(*authorization, access_.api_keys)) ||
+                          (api_key && key_matches(*api_key, access_.api_keys));
+    if (!admitted) {
+        return error_response(make_error(ErrorCode::UNAUTHENTICATED, "Incorrect API key provided"), request.path);
     }
     return std::nullopt;
 }

@@ -28,7 +28,8 @@ public:
     http::HttpResponse handle(const http::HttpRequest& request) const;
     // Errors the transport answers itself (malformed request, body or headers over the limit): same id,
     // metrics and log line as routed requests.
-    http::HttpResponse transport_error(int status, const std::string& message) const;
+    // `path`: the request's, when its header was read (it picks the error's shape).
+    http::HttpResponse transport_error(int status, const std::string& message, std::string_view path) const;
 
 private:
     std::optional<http::HttpResponse> preflight(const http::HttpRequest& request) const;
@@ -54,8 +55,10 @@ private:
 // new random one. Never echoes bytes that could break a header, a log line or JSON.
 std::string request_id_for(const http::HttpRequest& request);
 
-// Whether `authorization` is "Bearer <one of keys>". Compares every key in full, in time independent of
-// where the bytes differ, so that timing does not reveal a key prefix.
+// Whether `token` is one of `keys`. Compares every key in full, in time independent of where the bytes
+// differ, so that timing does not reveal a key prefix.
+bool key_matches(std::string_view token, const std::vector<std::string>& keys);
+// Whether `authorization` is "Bearer <one of keys>".
 bool bearer_matches(std::string_view authorization, const std::vector<std::string>& keys);
 
 // Whether the route at `path` answers without a key: the health check always, /metrics when made public.

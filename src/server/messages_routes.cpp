@@ -8,19 +8,11 @@
 #include "server/completion_routes.h"
 #include "server/generation_runner.h"
 #include "server/media_sources.h"
+#include "server/reply.h"
 
 namespace hearth::server {
 
 namespace {
-
-// Anthropic's SDKs read errors in Anthropic's shape; the status is the one every route uses.
-http::HttpResponse anthropic_error(const Error& error) {
-    http::HttpResponse response;
-    response.status = api::http_status(error.code);
-    response.content_type = "application/json";
-    response.body = api::anthropic_error_body(error);
-    return response;
-}
 
 // The body as a chat request, prepared on the chat path; one message per request (Anthropic has no n).
 Result<std::pair<api::ChatParams, ChatGeneration>> prepare_messages(RouteContext& ctx, const http::HttpRequest& req,
@@ -42,7 +34,7 @@ Result<std::pair<api::ChatParams, ChatGeneration>> prepare_messages(RouteContext
 http::HttpResponse post_messages(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
     auto prepared = prepare_messages(ctx, req, api::MessagesBody::CREATE);
     if (!prepared) {
-        return anthropic_error(prepared.error());
+        return anthropic_error_response(prepared.error());
     }
     auto& [params, chat] = *prepared;
     api::MessagesOptions options{api::new_item_id("msg"), params.options.model, params.options.stream,
@@ -54,7 +46,7 @@ http::HttpResponse post_messages(RouteContext& ctx, const http::HttpRequest& req
 http::HttpResponse post_count_tokens(RouteContext& ctx, const http::HttpRequest& req, const http::RouteParams&) {
     auto prepared = prepare_messages(ctx, req, api::MessagesBody::COUNT_TOKENS);
     if (!prepared) {
-        return anthropic_error(prepared.error());
+        return anthropic_error_response(prepared.error());
     }
     http::HttpResponse response;
     response.body = api::count_tokens_body(static_cast<int64_t>(prepared->second.generation.prompt.size()));

@@ -112,14 +112,14 @@ HttpResponse dispatch_request(const http::Router& router, const HttpRequest& req
     return error_response(make_error(ErrorCode::NOT_FOUND, "Unknown route " + request.method + " " + request.path));
 }
 
-HttpResponse transport_error_response(int status, const std::string& message) {
+HttpResponse transport_error_response(int status, const std::string& message, std::string_view path) {
     ErrorCode code = ErrorCode::INVALID_ARGUMENT;
     if (status == 413) {
         code = ErrorCode::PAYLOAD_TOO_LARGE;
     } else if (status == 431) {
         code = ErrorCode::HEADERS_TOO_LARGE;
     }
-    return error_response(make_error(code, message));
+    return error_response(make_error(code, message), path);
 }
 
 }  // namespace hearth::server

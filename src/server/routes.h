@@ -38,6 +38,6 @@ http::RouteHandler guard(http::RouteHandler inner);
 http::HttpResponse dispatch_request(const http::Router& router, const http::HttpRequest& request);
 
 // The body of errors the transport detects itself (400 malformed, 413 too large, 431 headers).
-http::HttpResponse transport_error_response(int status, const std::string& message);
+http::HttpResponse transport_error_response(int status, const std::string& message, std::string_view path);
 
 }  // namespace hearth::server

@@ -199,6 +199,28 @@ describe('Anthropic Messages API', () => {
         }
     });
 
+    test('stop_sequences: stop_reason "stop_sequence" names the string that matched, streamed the same', async () => {
+        const body = { model: MODEL, messages: USER, temperature: 0, max_tokens: 48 };
+        const full = (await client.messages.create(body)).content[0].text;
+        assert.ok(full.length >= 6, `a random model's text long enough to cut: ${JSON.stringify(full)}`);
+        // A piece from the middle of the greedy answer: generation ends where it first appears, before it.
+        const cut = full.slice(Math.floor(full.length / 2), Math.floor(full.length / 2) + 2);
+        const before = full.slice(0, full.indexOf(cut));
+        const stopped = await client.messages.create({ ...body, stop_sequences: ['never-said-stop', cut] });
+        assert.equal(stopped.stop_reason, 'stop_sequence', JSON.stringify(stopped));
+        assert.equal(stopped.stop_sequence, cut);
+        assert.equal(stopped.content[0].text.trimEnd(), before.trimEnd(), JSON.stringify(full));
+        const streamed = await client.messages.stream({ ...body, stop_sequences: ['never-said-stop', cut] }).finalMessage();
+        assert.equal(streamed.stop_reason, 'stop_sequence');
+        assert.equal(streamed.stop_sequence, cut);
+        assert.deepEqual(streamed.content, stopped.content);
+        // One that never matches: the ordinary reasons, and a null stop_sequence.
+        const unmatched = await client.messages.create({ ...body, stop_sequences: ['never-said-stop'] });
+        assert.ok(['end_turn', 'max_tokens'].includes(unmatched.stop_reason), unmatched.stop_reason);
+        assert.equal(unmatched.stop_sequence, null);
+        assert.equal(unmatched.content[0].text, full);
+    });
+
     test('a thinking model: the chat parser\'s reasoning comes back as a thinking block, streamed the same', async () => {
         const body = { model: 'qwq', messages: USER, max_tokens: 12, temperature: 0 };
         const chat = await openaiClient(base).chat.completions.create(body);
@@ -211,5 +233,33 @@ describe('Anthropic Messages API', () => {
         assert.equal(text, chat.choices[0].message.content ?? '');
         const final = await client.messages.stream(body).finalMessage();
         assert.deepEqual(final.content, msg.content);
+    });
+});
+
+describe('Anthropic Messages API behind an API key', () => {
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('the SDK\'s x-api-key admits; a wrong key is an AuthenticationError in Anthropic\'s shape', async () => {
+        const dir = await makeTempDir('messages-key');
+        await mkmodel('tiny-qwen2', path.join(dir, `${MODEL}.gguf`));
+        const { baseURL } = await startServer({ modelsDir: dir, args: ['--threads', '1', '--api-key', 'sk-ant'] });
+        const options = { baseURL, maxRetries: 0, timeout: 30_000 };
+        const msg = await new Anthropic({ ...options, apiKey: 'sk-ant' }).messages.create({ model: MODEL,
+            messages: USER, ...GREEDY });
+        assert.equal(msg.type, 'message');
+        await assert.rejects(new Anthropic({ ...options, apiKey: 'sk-wrong' }).messages.countTokens({ model: MODEL,
+            messages: USER }), (e) => {
+            assert.ok(e instanceof Anthropic.AuthenticationError, String(e));
+            assert.equal(e.status, 401);
+            assert.equal(e.error.type, 'error');
+            assert.equal(e.error.error.type, 'authentication_error');
+            return true;
+        });
+        assertAnthropicError(await postJson(baseURL, '/v1/messages', { model: MODEL, messages: USER, max_tokens: 2 }),
+            401, 'authentication_error');
+        await assertAlive(baseURL, 'the refused requests');
     });
 });

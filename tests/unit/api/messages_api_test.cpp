@@ -320,6 +320,22 @@ TEST(MessagesResponse, StreamSendsAnthropicsEventSequence) {
     EXPECT_EQ(all[15].second["usage"], json({{"input_tokens", 7}, {"output_tokens", 3}}));
 }
 
+TEST(MessagesResponse, StopSequenceNamesTheMatchedString) {
+    core::FinishEvent end = finished(core::FinishReason::STOP, 2);
+    end.stop_sequence = "END";
+    MessagesFormatter whole = make(false, std::make_unique<ScriptedParser>(std::deque<std::vector<core::ChatDelta>>{},
+                                                                           std::vector<core::ChatDelta>{}));
+    whole.on_finish(end);
+    const json body = json::parse(whole.body());
+    EXPECT_EQ(body["stop_reason"], "stop_sequence");
+    EXPECT_EQ(body["stop_sequence"], "END");
+    MessagesFormatter streamed = make(true, std::make_unique<ScriptedParser>(std::deque<std::vector<core::ChatDelta>>{},
+                                                                             std::vector<core::ChatDelta>{}));
+    const auto all = frames(streamed.on_finish(end));
+    ASSERT_GE(all.size(), 2u);
+    EXPECT_EQ(all[all.size() - 2].second["delta"], json({{"stop_reason", "stop_sequence"}, {"stop_sequence", "END"}}));
+}
+
 TEST(MessagesResponse, ErrorsInAnthropicShape) {
     const Error bad = make_error(ErrorCode::INVALID_ARGUMENT, "nope", "max_tokens");
     EXPECT_EQ(json::parse(anthropic_error_body(bad)),

@@ -76,7 +76,7 @@ protected:
         config.handler_threads = 16;
         server_ = std::make_unique<http::HttpServer>(
             config, [this](const http::HttpRequest& r) { return scripted(r, active_, peak_); },
-            [](int status, const std::string& message) {
+            [](int status, const std::string& message, std::string_view) {
                 return http::HttpResponse{status, "text/plain", {}, message, {}};
             });
         ASSERT_TRUE(server_->start());

@@ -16,7 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-HttpResponse plain_error(int status, const std::string& message) {
+HttpResponse plain_error(int status, const std::string& message, std::string_view /*target*/) {
     HttpResponse response;
     response.status = status;
     response.body = message;

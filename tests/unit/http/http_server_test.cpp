@@ -154,10 +154,11 @@ HttpResponse echo(const HttpRequest& req) {
     return r;
 }
 
-HttpResponse format_error(int status, const std::string& message) {
+HttpResponse format_error(int status, const std::string& message, std::string_view target) {
     HttpResponse r;
     r.status = status;
-    r.body = "{\"error\":\"" + std::to_string(status) + " " + message + "\"}";
+    r.body =
+        "{\"error\":\"" + std::to_string(status) + " " + message + "\",\"target\":\"" + std::string(target) + "\"}";
     return r;
 }
 
@@ -274,10 +275,11 @@ TEST_F(HttpServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {
     config.max_body_bytes = 100;
     start(config);
     Client c(server_->port());
-    c.send_raw("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+    c.send_raw("POST /x?y=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
     const std::string response = c.read_response();
     EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response;
     EXPECT_NE(response.find("exceeds the limit of 100 bytes"), std::string::npos);
+    EXPECT_NE(response.find("\"target\":\"/x\""), std::string::npos) << response;  // its path, for the shape
     EXPECT_TRUE(c.closed_by_peer());
 }
 

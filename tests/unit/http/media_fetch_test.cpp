@@ -66,7 +66,7 @@ protected:
         config.port = 0;
         server_ = std::make_unique<HttpServer>(
             config, [this](const HttpRequest& r) { return handle(r); },
-            [](int status, const std::string& m) { return respond(status, m); });
+            [](int status, const std::string& m, std::string_view) { return respond(status, m); });
         add_routes();  // before start: handlers read the table unguarded
         ASSERT_TRUE(server_->start());
     }

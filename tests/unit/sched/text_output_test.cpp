@@ -25,9 +25,16 @@ TEST(TextOutput, HoldsBackAPossibleStopAndReleasesIt) {
 
 TEST(TextOutput, EarliestOfSeveralStopsWins) {
     TextOutput out({"cd", "b"});
+    EXPECT_EQ(out.matched_stop(), "");
     auto step = out.push("abcd");
     EXPECT_TRUE(step.stopped);
     EXPECT_EQ(step.text, "a");
+    EXPECT_EQ(out.matched_stop(), "b");  // earliest, though listed second
+    out.flush();
+    EXPECT_EQ(out.matched_stop(), "b");
+    TextOutput tie({"xy", "x"});
+    tie.push("axy");
+    EXPECT_EQ(tie.matched_stop(), "xy");  // two at one place: the first listed
 }
 
 TEST(TextOutput, NeverSplitsAUtf8Sequence) {

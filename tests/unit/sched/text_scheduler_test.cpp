@@ -42,6 +42,7 @@ TEST(TextScheduler, EndOfGenerationStopsUnlessIgnored) {
     Outcome eog = run_one(s, make_request({96}, 10));
     EXPECT_EQ(eog.text, "w97 w98 ");  // 99 is end-of-generation: not emitted
     EXPECT_EQ(eog.finish->reason, core::FinishReason::STOP);
+    EXPECT_EQ(eog.finish->stop_sequence, "");  // no stop string ended it
     auto r = make_request({96}, 5);
     r.sampling.ignore_eos = true;
     Outcome ignored = run_one(s, std::move(r));
@@ -57,6 +58,7 @@ TEST(TextScheduler, StopStringAcrossTokensIsNeverEmitted) {
     Outcome out = run_one(s, std::move(r));
     EXPECT_EQ(out.text, "w10 w1");
     EXPECT_EQ(out.finish->reason, core::FinishReason::STOP);
+    EXPECT_EQ(out.finish->stop_sequence, "1 w12");
 }
 
 TEST(TextScheduler, ConcurrentRequestsGetTheSameOutputAsAlone) {

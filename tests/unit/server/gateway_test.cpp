@@ -76,7 +76,30 @@ TEST_F(GatewayTest, KeysGuardEveryRouteButHealth) {
     EXPECT_EQ(open_metrics.handle(make("GET", "/metrics")).status, 200);
 }
 
+TEST_F(GatewayTest, AnthropicClientsSendTheKeyAsXApiKey) {
+    AccessConfig access;
+    access.api_keys = {"sk-one"};
+    Gateway gateway(router_, registry_, metrics_, access);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"x-api-key", "sk-one"}})).status, 200);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"X-Api-Key", "sk-on"}})).status, 401);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models", {{"x-api-key", "Bearer sk-one"}})).status, 401);
+    // Either header admits; a wrong one beside a right one does not refuse.
+    EXPECT_EQ(
+        gateway.handle(make("GET", "/v1/models", {{"x-api-key", "no"}, {"Authorization", "Bearer sk-one"}})).status,
+        200);
+    // Refusals under /v1/messages come in Anthropic's shape.
+    auto refused = gateway.handle(make("POST", "/v1/messages", {{"x-api-key", "wrong"}}));
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(json::parse(refused.body)["type"], "error");
+    EXPECT_EQ(json::parse(refused.body)["error"]["type"], "authentication_error");
+    auto missing = gateway.handle(make("POST", "/v1/messages/count_tokens"));
+    EXPECT_EQ(missing.status, 401);
+    EXPECT_NE(json::parse(missing.body)["error"]["message"].get<std::string>().find("x-api-key"), std::string::npos);
+}
+
 TEST_F(GatewayTest, BearerComparisonNeedsTheWholeKey) {
+    EXPECT_TRUE(key_matches("k", {"x", "k"}));
+    EXPECT_FALSE(key_matches("", {""}));
     EXPECT_TRUE(bearer_matches("Bearer k", {"k"}));
     EXPECT_FALSE(bearer_matches("Bearer ", {""}));
     EXPECT_FALSE(bearer_matches("Bearer kk", {"k"}));
@@ -111,7 +134,7 @@ TEST_F(GatewayTest, MetricsCountRequestsByEndpointAndStatus) {
     gateway.handle(make("GET", "/health"));
     gateway.handle(make("GET", "/v1/models/nope"));
     gateway.handle(make("GET", "/whatever"));
-    gateway.transport_error(413, "too large");
+    gateway.transport_error(413, "too large", "/v1/chat/completions");
     const auto count = [this](const std::string& endpoint, const std::string& status) {
         return metrics_.value("hearth_requests_total", {{"endpoint", endpoint}, {"model", ""}, {"status", status}});
     };

@@ -146,7 +146,7 @@ protected:
                 response.body = request.path == "/text" ? "just text" : png_header(7, 8);
                 return response;
             },
-            [](int status, const std::string&) {
+            [](int status, const std::string&, std::string_view) {
                 http::HttpResponse response;
                 response.status = status;
                 return response;

@@ -103,12 +103,22 @@ TEST(RouteGuard, ExceptionsBecome500) {
     EXPECT_EQ(non_std(http::HttpRequest{}, {}).status, 500);
 }
 
-TEST(TransportErrors, KeepTheOpenAiShape) {
-    EXPECT_EQ(transport_error_response(413, "too big").status, 413);
-    EXPECT_EQ(transport_error_response(431, "headers").status, 431);
-    auto bad = transport_error_response(400, "garbage");
+TEST(TransportErrors, KeepTheShapeOfTheirRoute) {
+    EXPECT_EQ(transport_error_response(413, "too big", "/v1/chat/completions").status, 413);
+    EXPECT_EQ(transport_error_response(431, "headers", "").status, 431);
+    auto bad = transport_error_response(400, "garbage", "");
     EXPECT_EQ(bad.status, 400);
     EXPECT_EQ(json::parse(bad.body)["error"]["message"], "garbage");
+    // Anthropic's SDK reads its own shape under /v1/messages, and only there.
+    for (const char* path : {"/v1/messages", "/v1/messages/count_tokens"}) {
+        auto big = transport_error_response(413, "too big", path);
+        EXPECT_EQ(big.status, 413) << path;
+        EXPECT_EQ(json::parse(big.body),
+                  json({{"type", "error"}, {"error", {{"type", "request_too_large"}, {"message", "too big"}}}}))
+            << path;
+    }
+    EXPECT_EQ(json::parse(transport_error_response(413, "x", "/v1/messagesx").body)["error"]["type"],
+              "invalid_request_error");
 }
 
 }  // namespace
