@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "http/sse_reader.h"
 #include "util/base64.h"
 
 namespace hearth::bench {
@@ -25,16 +26,7 @@ public:
 
     // False stops reading: the stream reported an error or is not a stream of JSON events.
     bool feed(std::string_view piece) {
-        pending_.append(piece);
-        size_t end = 0;
-        while ((end = next_event_end()) != std::string::npos) {
-            const std::string event = pending_.substr(0, end);
-            pending_.erase(0, end);
-            if (!on_event(event)) {
-                return false;
-            }
-        }
-        return true;
+        return reader_.feed(piece, [this](std::string_view data) { return on_event(data); });
     }
 
     void finish(RequestSample& sample, Clock::time_point end) {
@@ -55,23 +47,7 @@ public:
     }
 
 private:
-    size_t next_event_end() const {
-        const size_t lf = pending_.find("\n\n");
-        const size_t crlf = pending_.find("\r\n\r\n");
-        if (crlf != std::string::npos && (lf == std::string::npos || crlf < lf)) {
-            return crlf + 4;
-        }
-        return lf == std::string::npos ? lf : lf + 2;
-    }
-
-    bool on_event(const std::string& event) {
-        const size_t data = event.find("data:");
-        if (data == std::string::npos) {
-            return true;  // a comment or another field: nothing to time
-        }
-        std::string payload = event.substr(data + 5);
-        payload.erase(0, payload.find_first_not_of(' '));
-        payload.erase(payload.find_last_not_of("\r\n") + 1);
+    bool on_event(std::string_view payload) {
         if (payload == "[DONE]") {
             done_ = true;  // the body ends right after: reading on keeps the connection reusable
             return true;
@@ -129,7 +105,7 @@ private:
 
     Endpoint endpoint_;
     Clock::time_point start_;
-    std::string pending_;
+    http::SseReader reader_;
     std::optional<Clock::time_point> first_;
     std::optional<Clock::time_point> last_;
     std::vector<double> gaps_;

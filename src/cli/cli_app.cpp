@@ -6,6 +6,7 @@
 
 #include "cli/command_admin.h"
 #include "cli/command_bench.h"
+#include "cli/command_chat.h"
 #include "cli/command_models.h"
 #include "cli/command_pull.h"
 #include "cli/command_serve.h"
@@ -32,6 +33,8 @@ int run_cli(int argc, char** argv) {
     add_admin_commands(app, admin);
     PullCommandOptions pull;
     add_pull_command(app, pull);
+    ChatOptions chat;
+    add_chat_command(app, chat);
     // CLI11 would only say "a subcommand is required" for a misspelt command: name it instead.
     const std::string first = argc > 1 ? argv[1] : "";
     const auto named_first = [&first](const CLI::App* sub) { return sub->check_name(first); };
@@ -52,6 +55,9 @@ int run_cli(int argc, char** argv) {
     }
     if (app.got_subcommand("bench")) {
         return run_bench(app, bench);
+    }
+    if (app.got_subcommand("chat")) {
+        return run_chat(chat);
     }
     if (app.got_subcommand("pull")) {
         return run_pull(pull);

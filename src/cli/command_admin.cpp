@@ -156,6 +156,10 @@ int devices(const AdminOptions& o) {
 
 }  // namespace
 
+int load_model(const AdminOptions& options, const std::string& id) {
+    return load_one(options, id);
+}
+
 void add_admin_commands(CLI::App& app, AdminOptions& o) {
     CLI::App* load = app.add_subcommand("load", "Load models on a running server (progress on a terminal)");
     load->add_option("names", o.names, "Model names")->required();

@@ -18,6 +18,9 @@ struct AdminOptions {
 };
 
 void add_admin_commands(CLI::App& app, AdminOptions& options);
+// Loads one model on the server at options.url, with a progress bar on a terminal (what `hearth load` does for
+// each name): 0 loaded, 1 failed (the reason on stderr).
+int load_model(const AdminOptions& options, const std::string& id);
 // 0 done, 1 failed (one line on stderr per failure).
 int run_admin_command(const CLI::App& app, AdminOptions& options);
 

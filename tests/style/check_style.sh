@@ -48,6 +48,8 @@ check_layers() {
         "HTTP never sees a model or OpenAI JSON"
     forbid 'src/pull' '(boost|llama|whisper|ggml|gguf|mtmd|engine/|sched/|registry/|api/|server/)' \
         "pull fetches files: hub JSON and HTTP transfers, no models, no OpenAI JSON"
+    forbid 'src/client' '(boost|llama|whisper|ggml|gguf|mtmd|core/|engine/|sched/|registry/|api/|pull/|server/)' \
+        "client talks to a server over HTTP only: no models, engines or server internals"
     forbid 'src/server' 'boost' "only src/http includes Boost.Beast"
     forbid 'src/cli' 'boost' "only src/http includes Boost.Beast"
     forbid 'bench :(exclude)bench/model' '(boost|llama|whisper|ggml|gguf|mtmd|core/|engine/|sched/|registry/|api/|server/)' \
