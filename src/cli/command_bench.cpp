@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "bench/bench_db.h"
+#include "bench/bench_plot.h"
 #include "bench/bench_report.h"
 #include "bench/goodput.h"
 #include "bench/prompt_source.h"
@@ -172,6 +173,32 @@ int list_runs(const BenchOptions& options) {
                       r.itl_p99_ms);
         std::cout << line;
     }
+    return 0;
+}
+
+int plot_runs(const BenchOptions& options) {
+    auto db = bench::BenchDb::open(options.db_path);
+    auto rows = db ? db->all_columns("serve_runs", options.plot_rows) : Result<nlohmann::json>(db.error());
+    if (!rows) {
+        std::cerr << "hearth bench --plot: " << rows.error().message << "\n";
+        return 1;
+    }
+    bench::PlotOptions plot;
+    plot.axis = options.plot_axis == "rate"          ? bench::PlotAxis::RATE
+                : options.plot_axis == "concurrency" ? bench::PlotAxis::CONCURRENCY
+                                                     : bench::PlotAxis::AUTO;
+    plot.labels = options.plot_labels;
+    auto figure = bench::serve_figure(*rows, plot);
+    if (!figure) {
+        std::cerr << "hearth bench --plot: " << figure.error().message << " in " << options.db_path << "\n";
+        return 1;
+    }
+    if (auto written = write_file_atomically(options.plot_file, bench::render_svg(*figure)); !written) {
+        std::cerr << "hearth bench --plot: " << written.error().message << "\n";
+        return 1;
+    }
+    std::cout << "wrote " << options.plot_file << ": " << figure->series.size() << " runs against " << figure->x_label
+              << "\n";
     return 0;
 }
 
@@ -366,6 +393,16 @@ void add_bench_command(CLI::App& app, BenchOptions& options) {
     bench->add_option("--db", options.db_path, "Results database")->capture_default_str();
     bench->add_flag("--list", options.list, "Print past results");
     bench->add_option("--limit", options.list_limit, "Rows --list prints")->check(CLI::Range(1, 100000));
+    bench->add_option("--plot", options.plot_file,
+                      "Draw the stored serve runs as SVG: throughput and latency "
+                      "against concurrency or request rate, a series per run");
+    bench->add_option("--plot-axis", options.plot_axis, "--plot against concurrency or rate (auto: the newest run's)")
+        ->check(CLI::IsMember({"auto", "concurrency", "rate"}))
+        ->capture_default_str();
+    bench->add_option("--plot-labels", options.plot_labels, "--plot only the runs with these labels")->delimiter(',');
+    bench->add_option("--plot-rows", options.plot_rows, "--plot reads this many of the newest rows")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     CLI::App* serve = bench->add_subcommand("serve", "Load test of a running OpenAI-compatible server");
     serve->fallthrough();  // --db after the serve options
     add_serve_options(*serve, options);
@@ -380,12 +417,15 @@ int run_bench(const CLI::App& app, BenchOptions& options) {
     if (options.list) {
         return list_runs(options);
     }
+    if (!options.plot_file.empty()) {
+        return plot_runs(options);
+    }
     if (!options.model.config.model_path.empty()) {
         options.model.db_path = options.db_path;
         return run_model_bench_command(options.model);
     }
     std::cerr << "hearth bench: say what to run: 'hearth bench MODEL', 'hearth bench serve ...' or "
-                 "'hearth bench --list'\n";
+                 "'hearth bench --list' or 'hearth bench --plot FILE.svg'\n";
     return 2;
 }
 

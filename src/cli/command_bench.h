@@ -1,7 +1,7 @@
 #pragma once
 // `hearth bench MODEL` (the engine benchmark, command_model_bench.h), `hearth bench serve` (the serving load
-// test, against hearth or any OpenAI-compatible server) and `hearth bench --list` (past results from the
-// SQLite database).
+// test, against hearth or any OpenAI-compatible server), `hearth bench --list` (past results from the SQLite
+// database) and `hearth bench --plot FILE.svg` (those results drawn, bench/bench_plot.h).
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +17,10 @@ struct BenchOptions {
     std::string db_path = "hearth_bench.db";
     bool list = false;
     int list_limit = 20;
+    std::string plot_file;                 // --plot: the serve runs drawn as SVG
+    std::string plot_axis = "auto";        // auto, concurrency or rate
+    std::vector<std::string> plot_labels;  // only these runs
+    int plot_rows = 2000;                  // newest rows read for a plot
     bool json = false;
     bool no_db = false;
     std::string label;

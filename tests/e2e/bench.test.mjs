@@ -3,6 +3,7 @@
 // refuses connections it counts every request as an error and exits 1; misuse exits 2.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -132,6 +133,36 @@ describe('hearth bench', () => {
         const stored = JSON.parse(list.stdout).serve_runs.filter((row) => row.label === 'open');
         assert.deepEqual(stored.map((row) => row.request_rate).sort(), [20, 40]);
         assert.ok(stored.every((row) => row.slo_met === 8 && row.slo_ttft_ms === 60000), JSON.stringify(stored));
+    });
+
+    test('bench --plot: the stored runs as SVG, valid XML, a series per run on the chosen axis', async () => {
+        // Parsed by Python's XML parser: a file that is not well-formed XML fails here.
+        const parse = (file) => JSON.parse(execFileSync('python3', ['-c', `
+import json, sys, xml.etree.ElementTree as ET
+ns = {'s': 'http://www.w3.org/2000/svg'}
+root = ET.parse(sys.argv[1]).getroot()
+series = [''.join(g.find('s:text', ns).itertext()) for g in root.iter('{http://www.w3.org/2000/svg}g')
+          if g.get('class') == 'series']
+lines = [p.get('data-series') for p in root.iter('{http://www.w3.org/2000/svg}polyline')]
+print(json.dumps({'root': root.tag, 'series': series, 'lines': lines}))`, file], { encoding: 'utf8' }));
+        const closed = path.join(dir, 'closed.svg');
+        const r = await runHearth(['bench', '--plot', closed, '--plot-axis', 'concurrency', '--db', db]);
+        assert.equal(r.code, 0, r.output);
+        const svg = parse(closed);
+        assert.equal(svg.root, '{http://www.w3.org/2000/svg}svg');
+        assert.deepEqual(svg.series.sort(), ['e2e, stories (completions)', 'e2e-speech, flite (speech)'].sort());
+        for (const index of ['0', '1']) {
+            assert.ok(svg.lines.filter((s) => s === index).length >= 6, `series ${index} lacks its lines: ${svg.lines}`);
+        }
+        const open = path.join(dir, 'open.svg');
+        const rate = await runHearth(['bench', '--plot', open, '--db', db, '--plot-axis', 'rate']);
+        assert.equal(rate.code, 0, rate.output);
+        assert.deepEqual(parse(open).series, ['open, stories (completions)']);
+        const none = await runHearth(['bench', '--plot', open, '--db', db, '--plot-labels', 'nosuch']);
+        assert.equal(none.code, 1, none.output);
+        assert.match(none.stderr, /no stored serve runs/);
+        const unwritable = await runHearth(['bench', '--plot', path.join(db, 'under-a-file.svg'), '--db', db]);
+        assert.equal(unwritable.code, 1, unwritable.output);
     });
 
     test('serve: lengths from a range or a file, bursty arrivals, rate inf', async () => {
