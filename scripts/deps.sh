@@ -50,7 +50,7 @@ if [ "${1:-}" = "--prefix" ]; then echo "$PREFIX"; exit 0; fi
 APT_PKGS=(build-essential cmake ninja-build git ccache pkg-config openssl clang-format clang-tidy
           libboost1.81-dev libcli11-dev libspdlog-dev libsqlite3-dev libgtest-dev libgmock-dev libcurl4-openssl-dev
           libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libavfilter-dev ffmpeg flite1-dev
-          clang libclang-rt-14-dev prometheus python3-numpy tmux)
+          clang libclang-rt-14-dev prometheus python3-numpy tmux chromium)
 install_packages() {
     local missing=()
     for p in "${APT_PKGS[@]}"; do

@@ -117,6 +117,7 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
                      "(auto: 90% of what is free at start; 0: no limit)")
         ->capture_default_str();
     serve->add_flag("--no-autoload", options.no_autoload, "Requests to unloaded models fail instead of loading them");
+    serve->add_flag("--no-webui", options.no_webui, "Do not serve the built-in web page at /");
     serve
         ->add_option("--keep-alive", options.keep_alive,
                      "Idle time before a model unloads (seconds, 5m, 1h; -1: never), unless its config says")
@@ -392,6 +393,7 @@ int run_serve(const ServeOptions& options) {
     config.media.max_images = options.max_images;
     config.media.max_image_pixels = options.max_image_pixels;
     config.responses = {options.responses_store_size, std::chrono::seconds(options.responses_ttl_s)};
+    config.webui = !options.no_webui;
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

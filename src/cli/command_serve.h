@@ -51,6 +51,7 @@ struct ServeOptions {
     std::string vad_model;  // empty: a silero*.bin under the models directory, when there is one
     int speech_sessions = 4;
     bool no_builtin_voice = false;
+    bool no_webui = false;  // GET / answers 404 instead of the web page
     int max_upload_mb = 25;
     double max_audio_seconds = 3 * 3600;
     // Images in chat requests (server/media_sources.h).

@@ -12,6 +12,7 @@
 #include "server/gateway.h"
 #include "server/routes.h"
 #include "server/server_metrics.h"
+#include "server/web_routes.h"
 #include "util/log.h"
 
 namespace hearth::server {
@@ -47,6 +48,9 @@ struct App::Impl {
               }) {
         declare_server_metrics(metrics);
         register_routes(router, context);
+        if (config.webui) {
+            register_web_routes(router);
+        }
     }
 
     ServerConfig config;

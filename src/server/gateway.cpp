@@ -79,8 +79,10 @@ bool key_matches(std::string_view token, const std::vector<std::string>& keys) {
     return matched;
 }
 
+// The web page and its files are public (it asks for the key and sends it with its API calls); so is health.
 bool is_public_path(std::string_view path, bool metrics_public) {
-    return path == "/health" || path == "/v1/health" || (metrics_public && path == "/metrics");
+    return path == "/health" || path == "/v1/health" || (metrics_public && path == "/metrics") || path == "/" ||
+           path.starts_with("/ui/");
 }
 
 Gateway::Gateway(const http::Router& router, registry::ModelRegistry& registry, metrics::Registry& metrics,

@@ -34,6 +34,7 @@ struct ServerConfig {
     AccessConfig access;
     ResponseStoreConfig responses;              // /v1/responses kept for GET and previous_response_id
     std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
+    bool webui = true;                          // GET / serves the built-in web page
 };
 
 }  // namespace hearth::server

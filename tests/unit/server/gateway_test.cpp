@@ -5,6 +5,7 @@
 
 #include "server/routes.h"
 #include "server/server_metrics.h"
+#include "server/web_routes.h"
 #include "temp_dir.h"
 
 namespace hearth::server {
@@ -74,6 +75,25 @@ TEST_F(GatewayTest, KeysGuardEveryRouteButHealth) {
     access.metrics_public = true;
     Gateway open_metrics(router_, registry_, metrics_, access);
     EXPECT_EQ(open_metrics.handle(make("GET", "/metrics")).status, 200);
+}
+
+// The page asks for the key itself: it and its files load without one; the API behind it does not, and a
+// path that only starts like the page's files reaches no API route.
+TEST_F(GatewayTest, TheWebPageIsPublicAndItsApiIsNot) {
+    register_web_routes(router_);
+    AccessConfig access;
+    access.api_keys = {"sk-one"};
+    Gateway gateway(router_, registry_, metrics_, access);
+    const auto page = gateway.handle(make("GET", "/"));
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+    EXPECT_NE(header_of(page, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+    EXPECT_EQ(gateway.handle(make("GET", "/ui/app.js")).status, 200);
+    EXPECT_EQ(gateway.handle(make("GET", "/ui/missing.js")).status, 404);
+    EXPECT_EQ(gateway.handle(make("GET", "/ui/../v1/models")).status, 404);
+    EXPECT_EQ(gateway.handle(make("GET", "/ui")).status, 401);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models")).status, 401);
+    EXPECT_EQ(gateway.handle(make("POST", "/")).status, 405);
 }
 
 TEST_F(GatewayTest, AnthropicClientsSendTheKeyAsXApiKey) {
