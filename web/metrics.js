@@ -1,11 +1,12 @@
 // Live metrics, from the server's own Prometheus text (/metrics) every 2 s: totals, output tokens/s and
-// requests in flight over the last minutes, and per model the time to first token and inter-token latency
-// percentiles (from the histograms, since the server started).
+// requests in flight, and time to first token and inter-token latency p99 over the last 30 s, for the last
+// minutes; per model the same percentiles since the server started (from the histograms).
 import { api, el, errorText, formatBytes } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
 const KEEP = 90;  // samples drawn: 3 minutes
+const WINDOW = 15;  // samples a latency percentile looks back over: 30 s
 const samples = [];
 let visibleNow = false;
 
@@ -29,18 +30,22 @@ export function parseMetrics(text) {
 const sum = (metrics, name, filter = () => true) =>
     metrics.filter((s) => s.name === name && filter(s.labels)).reduce((a, s) => a + s.value, 0);
 
-// A quantile from a histogram's cumulative buckets, interpolated within the bucket, as Prometheus does.
-export function histogramQuantile(metrics, name, q, filter = () => true) {
-    const buckets = new Map();
+// A histogram's cumulative buckets summed over the series `filter` keeps: [[le, count]] by le.
+function buckets(metrics, name, filter = () => true) {
+    const sums = new Map();
     for (const s of metrics) {
         if (s.name === `${name}_bucket` && filter(s.labels)) {
             const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
-            buckets.set(le, (buckets.get(le) || 0) + s.value);
+            sums.set(le, (sums.get(le) || 0) + s.value);
         }
     }
-    const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+    return [...sums.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+// A quantile of cumulative buckets, interpolated within the bucket as Prometheus does; NaN when empty.
+function quantileOf(sorted, q) {
     const total = sorted.length > 0 ? sorted[sorted.length - 1][1] : 0;
-    if (total === 0) {
+    if (!(total > 0)) {
         return NaN;
     }
     let previousLe = 0;
@@ -57,6 +62,16 @@ export function histogramQuantile(metrics, name, q, filter = () => true) {
         previousCount = count;
     }
     return previousLe;
+}
+
+export function histogramQuantile(metrics, name, q, filter = () => true) {
+    return quantileOf(buckets(metrics, name, filter), q);
+}
+
+// The quantile of what a histogram observed between two of its bucket snapshots.
+function windowQuantile(now, before, q) {
+    const earlier = new Map(before);
+    return quantileOf(now.map(([le, count]) => [le, count - (earlier.get(le) || 0)]), q);
 }
 
 function chart(title, values, unit) {
@@ -97,6 +112,14 @@ function card(label, value) {
     return el('div', { class: 'card' }, el('div', { class: 'muted' }, label), el('div', { class: 'value' }, value));
 }
 
+// p99 in ms over the window ending at each sample (0 where nothing was observed).
+function latencySeries(key) {
+    return samples.map((s, i) => {
+        const value = windowQuantile(s[key], samples[Math.max(0, i - WINDOW)][key], 0.99) * 1000;
+        return Number.isFinite(value) && i > 0 ? value : 0;
+    });
+}
+
 function render(metrics) {
     const rate = samples.map((s, i) => (i === 0 ? 0 : Math.max(0, (s.tokens - samples[i - 1].tokens) / s.dt)));
     $('metrics-summary').replaceChildren(
@@ -106,7 +129,9 @@ function render(metrics) {
         card('Generated tokens', sum(metrics, 'hearth_generated_tokens_total')),
         card('Resident memory', formatBytes(sum(metrics, 'process_resident_memory_bytes'))));
     $('metrics-charts').replaceChildren(chart('Output tokens/s', rate.slice(-KEEP), 'tok/s'),
-        chart('Requests in flight', samples.map((s) => s.inFlight).slice(-KEEP), ''));
+        chart('Requests in flight', samples.map((s) => s.inFlight).slice(-KEEP), ''),
+        chart('TTFT p99, last 30 s', latencySeries('ttft').slice(-KEEP), 'ms'),
+        chart('Inter-token p99, last 30 s', latencySeries('itl').slice(-KEEP), 'ms'));
     document.querySelector('#metrics-models tbody').replaceChildren(...modelRows(metrics));
 }
 
@@ -120,7 +145,9 @@ async function poll() {
     const now = performance.now();
     const previous = samples[samples.length - 1];
     samples.push({ at: now, dt: previous ? (now - previous.at) / 1000 : 2,
-        tokens: sum(metrics, 'hearth_generated_tokens_total'), inFlight: sum(metrics, 'hearth_requests_in_flight') });
+        tokens: sum(metrics, 'hearth_generated_tokens_total'), inFlight: sum(metrics, 'hearth_requests_in_flight'),
+        ttft: buckets(metrics, 'hearth_time_to_first_token_seconds'),
+        itl: buckets(metrics, 'hearth_inter_token_latency_seconds') });
     if (samples.length > KEEP + 1) {
         samples.shift();
     }

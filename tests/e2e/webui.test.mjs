@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import puppeteer from 'puppeteer-core';
 
+import { startFakeHub } from './lib/fake_hub.mjs';
 import { request } from './lib/http.mjs';
 import { makePng } from './lib/images.mjs';
 import {
@@ -25,7 +26,9 @@ const WAIT = { timeout: 30_000 };
 
 async function launch() {
     return puppeteer.launch({ executablePath: CHROMIUM, headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream'] });
+        // A fake microphone (a tone) that needs no permission prompt: the Record button can be tested.
+        args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    });
 }
 
 // A page that records console errors, page errors and failed requests (a CSP refusal is a console error).
@@ -259,6 +262,14 @@ describe('the web page', () => {
         await file.uploadFile(path.join(HEARTH_MODELS, 'audio', 'jfk.wav'));
         await page.waitForFunction(() => document.getElementById('stt-status').textContent === '' &&
             document.getElementById('stt-result').textContent !== '', { timeout: 120_000 });
+        // Recorded in the browser (the fake microphone), sent when the recording stops.
+        await page.$eval('#stt-result', (n) => { n.textContent = ''; });
+        await page.click('#stt-record');
+        await page.waitForFunction(() => document.getElementById('stt-status').textContent === 'recording', WAIT);
+        await new Promise((r) => setTimeout(r, 1500));
+        await page.click('#stt-record');
+        await page.waitForFunction(() => document.getElementById('stt-status').textContent === '' &&
+            document.getElementById('stt-result').textContent !== '', { timeout: 120_000 });
         await page.waitForSelector('#tts-voice option', WAIT);
         await page.type('#tts-input', 'Hello from the web page.');
         await page.click('#tts-run');
@@ -273,8 +284,15 @@ describe('the web page', () => {
 
     test('metrics: totals, charts and per-model latencies from /metrics', async () => {
         const { page, problems } = await openPage(browser, `${base}/#metrics`);
+        await page.waitForFunction(() => document.querySelectorAll('#metrics-charts svg polyline').length === 4, WAIT);
+        // A request made while the page watches shows in the last-30-s latency charts.
+        const res = await request(base, '/v1/chat/completions', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'qwen', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }) });
+        assert.equal(res.status, 200, res.text);
+        await page.waitForFunction(() => /TTFT p99, last 30 s: [1-9]/.test(
+            document.getElementById('metrics-charts').textContent), WAIT);
         await page.waitForSelector('#metrics-models tr[data-model="qwen"]', WAIT);
-        await page.waitForFunction(() => document.querySelectorAll('#metrics-charts svg polyline').length === 2, WAIT);
         const ttft = await text(page, '#metrics-models tr[data-model="qwen"] td:nth-child(4)');
         assert.match(ttft, /^\d+ \/ \d+$/, `TTFT cell ${ttft}`);
         await shot(page, 'metrics');
@@ -349,5 +367,49 @@ describe('the web page with API keys', () => {
         assert.equal((await request(off, '/')).status, 404);
         assert.equal((await request(off, '/ui/app.js')).status, 404);
         assert.equal((await request(off, '/v1/models')).status, 200);
+    });
+});
+
+describe('the web page pulls a model', () => {
+    let hub;
+    let base;
+    let browser;
+
+    before(async () => {
+        const work = await makeTempDir('webui-pull-src');
+        const file = await mkmodel('tiny-qwen3', path.join(work, 'q8.gguf'), { type: 'q8_0' });
+        hub = await startFakeHub({ repos: { 'org/tiny': { commit: 'c0ffee0000000000000000000000000000000003',
+            files: { 'Tiny-Qwen3-Q8_0.gguf': fs.readFileSync(file) } } } });
+        const dir = await makeTempDir('webui-pull');
+        const home = await makeTempDir('webui-pull-home');
+        base = (await startServer({ modelsDir: dir, env: { HF_ENDPOINT: hub.url, HEARTH_HOME: home, HF_TOKEN: '' },
+            args: ['--threads', '1'] })).baseURL;
+        browser = await launch();
+    });
+
+    after(async () => {
+        await browser?.close();
+        await stopAllServers();
+        await hub?.stop();
+        await removeTempDirs();
+    });
+
+    test('with progress to success, then listed; a missing repository says why', async () => {
+        const { page, problems } = await openPage(browser, `${base}/`);
+        await page.waitForSelector('#models-table tbody', WAIT);
+        await page.type('#pull-ref', 'org/tiny');
+        await page.click('#pull-button');
+        await page.waitForFunction(() => document.getElementById('pull-status').textContent === 'success', WAIT);
+        assert.equal(await page.$eval('#pull-progress', (p) => p.value), 1);
+        await page.waitForFunction(() => [...document.querySelectorAll('#models-table tbody tr')]
+            .some((r) => r.dataset.model.startsWith('org/tiny')), WAIT);
+        await shot(page, 'pull');
+        await page.$eval('#pull-ref', (n) => { n.value = ''; });
+        await page.type('#pull-ref', 'org/missing');
+        await page.click('#pull-button');
+        await page.waitForFunction(() => /org\/missing|not found|404/i.test(
+            document.getElementById('pull-status').textContent), WAIT);
+        assert.deepEqual(problems.filter((p) => !/HTTP 404/.test(p)), []);
+        await page.close();
     });
 });
