@@ -130,6 +130,11 @@ Result<core::Transcript> SpeechPool::transcribe(Job& job) {
                 [this, request_stop] { return (request_stop != nullptr && request_stop->load()) || stopping_.load(); },
                 [&stopped] { stopped.store(true); });
             outcome = (*session)->transcribe(*job.samples, options, &stopped);
+            // Stopped by the unload, not by its client: that client is still there and must hear why.
+            const bool client_left = request_stop != nullptr && request_stop->load();
+            if (!outcome && outcome.error().code == ErrorCode::CANCELLED && !client_left && stopping_.load()) {
+                outcome = make_error(ErrorCode::MODEL_NOT_READY, "the model was unloaded during the transcription");
+            }
         }
     }  // the state's memory goes before the next request may take its place
     std::lock_guard lock(mutex_);

@@ -33,7 +33,7 @@ describe('error responses', () => {
         const cases = [
             ['GET', '/v1/nope'],
             ['POST', '/v1/chat/nonsense'],
-            ['GET', '/'],
+            ['GET', '/ui/missing.js'],  // / is the web page (webui.test.mjs)
             ['GET', '/v2/models'],
             ['GET', '/v1/models-and-more'],
             ['GET', '/healthz'],
