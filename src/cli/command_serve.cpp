@@ -122,6 +122,11 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
         ->add_option("--keep-alive", options.keep_alive,
                      "Idle time before a model unloads (seconds, 5m, 1h; -1: never), unless its config says")
         ->capture_default_str();
+    serve
+        ->add_option("--unload-grace", options.unload_grace_s,
+                     "Seconds an unload lets running requests finish before it stops them")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
     add_text_model_options(*serve, options);
     add_embedding_options(*serve, options);
     add_speech_options(*serve, options);
@@ -343,6 +348,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     config.memory_budget = budget->value_or(registry::default_memory_budget());
     config.vram_budget = *vram_budget;  // auto: the registry asks the devices
     config.keep_alive_s = *keep_alive;
+    config.unload_grace = std::chrono::milliseconds(static_cast<int64_t>(options.unload_grace_s * 1000));
     config.autoload = !options.no_autoload;
     set_text_defaults(options, config.text_defaults);
     auto& embedding = config.embedding_defaults;

@@ -43,6 +43,7 @@ struct ServeOptions {
     std::string vram_budget = "auto";    // the same for GPU memory
     bool no_autoload = false;
     std::string keep_alive = "-1";
+    double unload_grace_s = 5;  // an unload lets running requests finish this long
     double embedding_batch_window_ms = 2.0;
     int embedding_batch_tokens = 2048;
     int embedding_pass_tokens = 256;

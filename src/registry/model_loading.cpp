@@ -8,6 +8,7 @@
 #include "registry/model_registry.h"
 #include "registry/registry_slot.h"
 #include "util/log.h"
+#include "util/process_info.h"
 
 namespace hearth::registry {
 
@@ -403,6 +404,7 @@ void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, 
     slot.status.state = ModelState::UNLOADING;
     lock.unlock();
     released.release_model();
+    process_info::release_free_memory();  // its buffers sat in its scheduler thread's malloc arena
     lock.lock();
     if (Slot* now = find_locked(id)) {
         now->status.state = final_state;

@@ -239,13 +239,28 @@ Result<ModelStatus> ModelRegistry::unload(const std::string& id) {
         return not_found(id);
     }
     if (slot->loaded()) {
-        drop_locked(lock, *slot, ModelState::UNLOADED);
-        slot = find_locked(id);
+        drain_locked(lock, *slot);
+        if ((slot = find_locked(id)) != nullptr && slot->loaded()) {
+            drop_locked(lock, *slot, ModelState::UNLOADED);
+            slot = find_locked(id);
+        }
     }
     if (slot == nullptr) {
         return not_found(id);
     }
     return snapshot_locked(*slot);
+}
+
+// Requests hold the model through leases, which end without the registry's lock: poll their count. New requests
+// see UNLOADING and wait in ensure_loaded (then load the model again); the keep-alive reaper skips the model.
+void ModelRegistry::drain_locked(std::unique_lock<std::mutex>& lock, Slot& slot) {
+    slot.status.state = ModelState::UNLOADING;
+    state_changed_.notify_all();
+    const std::shared_ptr<LeaseBook> book = slot.book;
+    const auto deadline = std::chrono::steady_clock::now() + config_.unload_grace;
+    while (book->read().leases > 0 && !stopping_ && std::chrono::steady_clock::now() < deadline) {
+        state_changed_.wait_for(lock, std::chrono::milliseconds(20));
+    }
 }
 
 void ModelRegistry::unload_all() {

@@ -46,8 +46,11 @@ struct RegistryConfig {
     bool autoload = true;                 // a request to an unloaded model loads it
     int64_t keep_alive_s = -1;            // idle seconds before unloading a model without its own; -1: never
     std::chrono::milliseconds load_wait{std::chrono::minutes(5)};  // a request waits this long for a load
-    std::function<void(const std::string& id)> before_load;        // tests: runs on the loading thread
-    TextEngineWrapper wrap_text_engine;                            // tests: between scheduler and engine
+    // An unload lets the requests holding the model finish for this long before it stops the rest (their streams
+    // end with an error event); requests arriving meanwhile wait for the unload and load the model again.
+    std::chrono::milliseconds unload_grace{std::chrono::seconds(5)};
+    std::function<void(const std::string& id)> before_load;  // tests: runs on the loading thread
+    TextEngineWrapper wrap_text_engine;                      // tests: between scheduler and engine
 };
 
 struct ModelStatus {
@@ -154,6 +157,8 @@ private:
     core::LoadOptions fit_gpu_layers_locked(const CatalogEntry& entry, const core::LoadOptions& options) const;
     ModelLease lease_locked(Slot& slot);
     void drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state);
+    // Marks the model unloading and waits (lock released) until no request holds it, at most unload_grace.
+    void drain_locked(std::unique_lock<std::mutex>& lock, Slot& slot);
     void reap_idle();
 
     RegistryConfig config_;

@@ -4,6 +4,10 @@
 #include <fstream>
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace hearth::process_info {
 
 namespace {
@@ -40,6 +44,12 @@ double start_time_seconds() {
 
 double uptime_seconds() {
     return std::chrono::duration<double>(Clock::now() - start().steady).count();
+}
+
+void release_free_memory() {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }
 
 }  // namespace hearth::process_info

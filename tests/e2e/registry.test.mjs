@@ -81,7 +81,8 @@ describe('model registry and CLI', () => {
     });
 
     test('serve --load: state, source, options and memory; status, unload, load', async () => {
-        server = await startServer({ modelsDir, env, args: ['--load', 'stories', '--no-autoload', '--threads', '1'] });
+        server = await startServer({ modelsDir, env, args: ['--load', 'stories', '--no-autoload', '--threads', '1',
+            '--unload-grace', '1'] });
         client = openaiClient(server.baseURL);
         const stories = (await request(server.baseURL, '/v1/models/stories')).json;
         assert.equal(stories.state, 'ready');
@@ -139,7 +140,26 @@ describe('model registry and CLI', () => {
         await assertAlive(server.baseURL, 'admin errors');
     });
 
-    test('unloading a model while it streams ends the stream with an error event', async () => {
+    test('unloading a model lets a short stream finish within the grace', async () => {
+        let r = await hearth(['load', 'qwen', '--url', server.baseURL]);
+        assert.equal(r.code, 0, r.output);
+        const stream = await client.completions.create({ model: 'qwen', prompt: 'Once', max_tokens: 24,
+            ignore_eos: true, stream: true });
+        let text = '';
+        let finish;
+        let unloaded;
+        for await (const chunk of stream) {
+            text += chunk.choices[0]?.text ?? '';
+            finish = chunk.choices[0]?.finish_reason ?? finish;
+            unloaded ??= request(server.baseURL, '/v1/models/qwen/unload', { method: 'POST' });
+        }
+        assert.equal(finish, 'length', 'the stream was cut by the unload');
+        const status = await unloaded;
+        assert.equal(status.status, 200, status.text);
+        assert.equal(status.json.state, 'unloaded');
+    });
+
+    test('unloading a model while it streams ends the stream with an error event after the grace', async () => {
         let r = await hearth(['load', 'qwen', '--url', server.baseURL]);
         assert.equal(r.code, 0, r.output);
         const stream = await client.completions.create({ model: 'qwen', prompt: 'Once', max_tokens: 3000,

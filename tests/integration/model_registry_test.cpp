@@ -104,6 +104,47 @@ TEST_F(RegistryTest, LifecycleLeasesAndReload) {
     EXPECT_EQ(refused.error().code, ErrorCode::INVALID_ARGUMENT);
 }
 
+// An unload waits for the requests holding the model, at most unload_grace; meanwhile the model shows as
+// unloading and a new request waits for the unload, then loads the model again.
+TEST_F(RegistryTest, UnloadLetsRunningRequestsFinishWithinTheGrace) {
+    RegistryConfig config = config_of({spec("a", F32)});
+    config.unload_grace = 10s;
+    ModelRegistry registry(config);
+    auto lease = registry.acquire_text("a");
+    ASSERT_TRUE(lease) << lease.error().message;
+    const auto start = std::chrono::steady_clock::now();
+    auto unloading = std::async(std::launch::async, [&] { return registry.unload("a"); });
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(unloading.wait_for(0ms), std::future_status::timeout) << "the unload did not wait for the request";
+    EXPECT_EQ(state_of(registry, "a"), ModelState::UNLOADING);
+    auto arriving = std::async(std::launch::async, [&] { return registry.acquire_text("a"); });
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(arriving.wait_for(0ms), std::future_status::timeout) << "a new request took the unloading model";
+    lease->reset();  // the running request ends
+    auto unloaded = unloading.get();
+    ASSERT_TRUE(unloaded) << unloaded.error().message;
+    EXPECT_EQ(unloaded->state, ModelState::UNLOADED);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    auto reloaded = arriving.get();
+    ASSERT_TRUE(reloaded) << reloaded.error().message;
+    EXPECT_EQ(state_of(registry, "a"), ModelState::READY);
+}
+
+TEST_F(RegistryTest, UnloadStopsWhatRunsPastTheGrace) {
+    RegistryConfig config = config_of({spec("a", F32)});
+    config.unload_grace = 300ms;
+    ModelRegistry registry(config);
+    auto lease = registry.acquire_text("a");
+    ASSERT_TRUE(lease) << lease.error().message;
+    const auto start = std::chrono::steady_clock::now();
+    auto unloaded = registry.unload("a");
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(unloaded);
+    EXPECT_EQ(unloaded->state, ModelState::UNLOADED);
+    EXPECT_GE(took, 300ms);
+    EXPECT_LT(took, 3s);
+}
+
 TEST_F(RegistryTest, EvictsTheLeastRecentlyUsedIdleModelOrRefuses) {
     uint64_t need = 0;
     {
