@@ -118,7 +118,11 @@ async function send() {
         $('chat-status').textContent = e.name === 'AbortError' ? 'stopped' : `error: ${e.message}`;
     }
     view.finish();
-    history.push({ role: 'assistant', content: view.text() });
+    if (view.text()) {
+        history.push({ role: 'assistant', content: view.text() });
+    } else {
+        history.pop();  // nothing answered: the turn is not part of the conversation
+    }
     controller = null;
     setBusy(false);
 }
