@@ -11,7 +11,7 @@ const samples = [];
 let visibleNow = false;
 
 // Prometheus text format: [{name, labels, value}] (comments skipped).
-export function parseMetrics(text) {
+function parseMetrics(text) {
     const out = [];
     for (const line of text.split('\n')) {
         const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
@@ -64,7 +64,7 @@ function quantileOf(sorted, q) {
     return previousLe;
 }
 
-export function histogramQuantile(metrics, name, q, filter = () => true) {
+function histogramQuantile(metrics, name, q, filter = () => true) {
     return quantileOf(buckets(metrics, name, filter), q);
 }
 

@@ -5,7 +5,6 @@ import { api, el, errorText, formatBytes, postJson, readEvents } from './api.js'
 
 const listeners = [];
 let latest = [];
-let polling = null;
 let visibleNow = false;
 
 export function subscribe(listener) {
@@ -99,7 +98,7 @@ async function pull() {
 export function init() {
     document.getElementById('pull-button').addEventListener('click', pull);
     refresh();
-    polling = setInterval(() => {
+    setInterval(() => {
         if (visibleNow || listeners.length > 0) {
             refresh();
         }
@@ -111,5 +110,4 @@ export function visible(shown) {
     if (shown) {
         refresh();
     }
-    return polling;
 }

@@ -143,7 +143,9 @@ bool ask(const ChatOptions& o, Connection& c, client::ChatSession& session, cons
                                        error_body.append(piece);
                                        return true;
                                    }
-                                   first = first ? first : std::optional(Clock::now());
+                                   if (!first) {
+                                       first = Clock::now();
+                                   }
                                    return reader.feed(piece);
                                });
     printer.end();

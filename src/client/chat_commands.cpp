@@ -41,6 +41,11 @@ CommandResult failed(std::string message) {
     return CommandResult{CommandAction::HANDLED, std::move(message), true};
 }
 
+CommandResult unknown_setting(std::string_view name) {
+    return failed("unknown setting '" + std::string(name) +
+                  "' (system, temperature, top_p, top_k, max_tokens or seed)");
+}
+
 CommandResult done(std::string message) {
     return CommandResult{CommandAction::HANDLED, std::move(message), false};
 }
@@ -103,8 +108,7 @@ CommandResult set_setting(ChatSettings& s, std::string_view name, std::string_vi
     if (name == "seed") {
         return set_integer<int64_t>(s.seed, name, value, 0);
     }
-    return failed("unknown setting '" + std::string(name) +
-                  "' (system, temperature, top_p, top_k, max_tokens or seed)");
+    return unknown_setting(name);
 }
 
 CommandResult unset_setting(ChatSettings& s, std::string_view name) {
@@ -121,8 +125,7 @@ CommandResult unset_setting(ChatSettings& s, std::string_view name) {
     } else if (name == "seed") {
         s.seed.reset();
     } else {
-        return failed("unknown setting '" + std::string(name) +
-                      "' (system, temperature, top_p, top_k, max_tokens or seed)");
+        return unknown_setting(name);
     }
     return done("Unset " + std::string(name) + ".");
 }
