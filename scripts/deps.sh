@@ -22,7 +22,7 @@ LLAMA_INTEGRITY='sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlT
 LLAMA_COMMIT=de3ff815ea7d559ee917f063901b8986f038abc6 # the squashed v0.5.0 commit inside the bundle
 WHISPER_PKG=nodejs-whisper@0.3.1
 WHISPER_INTEGRITY='sha512-ceoilUVraRuR5FnNyXpGQT2auAR48Oc3AQBEmkXnVpSn9iN6yVRzQBFCqVTGWbk6Wdi95NhvwXNzFvuR7erLWw=='
-RECIPE=4 # bump when the build steps below change
+RECIPE=5 # bump when the build steps below change
 
 CACHE=${HEARTH_CACHE:-$HOME/.cache/hearth}
 CUDA=${HEARTH_CUDA:-0}
@@ -50,7 +50,7 @@ if [ "${1:-}" = "--prefix" ]; then echo "$PREFIX"; exit 0; fi
 APT_PKGS=(build-essential cmake ninja-build git ccache pkg-config openssl clang-format clang-tidy
           libboost1.81-dev libcli11-dev libspdlog-dev libsqlite3-dev libgtest-dev libgmock-dev libcurl4-openssl-dev
           libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libavfilter-dev ffmpeg flite1-dev
-          clang libclang-rt-14-dev prometheus python3-numpy tmux chromium)
+          clang libclang-rt-14-dev prometheus python3-numpy tmux chromium nginx-light)
 install_packages() {
     local missing=()
     for p in "${APT_PKGS[@]}"; do
@@ -107,6 +107,8 @@ common_cmake_args() {
 ggml_args() {
     if [ "$CPU" = all ]; then echo -DGGML_NATIVE=OFF; echo -DGGML_BACKEND_DL=ON; echo -DGGML_CPU_ALL_VARIANTS=ON
     else echo -DGGML_NATIVE=ON; fi
+    # ggml RPC: `hearth rpc-worker` serves this host's devices and a model's `rpc` list spreads layers over them.
+    echo -DGGML_RPC=ON
     if [ "$CUDA" = 1 ]; then
         echo -DGGML_CUDA=ON; echo "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS"; echo -DGGML_CUDA_NCCL=OFF
         [ -x /usr/local/cuda/bin/nvcc ] && echo -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc

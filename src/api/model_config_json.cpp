@@ -1,5 +1,6 @@
 #include "api/model_config_json.h"
 
+#include <algorithm>
 #include <set>
 
 #include "api/json_body.h"
@@ -9,10 +10,10 @@ namespace hearth::api {
 namespace {
 
 const std::set<std::string, std::less<>> OPTION_KEYS = {
-    "device",      "n_gpu_layers", "tensor_split",       "n_ctx",           "n_slots",
-    "n_batch",     "n_ubatch",     "n_threads",          "flash_attn",      "type_k",
-    "type_v",      "keep_alive",   "draft_model",        "draft_max",       "draft_min",
-    "draft_p_min", "draft_device", "draft_n_gpu_layers", "lookup_draft_max"};
+    "device",           "n_gpu_layers", "tensor_split", "n_ctx",       "n_slots",      "n_batch",
+    "n_ubatch",         "n_threads",    "flash_attn",   "type_k",      "type_v",       "keep_alive",
+    "draft_model",      "draft_max",    "draft_min",    "draft_p_min", "draft_device", "draft_n_gpu_layers",
+    "lookup_draft_max", "rpc",          "split_mode",   "main_gpu"};
 const std::set<std::string, std::less<>> MODEL_KEYS = {"name",    "path",     "kind",   "mmproj",
                                                        "vocoder", "speakers", "options"};
 
@@ -51,6 +52,35 @@ Result<std::vector<float>> read_tensor_split(const nlohmann::json& value, const 
         shares.push_back(share.get<float>());
     }
     return shares;
+}
+
+// A list of rpc-worker endpoints: an array of "host:port" strings, or one string of them comma-separated (as
+// llama-server's --rpc).
+Result<std::vector<std::string>> read_rpc(const nlohmann::json& value, const std::string& param) {
+    std::vector<std::string> out;
+    const auto add_list = [&out](const std::string& text) {
+        for (size_t start = 0; start <= text.size();) {
+            const size_t comma = std::min(text.find(',', start), text.size());
+            if (comma > start) {
+                out.push_back(text.substr(start, comma - start));
+            }
+            start = comma + 1;
+        }
+    };
+    if (value.is_string()) {
+        add_list(value.get<std::string>());
+        return out;
+    }
+    if (!value.is_array() || value.size() > 64) {
+        return invalid(param, "must be an array of host:port strings");
+    }
+    for (const auto& entry : value) {
+        if (!entry.is_string()) {
+            return invalid(param, "must be an array of host:port strings");
+        }
+        out.push_back(entry.get<std::string>());
+    }
+    return out;
 }
 
 Result<core::ModelSpec> parse_model(const nlohmann::json& object, const std::string& prefix) {
@@ -144,6 +174,8 @@ Result<core::LoadOptions> parse_load_options(const nlohmann::json& object, const
     o.draft_device = reader.string("draft_device");
     o.draft_n_gpu_layers = small_int(reader, "draft_n_gpu_layers");
     o.lookup_draft_max = small_int(reader, "lookup_draft_max");
+    o.split_mode = reader.string("split_mode");
+    o.main_gpu = small_int(reader, "main_gpu");
     if (!reader.ok()) {
         return reader.error();
     }
@@ -153,6 +185,13 @@ Result<core::LoadOptions> parse_load_options(const nlohmann::json& object, const
             return shares.error();
         }
         o.tensor_split = std::move(*shares);
+    }
+    if (const auto* rpc = reader.find("rpc")) {
+        auto endpoints = read_rpc(*rpc, reader.param("rpc"));
+        if (!endpoints) {
+            return endpoints.error();
+        }
+        o.rpc = std::move(*endpoints);
     }
     if (const auto* keep_alive = reader.find("keep_alive")) {
         auto seconds = parse_keep_alive(*keep_alive, reader.param("keep_alive"));
@@ -181,6 +220,11 @@ nlohmann::json load_options_json(const core::LoadOptions& o) {
     if (!o.tensor_split.empty()) {
         out["tensor_split"] = o.tensor_split;
     }
+    if (!o.rpc.empty()) {
+        out["rpc"] = o.rpc;
+    }
+    put("split_mode", o.split_mode);
+    put("main_gpu", o.main_gpu);
     put("n_ctx", o.n_ctx);
     put("n_slots", o.n_slots);
     put("n_batch", o.n_batch);

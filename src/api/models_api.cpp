@@ -96,6 +96,14 @@ void add_runtime_stats(const registry::ModelStatus& model, json& out) {
                                {"restored", s.prompt_cache.restored},
                                {"restored_tokens", s.prompt_cache.tokens_restored}};
     }
+    if (!model.layer_placement.empty()) {
+        // Where llama.cpp put the model's layers (CPU: kept in RAM; RPCn: a remote worker's device).
+        json layers = json::object();
+        for (const auto& [device, count] : model.layer_placement) {
+            layers[device] = count;
+        }
+        out["placement"] = {{"layers", layers}};
+    }
     if (model.embedding) {
         const sched::EmbeddingStats& e = *model.embedding;
         out["embedding"] = {{"queued", e.queued},
@@ -131,7 +139,8 @@ ApiReply model_reply(const registry::ModelStatus& model) {
     return ApiReply{200, dump(model_object(model))};
 }
 
-ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version) {
+ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version,
+                      const std::string& status) {
     json ready = json::array();
     json failed = json::object();
     json states = json::object();
@@ -146,7 +155,8 @@ ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const st
     }
     // The server itself is up ("ok") whatever its models do; a failed model is named with its reason.
     return ApiReply{
-        200, dump({{"status", "ok"}, {"version", version}, {"ready", ready}, {"failed", failed}, {"models", states}})};
+        status == "ok" ? 200 : 503,
+        dump({{"status", status}, {"version", version}, {"ready", ready}, {"failed", failed}, {"models", states}})};
 }
 
 }  // namespace hearth::api

@@ -13,6 +13,8 @@ namespace hearth::api {
 ApiReply models_list_reply(const std::vector<registry::ModelStatus>& models,
                            const std::vector<registry::RejectedFile>& rejected);
 ApiReply model_reply(const registry::ModelStatus& model);
-ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version);
+// `status`: "ok" (200), or "loading" / "draining" (503: a proxy should not send this replica traffic).
+ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version,
+                      const std::string& status = "ok");
 
 }  // namespace hearth::api

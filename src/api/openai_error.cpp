@@ -21,6 +21,7 @@ int http_status(ErrorCode code) {
         case ErrorCode::CANCELLED: return 499;  // nginx's "client closed request"; never reaches a client
         case ErrorCode::INTERNAL: return 500;
         case ErrorCode::MODEL_NOT_READY: return 503;
+        case ErrorCode::SHUTTING_DOWN: return 503;
         case ErrorCode::UPSTREAM: return 502;
         case ErrorCode::TIMEOUT: return 504;
         case ErrorCode::OUT_OF_MEMORY: return 507;
@@ -41,6 +42,7 @@ std::string_view openai_error_type(ErrorCode code) {
         case ErrorCode::MODEL_NOT_FOUND: return "not_found_error";
         case ErrorCode::OVERLOADED: return "rate_limit_error";
         case ErrorCode::MODEL_NOT_READY:
+        case ErrorCode::SHUTTING_DOWN:
         case ErrorCode::OUT_OF_MEMORY: return "unavailable_error";
         case ErrorCode::CANCELLED:
         case ErrorCode::TIMEOUT:

@@ -9,6 +9,7 @@
 #include "cli/command_chat.h"
 #include "cli/command_models.h"
 #include "cli/command_pull.h"
+#include "cli/command_rpc.h"
 #include "cli/command_serve.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -35,6 +36,8 @@ int run_cli(int argc, char** argv) {
     add_pull_command(app, pull);
     ChatOptions chat;
     add_chat_command(app, chat);
+    RpcWorkerCommandOptions rpc_worker;
+    add_rpc_worker_command(app, rpc_worker);
     // CLI11 would only say "a subcommand is required" for a misspelt command: name it instead.
     const std::string first = argc > 1 ? argv[1] : "";
     const auto named_first = [&first](const CLI::App* sub) { return sub->check_name(first); };
@@ -58,6 +61,9 @@ int run_cli(int argc, char** argv) {
     }
     if (app.got_subcommand("chat")) {
         return run_chat(chat);
+    }
+    if (app.got_subcommand("rpc-worker")) {
+        return run_rpc_worker(rpc_worker);
     }
     if (app.got_subcommand("pull")) {
         return run_pull(pull);

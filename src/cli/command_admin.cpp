@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/backend.h"
+#include "engine/rpc_devices.h"
 #include "http/http_client.h"
 #include "registry/memory_budget.h"
 
@@ -132,7 +133,16 @@ int status(const AdminOptions& o) {
 
 int devices(const AdminOptions& o) {
     engine::BackendGuard backends;
-    const auto list = engine::BackendGuard::devices();
+    engine::RpcAttachment remote;
+    if (!o.rpc.empty()) {
+        auto attached = engine::attach_rpc_devices(o.rpc);
+        if (!attached) {
+            std::cerr << "hearth devices: " << attached.error().message << "\n";
+            return 1;
+        }
+        remote = std::move(*attached);
+    }
+    const auto list = engine::BackendGuard::devices(!o.rpc.empty());
     if (o.json) {
         json out = json::array();
         for (const auto& d : list) {
@@ -174,6 +184,8 @@ void add_admin_commands(CLI::App& app, AdminOptions& o) {
     }
     CLI::App* devs = app.add_subcommand("devices", "The ggml devices of this machine, with free/total memory");
     devs->add_flag("--json", o.json, "JSON instead of a table");
+    devs->add_option("--rpc", o.rpc, "Also the devices of these rpc-workers (host:port, comma-separated)")
+        ->delimiter(',');
 }
 
 int run_admin_command(const CLI::App& app, AdminOptions& options) {

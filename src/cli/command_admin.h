@@ -15,6 +15,7 @@ struct AdminOptions {
     std::vector<std::string> names;
     bool json = false;
     int timeout_s = 600;
+    std::vector<std::string> rpc;  // hearth devices --rpc
 };
 
 void add_admin_commands(CLI::App& app, AdminOptions& options);

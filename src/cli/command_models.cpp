@@ -37,7 +37,10 @@ Result<std::vector<core::ModelSpec>> read_config(const std::string& path) {
 }
 
 void add_load_options(CLI::App& add, ModelsOptions& o) {
-    add.add_option("--device", o.device, "ggml device to offload to (none: CPU only)");
+    add.add_option("--device,--dev", o.device, "ggml devices to offload to, comma-separated (none: CPU only)");
+    add.add_option("--rpc", o.rpc, "rpc-worker endpoints, host:port, comma-separated")->delimiter(',');
+    add.add_option("--split-mode,--sm", o.split_mode, "Split over devices: none, layer or row");
+    add.add_option("--main-gpu,--mg", o.main_gpu, "split-mode none: the offload device's index");
     add.add_option("--n-gpu-layers,--ngl", o.n_gpu_layers, "Layers offloaded to the GPU (-1: all)");
     add.add_option("--tensor-split", o.tensor_split, "Share of the model per GPU, e.g. 3,1")->delimiter(',');
     add.add_option("-c,--ctx-size", o.n_ctx, "Context tokens per slot");
@@ -76,6 +79,9 @@ Result<core::LoadOptions> load_options(const CLI::App& add, const ModelsOptions&
     text("--device", o.device, out.device);
     number("--n-gpu-layers", o.n_gpu_layers, out.n_gpu_layers);
     out.tensor_split = o.tensor_split;
+    out.rpc = o.rpc;
+    text("--split-mode", o.split_mode, out.split_mode);
+    number("--main-gpu", o.main_gpu, out.main_gpu);
     number("--ctx-size", o.n_ctx, out.n_ctx);
     number("--parallel", o.n_slots, out.n_slots);
     number("--batch-size", o.n_batch, out.n_batch);

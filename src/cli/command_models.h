@@ -28,6 +28,9 @@ struct ModelsOptions {
     int draft_max = 0, draft_min = 0, draft_n_gpu_layers = 0;
     double draft_p_min = 0.0;
     std::vector<float> tensor_split;
+    std::vector<std::string> rpc;
+    std::string split_mode;
+    int main_gpu = 0;
 };
 
 void add_models_commands(CLI::App& app, ModelsOptions& options);

@@ -243,6 +243,28 @@ void add_draft_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
 }
 
+// Placement over devices, llama-server's flags, for every text model whose own options do not say.
+void add_placement_options(CLI::App& serve, ServeOptions& options) {
+    serve.add_option("--device,--dev", options.device,
+                     "ggml devices to offload text models to, comma-separated (none: CPU only; default: every GPU)");
+    serve.add_option("--n-gpu-layers,--ngl", options.n_gpu_layers, "Text models: layers offloaded (-1: all)")
+        ->check(CLI::Range(-1, 100000))
+        ->capture_default_str();
+    serve
+        .add_option("--rpc", options.rpc,
+                    "`hearth rpc-worker` endpoints (host:port, comma-separated) whose devices take text models' "
+                    "layers after the local devices")
+        ->delimiter(',');
+    serve.add_option("--split-mode,--sm", options.split_mode, "Split over devices: none, layer or row")
+        ->check(CLI::IsMember({"none", "layer", "row"}))
+        ->capture_default_str();
+    serve.add_option("--main-gpu,--mg", options.main_gpu, "split-mode none: the offload device's index")
+        ->check(CLI::Range(0, 255))
+        ->capture_default_str();
+    serve.add_option("--tensor-split,--ts", options.tensor_split, "Share of the layers per offload device, e.g. 3,1")
+        ->delimiter(',');
+}
+
 }  // namespace
 
 void add_text_model_options(CLI::App& serve, ServeOptions& options) {
@@ -286,6 +308,7 @@ void add_text_model_options(CLI::App& serve, ServeOptions& options) {
         ->check(CLI::Range(0, 64))
         ->capture_default_str();
     add_draft_options(serve, options);
+    add_placement_options(serve, options);
     serve.add_flag("--no-burst-prefill", options.no_burst_prefill,
                    "New streams start decoding as soon as their prompt is in, even while a burst of other "
                    "prompts is still being prefilled (default: they wait for the burst, then decode together)");
@@ -318,6 +341,12 @@ void set_text_defaults(const ServeOptions& options, registry::TextModelOptions& 
     text_models.draft_device = options.draft_device;
     text_models.draft_n_gpu_layers = options.draft_n_gpu_layers;
     text_models.prompt_cache_mib = options.prompt_cache_mib;
+    text_models.device = options.device;
+    text_models.n_gpu_layers = options.n_gpu_layers;
+    text_models.rpc = options.rpc;
+    text_models.split_mode = options.split_mode;
+    text_models.main_gpu = options.main_gpu;
+    text_models.tensor_split = options.tensor_split;
 }
 
 // The registry's settings from the command line and the config file; errors are one line for the user.
@@ -405,7 +434,9 @@ int run_serve(const ServeOptions& options) {
         std::cerr << "hearth: " << started.error().message << "\n";
         return 1;
     }
-    // Tests and scripts read the bound port from this line when they asked for port 0.
+    // Tests and scripts read the bound port from this line when they asked for port 0: it comes once the --load
+    // models are in (meanwhile the server already answers, /health with 503 "loading").
+    app.wait_until_serving();
     std::cout << "hearth listening on " << options.host << ":" << app.port() << std::endl;
     const int sig = server::wait_for_stop_signal();
     log::info("signal {} received: finishing requests in flight (up to {} s), then exiting", sig,

@@ -36,6 +36,13 @@ struct ServeOptions {
     double draft_p_min = 0.0;
     std::string draft_device;
     int draft_n_gpu_layers = -1;
+    // Where text models' layers go, for models whose options do not say (engine/device_selection.h).
+    std::string device;
+    int n_gpu_layers = -1;
+    std::vector<std::string> rpc;
+    std::string split_mode = "layer";
+    int main_gpu = 0;
+    std::vector<float> tensor_split;
     int64_t prompt_cache_mib = -1;
     std::string config_path;             // empty: default_config_path()
     std::vector<std::string> preload;    // --load

@@ -28,9 +28,44 @@ bool is_one_of(const std::optional<std::string>& value, std::initializer_list<co
     return false;
 }
 
+// host:port, the port in 1..65535 (the engine checks the worker itself at load).
+bool is_endpoint(const std::string& e) {
+    const size_t colon = e.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == e.size() || e.size() - colon - 1 > 5) {
+        return false;
+    }
+    int port = 0;
+    for (size_t i = colon + 1; i < e.size(); ++i) {
+        if (e[i] < '0' || e[i] > '9') {
+            return false;
+        }
+        port = port * 10 + (e[i] - '0');
+    }
+    return port >= 1 && port <= 65535 && e.find_first_of(" /\\,") == std::string::npos;
+}
+
+Result<void> validate_placement(const LoadOptions& o) {
+    constexpr size_t MAX_WORKERS = 16;  // GGML_RPC_MAX_SERVERS
+    if (o.rpc.size() > MAX_WORKERS) {
+        return invalid("rpc", "lists at most " + std::to_string(MAX_WORKERS) + " workers");
+    }
+    for (const auto& endpoint : o.rpc) {
+        if (!is_endpoint(endpoint)) {
+            return invalid("rpc", "entries must be host:port with a port in 1..65535, got '" + endpoint + "'");
+        }
+    }
+    if (!is_one_of(o.split_mode, {"none", "layer", "row"})) {
+        return invalid("split_mode", "must be none, layer or row");
+    }
+    return check_range(o.main_gpu, "main_gpu", 0, 255);
+}
+
 }  // namespace
 
 Result<void> validate(const LoadOptions& o) {
+    if (auto placement = validate_placement(o); !placement) {
+        return placement;
+    }
     for (auto check :
          {check_range(o.n_gpu_layers, "n_gpu_layers", -1, 100000), check_range(o.n_ctx, "n_ctx", 16, 1 << 24),
           check_range(o.n_slots, "n_slots", 1, 256), check_range(o.n_batch, "n_batch", 1, 1 << 20),
@@ -98,6 +133,11 @@ LoadOptions overlay(const LoadOptions& base, const LoadOptions& over) {
     if (!over.tensor_split.empty()) {
         out.tensor_split = over.tensor_split;
     }
+    if (!over.rpc.empty()) {
+        out.rpc = over.rpc;
+    }
+    take(out.split_mode, over.split_mode);
+    take(out.main_gpu, over.main_gpu);
     take(out.n_ctx, over.n_ctx);
     take(out.n_slots, over.n_slots);
     take(out.n_batch, over.n_batch);

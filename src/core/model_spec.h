@@ -16,11 +16,15 @@ namespace hearth::core {
 inline constexpr int32_t DEFAULT_DRAFT_MAX = 3;
 
 struct LoadOptions {
-    std::optional<std::string> device;  // ggml device name; "none": CPU only
+    std::optional<std::string> device;  // ggml device names, comma-separated; "none": no local offload
     std::optional<int32_t> n_gpu_layers;
-    std::vector<float> tensor_split;  // share per GPU; empty: llama.cpp's split
-    std::optional<int32_t> n_ctx;     // context per slot
-    std::optional<int32_t> n_slots;   // parallel sequences
+    std::vector<float> tensor_split;  // share per offload device; empty: llama.cpp's split
+    // Remote devices: `hearth rpc-worker` endpoints (host:port) whose devices take layers after the local ones.
+    std::vector<std::string> rpc;
+    std::optional<std::string> split_mode;  // none, layer, row
+    std::optional<int32_t> main_gpu;        // the offload device for split_mode none
+    std::optional<int32_t> n_ctx;           // context per slot
+    std::optional<int32_t> n_slots;         // parallel sequences
     std::optional<int32_t> n_batch;
     std::optional<int32_t> n_ubatch;
     std::optional<int32_t> n_threads;

@@ -7,6 +7,7 @@
 
 #include <string_view>
 
+#include "engine/device_selection.h"
 #include "util/log.h"
 
 namespace hearth::engine {
@@ -21,6 +22,9 @@ void route_engine_log(ggml_log_level level, const char* text, void* /*user_data*
     }
     if (line.empty()) {
         return;
+    }
+    if (LayerPlacement* placement = current_layer_placement(); placement != nullptr) {
+        placement->observe(line);
     }
     switch (level) {
         case GGML_LOG_LEVEL_ERROR: log::error("engine: {}", line); break;
@@ -57,15 +61,17 @@ BackendGuard::~BackendGuard() {
     llama_backend_free();
 }
 
-std::vector<BackendDevice> BackendGuard::devices() {
+std::vector<BackendDevice> BackendGuard::devices(bool remote_memory) {
     std::vector<BackendDevice> out;
     for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
         ggml_backend_dev_t dev = ggml_backend_dev_get(i);
         BackendDevice d;
         d.name = ggml_backend_dev_name(dev);
         d.description = ggml_backend_dev_description(dev);
-        d.type = device_type_name(ggml_backend_dev_type(dev));
-        ggml_backend_dev_memory(dev, &d.memory_free, &d.memory_total);
+        d.type = is_rpc_device(dev) ? "rpc" : device_type_name(ggml_backend_dev_type(dev));
+        if (remote_memory || !is_rpc_device(dev)) {
+            ggml_backend_dev_memory(dev, &d.memory_free, &d.memory_total);
+        }
         out.push_back(std::move(d));
     }
     return out;

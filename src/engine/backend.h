@@ -23,8 +23,10 @@ public:
     BackendGuard(const BackendGuard&) = delete;
     BackendGuard& operator=(const BackendGuard&) = delete;
 
-    // The ggml backend devices this build can use (thread-safe after construction).
-    static std::vector<BackendDevice> devices();
+    // The ggml backend devices this build can use, RPC ones ("rpc") once a model or `hearth devices --rpc`
+    // attached them (thread-safe after construction). A remote device's memory is asked only with
+    // `remote_memory`, right after its worker answered: ggml's RPC client ends the process if it is gone.
+    static std::vector<BackendDevice> devices(bool remote_memory = false);
 };
 
 // Drops the engines' own log lines (ggml, gguf, llama.cpp, whisper.cpp) for command-line tools that report

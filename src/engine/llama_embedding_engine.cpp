@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "engine/device_selection.h"
 #include "engine/llama_guarded.h"
 #include "engine/llama_tokenize.h"
 #include "engine/model_probe.h"
@@ -34,6 +35,12 @@ Result<void> validate_options(const EmbeddingEngineOptions& options) {
 llama_model_ptr load_model(const std::string& path, int32_t n_gpu_layers) {
     llama_model_params params = llama_model_default_params();
     params.n_gpu_layers = n_gpu_layers;
+    // The local GPUs only: never the devices another model's RPC workers registered.
+    auto plan = plan_devices("", {});
+    if (!plan) {
+        return nullptr;
+    }
+    params.devices = plan->devices.data();
     return load_model_guarded(path, params);
 }
 

@@ -51,6 +51,14 @@ Result<void> validate_options(const TextEngineOptions& options) {
         return invalid("tensor_split has " + std::to_string(options.tensor_split.size()) +
                        " shares; this build knows " + std::to_string(llama_max_devices()) + " devices at most");
     }
+    if (split_mode_from_name(options.split_mode) < 0) {
+        return invalid("split_mode must be none, layer or row, got '" + options.split_mode + "'");
+    }
+    for (const auto& endpoint : options.rpc) {
+        if (auto valid = validate_rpc_endpoint(endpoint); !valid) {
+            return valid;
+        }
+    }
     for (const auto* type : {&options.type_k, &options.type_v}) {
         if (!kv_cache_type(*type)) {
             return invalid("unknown KV cache type '" + *type +
@@ -62,46 +70,6 @@ Result<void> validate_options(const TextEngineOptions& options) {
         return invalid("a quantized V cache (" + options.type_v + ") needs flash attention");
     }
     return {};
-}
-
-// The devices llama.cpp may offload to, as its NULL-terminated list; empty optional: all of them.
-Result<std::optional<std::vector<ggml_backend_dev_t>>> offload_devices(const std::string& name) {
-    if (name.empty()) {
-        return std::optional<std::vector<ggml_backend_dev_t>>{};
-    }
-    std::vector<ggml_backend_dev_t> list;
-    if (name != "none") {
-        ggml_backend_dev_t device = ggml_backend_dev_by_name(name.c_str());
-        if (device == nullptr) {
-            std::string known = "none";
-            for (const auto& d : BackendGuard::devices()) {
-                known += ", " + d.name;
-            }
-            return invalid("unknown device '" + name + "' (known: " + known + ")");
-        }
-        if (ggml_backend_dev_type(device) != GGML_BACKEND_DEVICE_TYPE_CPU) {
-            list.push_back(device);
-        }
-    }
-    list.push_back(nullptr);
-    return std::optional<std::vector<ggml_backend_dev_t>>(std::move(list));
-}
-
-// Whether the model's layers go to a GPU: some layers asked for, and a GPU among the devices offered
-// (offload_devices: its NULL-terminated list holds only non-CPU devices; nullopt offers every device).
-bool offloads_to_gpu(int32_t n_gpu_layers, const std::optional<std::vector<ggml_backend_dev_t>>& devices) {
-    if (n_gpu_layers == 0) {
-        return false;
-    }
-    if (devices) {
-        return devices->size() > 1;
-    }
-    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        if (ggml_backend_dev_type(ggml_backend_dev_get(i)) != GGML_BACKEND_DEVICE_TYPE_CPU) {
-            return true;
-        }
-    }
-    return false;
 }
 
 int resolve_sampling_threads(const TextEngineOptions& options, bool on_gpu, int decode_threads) {
@@ -118,11 +86,13 @@ bool report_progress(float progress, void* user_data) {
     return true;  // never cancel the load
 }
 
-llama_model_ptr load_model(const TextEngineOptions& options, std::vector<ggml_backend_dev_t>* devices) {
+llama_model_ptr load_model(const TextEngineOptions& options, DevicePlan& plan) {
     const std::string& path = options.path;
     llama_model_params params = llama_model_default_params();
     params.n_gpu_layers = options.n_gpu_layers;
-    params.devices = devices != nullptr ? devices->data() : nullptr;
+    params.devices = plan.devices.data();
+    params.split_mode = static_cast<llama_split_mode>(split_mode_from_name(options.split_mode));
+    params.main_gpu = options.main_gpu;
     // llama.cpp reads one share per device it knows; shorter lists are padded with zeros.
     std::vector<float> split(std::max<size_t>(llama_max_devices(), options.tensor_split.size()), 0.0f);
     std::copy(options.tensor_split.begin(), options.tensor_split.end(), split.begin());
@@ -177,21 +147,17 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
         return invalid(options.path + " is a " + std::string(core::to_string(info->kind)) +
                        " model, not a text-generation model");
     }
-    auto devices = offload_devices(options.device);
-    if (!devices) {
-        return devices.error();
-    }
     auto engine = std::make_unique<LlamaTextEngine>(Passkey{});
-    engine->model_ = load_model(options, *devices ? &**devices : nullptr);
-    if (!engine->model_) {
-        return invalid("llama.cpp cannot load " + options.path + " (the engine log has its reason)");
+    if (auto weights = engine->load_weights(options); !weights) {
+        return weights.error();
     }
     engine->vocab_ = llama_model_get_vocab(engine->model_.get());
     engine->n_ctx_train_ = llama_model_n_ctx_train(engine->model_.get());
     if (auto context = engine->create_context(options); !context) {
         return context.error();
     }
-    const bool on_gpu = offloads_to_gpu(options.n_gpu_layers, *devices);
+    // Sampling threads and the projector follow the local GPU; RPC workers hold layers only.
+    const bool on_gpu = options.n_gpu_layers != 0 && engine->devices_.local_gpu;
     if (auto projector = engine->load_projector(options, on_gpu); !projector) {
         return projector.error();
     }
@@ -216,6 +182,24 @@ Result<std::unique_ptr<LlamaTextEngine>> LlamaTextEngine::load(const TextEngineO
               engine->n_slots_, engine->n_ctx_per_slot_, engine->batch_.capacity(), engine->sampler_vocab_.n_vocab,
               samplers);
     return engine;
+}
+
+Result<void> LlamaTextEngine::load_weights(const TextEngineOptions& options) {
+    auto devices = plan_devices(options.device, options.rpc);
+    if (!devices) {
+        return devices.error();
+    }
+    if (auto split = check_split(*devices, options.split_mode, options.main_gpu, options.tensor_split); !split) {
+        return split.error();
+    }
+    devices_ = std::move(*devices);
+    const LayerPlacement placement;
+    model_ = load_model(options, devices_);
+    if (!model_) {
+        return invalid("llama.cpp cannot load " + options.path + " (the engine log has its reason)");
+    }
+    layer_placement_ = placement.layers();
+    return {};
 }
 
 Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {

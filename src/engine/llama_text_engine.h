@@ -27,6 +27,7 @@
 #include "core/sampling_params.h"
 #include "engine/c_handles.h"
 #include "engine/chat_template.h"
+#include "engine/device_selection.h"
 #include "engine/greedy_sampler.h"
 #include "engine/llama_batch.h"
 #include "engine/llama_grammar.h"
@@ -71,10 +72,14 @@ struct TextEngineOptions {
     // set). A quantized V cache needs flash attention.
     std::string type_k = "f16";
     std::string type_v = "f16";
-    // The one ggml device to offload to, by name (BackendGuard::devices()); "none" or a CPU device: no
-    // offload. Empty: every device llama.cpp finds.
+    // The local ggml devices to offload to, comma-separated names (BackendGuard::devices()); "none" or a CPU
+    // device: no local offload. Empty: every local GPU (engine/device_selection.h).
     std::string device;
-    std::vector<float> tensor_split;  // share of the model per device; empty: llama.cpp's split
+    // Remote devices: the endpoints (host:port) of `hearth rpc-worker` processes, after the local devices.
+    std::vector<std::string> rpc;
+    std::string split_mode = "layer";  // none (main_gpu only), layer, row
+    int32_t main_gpu = 0;              // index into the offload devices, for split_mode none
+    std::vector<float> tensor_split;   // share of the model per offload device; empty: llama.cpp's split
     // A multimodal projector (mmproj GGUF) for this model: images in prompts. Empty: text only.
     std::string mmproj;
     // Load progress (0..1), called on the loading thread.
@@ -108,6 +113,8 @@ public:
     int32_t n_batch() const override { return batch_.capacity(); }
     int32_t n_vocab() const override { return sampler_vocab_.n_vocab; }
     int32_t n_ctx_train() const { return n_ctx_train_; }
+    // Layers per device as llama.cpp placed them at load (device name, count; CPU for what stayed in RAM).
+    const std::vector<std::pair<std::string, int>>& layer_placement() const { return layer_placement_; }
     uint64_t n_params() const;
     int32_t bos() const;  // -1 when the vocabulary has none
     int32_t eos() const;  // -1 when the vocabulary has none
@@ -190,6 +197,8 @@ public:
     int32_t seq_pos_max(int32_t seq) const;  // -1 when the sequence is empty
 
 private:
+    // Places and loads the weights (devices_, model_, layer_placement_).
+    Result<void> load_weights(const TextEngineOptions& options);
     Result<void> create_context(const TextEngineOptions& options);
     Result<void> load_projector(const TextEngineOptions& options, bool on_gpu);
     void init_vocab_info();
@@ -204,6 +213,8 @@ private:
     void note_refused(std::string reason);
 
     // Declared model-first so that the context is destroyed before the model it was made from.
+    DevicePlan devices_;  // before model_: the model's RPC workers stay held until it is freed
+    std::vector<std::pair<std::string, int>> layer_placement_;
     llama_model_ptr model_;
     llama_context_ptr ctx_;
     std::unique_ptr<MediaProjector> projector_;  // reads model_; destroyed before it

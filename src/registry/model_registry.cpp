@@ -163,6 +163,7 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     out.last_used_ms = std::max(out.last_used_ms, usage.last_used_ms);
     if (slot.text) {
         out.slots = slot.text->scheduler().stats();
+        out.layer_placement = slot.text->engine().layer_placement();
     }
     if (slot.embedding) {
         out.embedding = slot.embedding->scheduler().stats();

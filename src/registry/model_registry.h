@@ -71,6 +71,8 @@ struct ModelStatus {
     std::optional<sched::SpeechStats> speech;        // a loaded whisper model's session pool
     std::optional<sched::WorkStats> voice;           // a loaded text-to-speech model's synthesis workers
     std::vector<std::string> voices;                 // a loaded text-to-speech model's voices
+    // A loaded text model's layers per device as llama.cpp placed them (device name, count).
+    std::vector<std::pair<std::string, int>> layer_placement;
 };
 
 // A lease on a loaded model: one of them is set, as its kind says.

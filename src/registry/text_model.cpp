@@ -28,6 +28,8 @@ Result<std::unique_ptr<engine::LlamaTextEngine>> load_draft(const TextModelOptio
     o.n_gpu_layers = options.draft_n_gpu_layers;
     o.device = options.draft_device.empty() ? target_options.device : options.draft_device;
     o.tensor_split.clear();
+    o.split_mode = "layer";
+    o.main_gpu = 0;
     o.type_k = "f16";
     o.type_v = "f16";
     o.mmproj.clear();
@@ -83,6 +85,11 @@ TextModelOptions resolve_text_options(const TextModelOptions& defaults, const co
     if (!o.tensor_split.empty()) {
         out.tensor_split = o.tensor_split;
     }
+    if (!o.rpc.empty()) {
+        out.rpc = o.rpc;
+    }
+    out.split_mode = o.split_mode.value_or(out.split_mode);
+    out.main_gpu = o.main_gpu.value_or(out.main_gpu);
     return out;
 }
 
@@ -108,6 +115,9 @@ Result<std::shared_ptr<TextModel>> TextModel::load(const std::string& path, cons
     engine_options.type_v = options.type_v;
     engine_options.device = options.device;
     engine_options.tensor_split = options.tensor_split;
+    engine_options.rpc = options.rpc;
+    engine_options.split_mode = options.split_mode;
+    engine_options.main_gpu = options.main_gpu;
     engine_options.mmproj = options.mmproj;
     engine_options.progress = std::move(progress);
     auto engine = engine::LlamaTextEngine::load(engine_options);

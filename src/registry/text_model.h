@@ -26,7 +26,10 @@ struct TextModelOptions {
     std::string flash_attn = "auto";
     std::string type_k = "f16";
     std::string type_v = "f16";
-    std::string device;                  // empty: every device
+    std::string device;                  // comma-separated local devices; empty: every local GPU
+    std::vector<std::string> rpc;        // rpc-worker endpoints (engine::TextEngineOptions::rpc)
+    std::string split_mode = "layer";    // none, layer, row
+    int32_t main_gpu = 0;                // split_mode none: the offload device's index
     std::vector<float> tensor_split;     // empty: llama.cpp's split
     size_t queue_capacity = 64;          // requests waiting for a slot; beyond it, 429
     double step_stretch = 2.0;           // a step with prompt tokens takes at most this x a decode-only step

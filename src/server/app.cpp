@@ -40,12 +40,13 @@ struct App::Impl {
                   config.audio_limits,
                   config.media,
                   std::make_shared<ResponseStore>(config.responses)},
-          gateway(router, registry, metrics, config.access),
+          gateway(router, registry, metrics, config.access, &phase),
           http(
               config.http, [this](const http::HttpRequest& req) { return gateway.handle(req); },
               [this](int status, const std::string& message, std::string_view target) {
                   return gateway.transport_error(status, message, target);
               }) {
+        context.phase = &phase;
         declare_server_metrics(metrics);
         register_routes(router, context);
         if (config.webui) {
@@ -54,6 +55,7 @@ struct App::Impl {
     }
 
     ServerConfig config;
+    PhaseFlag phase{ServerPhase::STARTING};
     engine::BackendGuard backends;
     metrics::Registry metrics;
     registry::ModelRegistry registry;
@@ -61,6 +63,7 @@ struct App::Impl {
     http::Router router;
     Gateway gateway;
     http::HttpServer http;
+    std::thread preloading;  // the --load models, after listening; joined by stop()
     bool stopped = false;
 };
 
@@ -87,13 +90,21 @@ Result<void> App::start() {
     if (auto started = impl_->http.start(); !started) {
         return started;
     }
-    // After listening, so that /health and status show the loads as they happen; a failed load leaves the
-    // model failed (with its reason) and the server serving the others.
-    for (const std::string& id : impl_->config.preload) {
-        if (auto loaded = impl_->registry.load(id); !loaded) {
-            log::error("--load {}: {}", id, loaded.error().message);
+    // After listening, so that /health and status show the loads as they happen (/health: 503 "loading"); a
+    // failed load leaves the model failed (with its reason) and the server serving the others.
+    impl_->preloading = std::thread([impl = impl_.get()] {
+        for (const std::string& id : impl->config.preload) {
+            if (impl->phase.load() == ServerPhase::DRAINING) {
+                return;
+            }
+            if (auto loaded = impl->registry.load(id); !loaded) {
+                log::error("--load {}: {}", id, loaded.error().message);
+            }
         }
-    }
+        // Ready for traffic (/health 200) once every --load model is loaded or failed, unless a stop came first.
+        ServerPhase starting = ServerPhase::STARTING;
+        impl->phase.compare_exchange_strong(starting, ServerPhase::SERVING);
+    });
     return {};
 }
 
@@ -101,16 +112,36 @@ uint16_t App::port() const {
     return impl_->http.port();
 }
 
+void App::wait_until_serving() const {
+    while (impl_->phase.load() == ServerPhase::STARTING) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 void App::stop() {
     if (impl_->stopped) {
         return;
     }
     impl_->stopped = true;
-    // No new connections; requests in flight finish (streams to their last event) within the timeout.
+    // Draining: /health answers 503 and new requests are refused (503) while those in flight finish (streams to
+    // their last event), so that a proxy moves traffic to other replicas without losing a request. Then no new
+    // connections, and whatever still runs after the timeout is ended.
+    impl_->phase = ServerPhase::DRAINING;
     const auto timeout = impl_->config.shutdown_timeout;
-    if (!impl_->http.drain(timeout)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    log::info("draining: {} requests in flight", impl_->http.in_flight());
+    while (impl_->http.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!impl_->http.drain(std::max(left, std::chrono::milliseconds(0)))) {
         log::warn("{} requests still running {} s after the stop signal: ending them", impl_->http.in_flight(),
                   timeout.count());
+    }
+    // A load in progress is not interrupted: its model is unloaded with the others once it is in.
+    if (impl_->preloading.joinable()) {
+        impl_->preloading.join();
     }
     // Then the models stop: requests still running end with an error event, so their handlers return and the
     // handler pool can be joined.

@@ -17,10 +17,15 @@ public:
     App(const App&) = delete;
     App& operator=(const App&) = delete;
 
+    // Listens, then loads the --load models on a thread of its own: /health says "loading" (503) until they
+    // are loaded or failed. Errors: a --load name that is no model, an address that cannot be bound.
     Result<void> start();
     uint16_t port() const;
-    // Stops accepting, lets requests in flight finish up to config.shutdown_timeout, then unloads the models
-    // (ending whatever still runs) and stops the HTTP server. Idempotent.
+    // Blocks until the --load models are loaded or failed (or a stop began).
+    void wait_until_serving() const;
+    // Drains (/health 503 "draining", new requests 503) while requests in flight finish, up to
+    // config.shutdown_timeout; then stops accepting, unloads the models (ending whatever still runs) and stops the
+    // HTTP server. Idempotent.
     void stop();
 
 private:

@@ -86,8 +86,8 @@ bool is_public_path(std::string_view path, bool metrics_public) {
 }
 
 Gateway::Gateway(const http::Router& router, registry::ModelRegistry& registry, metrics::Registry& metrics,
-                 AccessConfig access)
-    : router_(router), registry_(registry), metrics_(metrics), access_(std::move(access)) {}
+                 AccessConfig access, const PhaseFlag* phase)
+    : router_(router), registry_(registry), metrics_(metrics), access_(std::move(access)), phase_(phase) {}
 
 HttpResponse Gateway::handle(const HttpRequest& request) const {
     auto record = std::make_shared<RequestRecord>();
@@ -100,6 +100,8 @@ HttpResponse Gateway::handle(const HttpRequest& request) const {
         RecordScope scope(record.get());
         if (auto answer = preflight(request)) {
             response = std::move(*answer);
+        } else if (auto draining = refuse_while_draining(request)) {
+            response = std::move(*draining);
         } else if (auto refused = refuse_unauthenticated(request)) {
             response = std::move(*refused);
         } else {
@@ -184,6 +186,19 @@ std::optional<HttpResponse> Gateway::refuse_unauthenticated(const HttpRequest& r
         return error_response(make_error(ErrorCode::UNAUTHENTICATED, "Incorrect API key provided"), request.path);
     }
     return std::nullopt;
+}
+
+std::optional<HttpResponse> Gateway::refuse_while_draining(const HttpRequest& request) const {
+    if (phase_ == nullptr || phase_->load() != ServerPhase::DRAINING || request.path == "/health" ||
+        request.path == "/v1/health" || request.path == "/metrics") {
+        return std::nullopt;
+    }
+    // Nothing was started for this request: a proxy may safely send it to another replica (nginx:
+    // proxy_next_upstream http_503 non_idempotent).
+    HttpResponse response = error_response(
+        make_error(ErrorCode::SHUTTING_DOWN, "This server is shutting down; retry on another replica"), request.path);
+    response.headers.push_back({"Retry-After", "1"});
+    return response;
 }
 
 void Gateway::add_cors_headers(const HttpRequest& request, HttpResponse& response) const {

@@ -15,6 +15,7 @@
 #include "registry/model_registry.h"
 #include "server/request_record.h"
 #include "server/server_config.h"
+#include "server/server_phase.h"
 #include "util/metrics.h"
 
 namespace hearth::server {
@@ -22,8 +23,9 @@ namespace hearth::server {
 class Gateway {
 public:
     // Borrows the router, registry and metrics; App owns them and outlives every request.
+    // `phase`: while DRAINING, everything but /health and /metrics is refused (503, Retry-After); null: never.
     Gateway(const http::Router& router, registry::ModelRegistry& registry, metrics::Registry& metrics,
-            AccessConfig access);
+            AccessConfig access, const PhaseFlag* phase = nullptr);
 
     http::HttpResponse handle(const http::HttpRequest& request) const;
     // Errors the transport answers itself (malformed request, body or headers over the limit): same id,
@@ -34,6 +36,7 @@ public:
 private:
     std::optional<http::HttpResponse> preflight(const http::HttpRequest& request) const;
     std::optional<http::HttpResponse> refuse_unauthenticated(const http::HttpRequest& request) const;
+    std::optional<http::HttpResponse> refuse_while_draining(const http::HttpRequest& request) const;
     void add_cors_headers(const http::HttpRequest& request, http::HttpResponse& response) const;
     std::string model_named_in_body(const http::HttpRequest& request) const;
     // What the log line tells of the request, kept past the handler for streams.
@@ -49,6 +52,7 @@ private:
     registry::ModelRegistry& registry_;
     metrics::Registry& metrics_;
     const AccessConfig access_;
+    const PhaseFlag* phase_;
 };
 
 // The client's X-Request-Id when it is a plausible id (1-128 characters of [A-Za-z0-9._:/+=-]); otherwise a

@@ -24,7 +24,11 @@ using http::HttpResponse;
 using http::RouteParams;
 
 HttpResponse get_health(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {
-    return to_http(api::health_reply(ctx.registry.list(), std::string(HEARTH_VERSION)));
+    const ServerPhase phase = ctx.phase != nullptr ? ctx.phase->load() : ServerPhase::SERVING;
+    const char* status = phase == ServerPhase::STARTING   ? "loading"
+                         : phase == ServerPhase::DRAINING ? "draining"
+                                                          : "ok";
+    return to_http(api::health_reply(ctx.registry.list(), std::string(HEARTH_VERSION), status));
 }
 
 HttpResponse get_metrics(RouteContext& ctx, const HttpRequest& /*req*/, const RouteParams& /*params*/) {

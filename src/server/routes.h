@@ -9,6 +9,7 @@
 #include "registry/model_registry.h"
 #include "server/media_sources.h"
 #include "server/response_store.h"
+#include "server/server_phase.h"
 #include "util/metrics.h"
 
 namespace hearth::server {
@@ -27,6 +28,8 @@ struct RouteContext {
     MediaConfig media = {};  // images in chat requests
     // /v1/responses kept for retrieval and previous_response_id; shared with the streams that fill it.
     std::shared_ptr<ResponseStore> responses = std::make_shared<ResponseStore>();
+    // The server's phase for /health; null: always serving (tests that build routes alone).
+    const PhaseFlag* phase = nullptr;
 };
 
 void register_routes(http::Router& router, RouteContext& context);

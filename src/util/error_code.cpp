@@ -19,6 +19,7 @@ std::string_view to_string(ErrorCode code) {
         case ErrorCode::CANCELLED: return "cancelled";
         case ErrorCode::TIMEOUT: return "timeout";
         case ErrorCode::UPSTREAM: return "upstream_error";
+        case ErrorCode::SHUTTING_DOWN: return "shutting_down";
         case ErrorCode::INTERNAL: return "internal";
     }
     return "internal";

@@ -18,6 +18,7 @@ enum class ErrorCode {
     OVERLOADED,               // queue full: 429
     UNSUPPORTED,              // feature not available for this model or build: 400
     MODEL_NOT_READY,          // loading, failed or unservable: 503
+    SHUTTING_DOWN,            // the server is draining before it stops: 503, try another replica
     OUT_OF_MEMORY,            // load would exceed the memory budget: 507
     CANCELLED,                // the client went away; nothing is sent
     TIMEOUT,                  // an internal wait ran out: 504

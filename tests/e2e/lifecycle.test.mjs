@@ -1,5 +1,7 @@
-// Lifecycle: on SIGTERM/SIGINT the server stops accepting, lets requests in flight finish (up to
-// --shutdown-timeout), then unloads its models and exits 0; a second signal exits at once.
+// Lifecycle: on SIGTERM/SIGINT the server drains: /health answers 503 "draining" and new requests 503
+// "shutting_down" (so that a proxy sends them to another replica) while requests in flight finish (up to
+// --shutdown-timeout); then it stops accepting, unloads its models and exits 0. A second signal exits at once.
+// (/health's 503 "loading" while --load models load is tested in rpc.test.mjs, where a load can be held.)
 // Work in flight: one slot and a queue of long generations, so that a signal always finds some running.
 
 import assert from 'node:assert/strict';
@@ -68,14 +70,27 @@ describe('graceful shutdown', () => {
         return startServer({ modelsDir: dir, args: ['--threads', '1', '--parallel', '1', ...args] });
     }
 
-    test('SIGTERM: new connections are refused, requests in flight finish, then exit 0', async () => {
+    test('SIGTERM: health says draining, new requests get 503, requests in flight finish, then exit 0', async () => {
         const server = await serve(['--shutdown-timeout', '60']);
+        const ready = await fetch(`${server.baseURL}/health`);
+        assert.equal(ready.status, 200);
+        assert.equal((await ready.json()).status, 'ok');
         const stream = await startStream(server.baseURL);
         const queued = queueCompletions(server.baseURL);
         await sleep(100);
         server.proc.kill('SIGTERM');
         await sleep(200);
-        await assert.rejects(openRaw(server.port), /ECONNREFUSED/, 'accepting after the signal');
+        const health = await fetch(`${server.baseURL}/health`);
+        assert.equal(health.status, 503);
+        assert.equal((await health.json()).status, 'draining');
+        const late = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'Late', max_tokens: 4 }) });
+        assert.equal(late.status, 503);
+        assert.equal(late.headers.get('retry-after'), '1');
+        const body = await late.json();
+        assert.equal(body.error.code, 'shutting_down');
+        assert.equal(body.error.type, 'unavailable_error');
         const text = await stream.done;
         assert.match(text, /"finish_reason":"length"/, 'the stream ran to its end');
         assert.match(text, /data: \[DONE\]/);
@@ -86,6 +101,7 @@ describe('graceful shutdown', () => {
         assert.equal(signal, null);
         assert.equal(code, 0, server.output());
         assert.match(server.output(), /finishing requests in flight/);
+        await assert.rejects(openRaw(server.port), /ECONNREFUSED/, 'accepting after the exit');
     });
 
     test('past --shutdown-timeout the running requests are ended and the server still exits 0', async () => {

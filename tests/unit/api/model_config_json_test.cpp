@@ -18,6 +18,9 @@ TEST(ModelConfigJson, RoundTrip) {
     a.options.keep_alive_s = 300;
     a.options.tensor_split = {3, 1};
     a.options.lookup_draft_max = 8;
+    a.options.rpc = {"10.0.0.2:50052", "10.0.0.3:50052"};
+    a.options.split_mode = "layer";
+    a.options.main_gpu = 1;
     core::ModelSpec b;
     b.name = "vision";
     b.path = "/m/v.gguf";
@@ -65,6 +68,21 @@ TEST(ModelConfigJson, ErrorsNameTheField) {
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"n_slots": 0}}]})", "n_slots");
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"lookup_draft_max": 65}}]})", "lookup_draft_max");
     refused(R"({"models": [{"name": "a", "path": "/x", "options": {"tensor_split": [1, "x"]}}]})", "tensor_split");
+    refused(R"({"models": [{"name": "a", "path": "/x", "options": {"rpc": [5]}}]})", "models[0].options.rpc");
+    refused(R"({"models": [{"name": "a", "path": "/x", "options": {"rpc": {"h": 1}}}]})", "models[0].options.rpc");
+    refused(R"({"models": [{"name": "a", "path": "/x", "options": {"rpc": "h:1,nohost"}}]})", "'nohost'");
+    refused(R"({"models": [{"name": "a", "path": "/x", "options": {"split_mode": "diagonal"}}]})", "split_mode");
+    refused(R"({"models": [{"name": "a", "path": "/x", "options": {"main_gpu": -2}}]})", "main_gpu");
+}
+
+TEST(ModelConfigJson, RpcAsAListOrOneCommaSeparatedString) {
+    auto listed = parse_load_options(nlohmann::json{{"rpc", {"a:1", "b:2"}}}, "");
+    auto joined = parse_load_options(nlohmann::json{{"rpc", "a:1,b:2"}}, "");
+    ASSERT_TRUE(listed) << listed.error().message;
+    ASSERT_TRUE(joined) << joined.error().message;
+    EXPECT_EQ(listed->rpc, (std::vector<std::string>{"a:1", "b:2"}));
+    EXPECT_EQ(joined->rpc, listed->rpc);
+    EXPECT_EQ(load_options_json(*joined), (nlohmann::json{{"rpc", {"a:1", "b:2"}}}));
 }
 
 TEST(ModelConfigJson, LoadOptionsBody) {

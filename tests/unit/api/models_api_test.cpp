@@ -74,6 +74,21 @@ TEST(ModelsApi, HealthListsReadyModels) {
     EXPECT_EQ(body["ready"], json::array({"b"}));
     EXPECT_EQ(body["models"]["c"], "failed");
     EXPECT_EQ(json::parse(model_reply(failed).body)["last_error"], "out of memory");
+    EXPECT_EQ(health_reply(models, "9.9.9").status, 200);
+    for (const char* phase : {"loading", "draining"}) {
+        const ApiReply reply = health_reply(models, "9.9.9", phase);
+        EXPECT_EQ(reply.status, 503) << phase;  // a proxy sends this replica no traffic
+        EXPECT_EQ(json::parse(reply.body)["status"], phase);
+        EXPECT_EQ(json::parse(reply.body)["ready"], json::array({"b"}));
+    }
+}
+
+TEST(ModelsApi, LoadedTextModelShowsItsLayerPlacement) {
+    auto model = make_model("t", core::ModelKind::LLM, registry::ModelState::READY);
+    EXPECT_FALSE(json::parse(model_reply(model).body).contains("placement"));
+    model.layer_placement = {{"CPU", 3}, {"RPC0", 2}, {"RPC1", 1}};
+    EXPECT_EQ(json::parse(model_reply(model).body)["placement"],
+              json({{"layers", {{"CPU", 3}, {"RPC0", 2}, {"RPC1", 1}}}}));
 }
 
 TEST(ModelsApi, EmbeddingModelShowsItsBatcherAndCache) {

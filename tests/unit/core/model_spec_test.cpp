@@ -48,6 +48,38 @@ TEST(LoadOptions, ValidRangesPassAndEachBadValueIsNamed) {
     refused(o, "tensor_split");
 }
 
+TEST(LoadOptions, PlacementOverDevicesAndWorkers) {
+    LoadOptions ok;
+    ok.rpc = {"127.0.0.1:50052", "gpu-box.lan:1", "[::1]:65535"};
+    ok.split_mode = "row";
+    ok.main_gpu = 1;
+    EXPECT_TRUE(validate(ok));
+    for (const char* bad : {"localhost", ":50052", "host:", "host:0", "host:65536", "host:12a", "a b:1", "h:123456"}) {
+        LoadOptions o;
+        o.rpc = {bad};
+        auto valid = validate(o);
+        ASSERT_FALSE(valid) << bad;
+        EXPECT_EQ(valid.error().param, "rpc") << bad;
+    }
+    LoadOptions many;
+    many.rpc.assign(17, "h:1");
+    EXPECT_EQ(validate(many).error().param, "rpc");
+    LoadOptions mode;
+    mode.split_mode = "tensor";
+    EXPECT_EQ(validate(mode).error().param, "split_mode");
+    LoadOptions gpu;
+    gpu.main_gpu = -1;
+    EXPECT_EQ(validate(gpu).error().param, "main_gpu");
+
+    LoadOptions over;
+    over.rpc = {"h:2"};
+    over.main_gpu = 2;
+    const LoadOptions out = overlay(ok, over);
+    EXPECT_EQ(out.rpc, std::vector<std::string>{"h:2"});
+    EXPECT_EQ(out.split_mode, "row");
+    EXPECT_EQ(out.main_gpu, 2);
+}
+
 TEST(ModelName, AllowedAndRefused) {
     for (const char* name : {"qwen", "qwen2.5:0.5b-q8_0", "org/model", "A_b-c"}) {
         EXPECT_TRUE(validate_model_name(name)) << name;

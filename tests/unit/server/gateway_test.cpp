@@ -168,5 +168,27 @@ TEST_F(GatewayTest, MetricsCountRequestsByEndpointAndStatus) {
     EXPECT_NE(text.find("process_resident_memory_bytes "), std::string::npos);
 }
 
+TEST_F(GatewayTest, WhileDrainingOnlyHealthAndMetricsAreServed) {
+    PhaseFlag phase{ServerPhase::SERVING};
+    context_.phase = &phase;
+    Gateway gateway(router_, registry_, metrics_, {}, &phase);
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models")).status, 200);
+    EXPECT_EQ(gateway.handle(make("GET", "/health")).status, 200);
+    phase = ServerPhase::DRAINING;
+    for (const char* path : {"/v1/models", "/v1/chat/completions", "/"}) {
+        const auto refused = gateway.handle(make(path[1] == 'v' && path[4] == 'c' ? "POST" : "GET", path));
+        EXPECT_EQ(refused.status, 503) << path;
+        EXPECT_EQ(header_of(refused, "Retry-After"), "1") << path;
+        EXPECT_EQ(json::parse(refused.body)["error"]["code"], "shutting_down") << path;
+    }
+    const auto health = gateway.handle(make("GET", "/health"));
+    EXPECT_EQ(health.status, 503);
+    EXPECT_EQ(json::parse(health.body)["status"], "draining");
+    EXPECT_EQ(gateway.handle(make("GET", "/metrics")).status, 200);
+    phase = ServerPhase::STARTING;
+    EXPECT_EQ(json::parse(gateway.handle(make("GET", "/health")).body)["status"], "loading");
+    EXPECT_EQ(gateway.handle(make("GET", "/v1/models")).status, 200);  // a starting server answers already
+}
+
 }  // namespace
 }  // namespace hearth::server

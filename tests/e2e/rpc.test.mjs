@@ -1,0 +1,237 @@
+// ggml RPC and device placement: `hearth rpc-worker` processes on loopback serve their CPU as remote devices,
+// and a model's `rpc` option spreads its layers over the local CPU and them.
+//   - `hearth devices --rpc` lists the remote devices; an endpoint with no worker is a clear error.
+//   - stories260K split between the local CPU and two workers gives the same greedy tokens as on one device.
+//   - tensor_split 3:1 over two workers puts 6 and 2 of a generated 7-layer model's 8 layers (7 + output) on
+//     them, as llama.cpp's layer split says; the model status shows the placement.
+//   - bad placements fail the load with a clear reason (unknown device, a split longer than the devices,
+//     main_gpu out of range); a worker that is down fails the load, the server serving on; a reload succeeds
+//     once the worker is up.
+//   - /health answers 503 "loading" while a --load model loads (held here by a port that accepts and never
+//     answers the RPC handshake, which the load waits 3 s for), then 200 with the model failed and its reason.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { request, sleep } from './lib/http.mjs';
+import {
+    HEARTH_BIN, HEARTH_MKMODEL, makeTempDir, removeTempDirs, runHearth, runProcess, sharedModel, startServer,
+    stopAllServers, writeFileIn,
+} from './lib/server.mjs';
+
+const TOKENS = 48;
+const workers = [];
+
+async function freePort() {
+    const server = net.createServer();
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address();
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+}
+
+async function accepts(port) {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: '127.0.0.1', port });
+        socket.once('connect', () => { socket.destroy(); resolve(true); });
+        socket.once('error', () => resolve(false));
+    });
+}
+
+// Starts `hearth rpc-worker` on `port`; resolves once it accepts connections.
+async function startWorker(port) {
+    const proc = spawn(HEARTH_BIN, ['rpc-worker', '--port', String(port), '--threads', '1'],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (c) => { output += c; });
+    proc.stderr.on('data', (c) => { output += c; });
+    const worker = { proc, port, endpoint: `127.0.0.1:${port}`, output: () => output };
+    workers.push(worker);
+    for (let i = 0; i < 200 && !(await accepts(port)); i++) {
+        assert.equal(proc.exitCode, null, `rpc-worker exited: ${output}`);
+        await sleep(50);
+    }
+    assert.ok(await accepts(port), `rpc-worker on ${port} does not accept: ${output}`);
+    return worker;
+}
+
+async function stopWorker(worker) {
+    if (worker.proc.exitCode === null && worker.proc.signalCode === null) {
+        const exited = new Promise((resolve) => worker.proc.once('exit', resolve));
+        worker.proc.kill('SIGKILL');
+        await exited;
+    }
+}
+
+async function complete(base, model, prompt = 'Once upon a time') {
+    const res = await request(base, '/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, prompt, max_tokens: TOKENS, temperature: 0, ignore_eos: true }),
+        timeoutMs: 60_000 });
+    assert.equal(res.status, 200, res.text);
+    return res.json.choices[0].text;
+}
+
+async function load(base, model) {
+    return request(base, `/v1/models/${model}/load`, { method: 'POST', timeoutMs: 60_000 });
+}
+
+describe('ggml RPC workers and device placement', () => {
+    let dir;
+    let w1;
+    let w2;
+    let downPort;
+    let server;
+
+    before(async () => {
+        dir = await makeTempDir('rpc');
+        w1 = await startWorker(await freePort());
+        w2 = await startWorker(await freePort());
+        downPort = await freePort();
+        const m7 = path.join(dir, 'm7.gguf');
+        const made = await runProcess(HEARTH_MKMODEL, ['--arch', 'llama', '--layers', '7', '--embd', '64', '--ff', '128',
+            '--heads', '4', '--kv-heads', '2', '--type', 'f32', '--seed', '3', '-o', m7], { timeoutMs: 120_000 });
+        assert.equal(made.code, 0, made.output);
+        const stories = sharedModel('stories260K/stories260K-f32.gguf');
+        const models = [
+            { name: 'local', path: stories },
+            { name: 'split', path: stories,
+              options: { rpc: [w1.endpoint, w2.endpoint], n_gpu_layers: 3, tensor_split: [1, 1] } },
+            { name: 'three-one', path: m7, options: { rpc: `${w1.endpoint},${w2.endpoint}`, tensor_split: [3, 1],
+              n_gpu_layers: 99 } },
+            { name: 'down', path: stories, options: { rpc: [`127.0.0.1:${downPort}`], n_gpu_layers: 99 } },
+            { name: 'bad-device', path: stories, options: { device: 'NoSuchGPU' } },
+            { name: 'long-split', path: stories, options: { rpc: [w1.endpoint], tensor_split: [1, 1, 1] } },
+            { name: 'bad-main', path: stories, options: { rpc: [w1.endpoint], split_mode: 'none', main_gpu: 3 } },
+        ];
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models }));
+        server = await startServer({ modelsDir: await makeTempDir('rpc-empty'),
+            args: ['--config', config, '--threads', '1', '--parallel', '1'] });
+    });
+
+    after(async () => {
+        await stopAllServers();
+        await Promise.all(workers.map(stopWorker));
+        await removeTempDirs();
+    });
+
+    test('hearth devices --rpc lists the workers\' devices; a missing worker is an error', async () => {
+        const listed = await runHearth(['devices', '--json', '--rpc', `${w1.endpoint},${w2.endpoint}`]);
+        assert.equal(listed.code, 0, listed.output);
+        const remote = JSON.parse(listed.stdout).filter((d) => d.type === 'rpc');
+        assert.deepEqual(remote.map((d) => d.description), [w1.endpoint, w2.endpoint]);
+        assert.ok(remote.every((d) => d.memory_total > 0), listed.stdout);
+        const missing = await runHearth(['devices', '--rpc', `127.0.0.1:${downPort}`]);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /nothing accepts connections/);
+        const malformed = await runHearth(['devices', '--rpc', 'localhost']);
+        assert.equal(malformed.code, 1);
+        assert.match(malformed.stderr, /expected host:port/);
+    });
+
+    test('split over the local CPU and two workers: the same greedy tokens as one device', async () => {
+        const alone = await complete(server.baseURL, 'local');
+        const split = await complete(server.baseURL, 'split');
+        assert.ok(alone.length > 20, alone);
+        assert.equal(split, alone);
+        const status = (await request(server.baseURL, '/v1/models/split')).json;
+        // stories260K: 5 layers + output; 3 offloaded (2 layers and the output), split 1:1 over the two workers.
+        assert.deepEqual(status.placement.layers, { CPU: 3, RPC0: 2, RPC1: 1 });
+        assert.deepEqual((await request(server.baseURL, '/v1/models/local')).json.placement.layers, { CPU: 6 });
+    });
+
+    test('tensor_split 3:1 over two workers places 6 and 2 of 8 layers', async () => {
+        await complete(server.baseURL, 'three-one');
+        const status = (await request(server.baseURL, '/v1/models/three-one')).json;
+        assert.deepEqual(status.placement.layers, { RPC0: 6, RPC1: 2 });
+        assert.deepEqual(status.options.rpc, [w1.endpoint, w2.endpoint]);
+        assert.deepEqual(status.options.tensor_split, [3, 1]);
+    });
+
+    test('bad placements fail the load with the reason; the server serves on', async () => {
+        const cases = [
+            ['bad-device', /unknown device 'NoSuchGPU' \(known: none, CPU/],
+            ['long-split', /tensor_split has 3 shares for 1 offload devices/],
+            ['bad-main', /main_gpu 3 is not a device index: this model has 1 offload devices/],
+        ];
+        for (const [model, reason] of cases) {
+            const res = await load(server.baseURL, model);
+            assert.equal(res.status, 503, `${model}: ${res.text}`);  // the load API: a failed load is model_not_ready
+            assert.equal(res.json.error.code, 'model_not_ready');
+            assert.match(res.json.error.message, reason);
+            const status = (await request(server.baseURL, `/v1/models/${model}`)).json;
+            assert.equal(status.state, 'failed');
+            assert.match(status.last_error, reason);
+        }
+        assert.equal((await request(server.baseURL, '/health')).status, 200);
+    });
+
+    test('a worker that is down fails the load; once it is up, a reload succeeds', async () => {
+        const res = await load(server.baseURL, 'down');
+        assert.equal(res.status, 503, res.text);
+        assert.match(res.json.error.message, /rpc worker 127\.0\.0\.1:\d+: nothing accepts connections/);
+        const health = (await request(server.baseURL, '/health')).json;
+        assert.equal(health.status, 'ok');
+        assert.match(health.failed.down, /nothing accepts connections/);
+        const worker = await startWorker(downPort);
+        const again = await load(server.baseURL, 'down');
+        assert.equal(again.status, 200, again.text);
+        assert.equal(await complete(server.baseURL, 'down'), await complete(server.baseURL, 'local'));
+        // Every layer on the one worker's device (named by the order workers were first attached: the third).
+        assert.deepEqual((await request(server.baseURL, '/v1/models/down')).json.placement.layers, { RPC2: 6 });
+        await stopAllServers();
+        await stopWorker(worker);
+    });
+});
+
+describe('/health while --load models load', () => {
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('503 "loading" until the load ends, then 200 with the failed model and its reason', async () => {
+        // Accepts connections and never answers: the RPC handshake the load waits for takes its 3 s timeout.
+        const silent = net.createServer(() => {});
+        await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        const dir = await makeTempDir('rpc-load');
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'held', path: sharedModel('stories260K/stories260K-f32.gguf'),
+              options: { rpc: [`127.0.0.1:${silent.address().port}`] } }] }));
+        const port = await freePort();
+        const proc = spawn(HEARTH_BIN, ['serve', '--port', String(port), '--models-dir', dir, '--config', config,
+            '--no-builtin-voice', '--load', 'held'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        proc.stdout.on('data', (c) => { output += c; });
+        proc.stderr.on('data', (c) => { output += c; });
+        try {
+            const seen = [];
+            const started = Date.now();
+            for (;;) {
+                assert.ok(Date.now() - started < 20_000, `no 200 from /health: ${seen.join(', ')}\n${output}`);
+                let res;
+                try {
+                    res = await request(`http://127.0.0.1:${port}`, '/health', { timeoutMs: 2_000 });
+                } catch {
+                    await sleep(20);
+                    continue;  // not listening yet
+                }
+                seen.push(`${res.status} ${res.json.status}`);
+                if (res.status === 200) {
+                    assert.equal(res.json.status, 'ok');
+                    assert.match(res.json.failed.held, /no RPC handshake within 3000 ms/);
+                    break;
+                }
+                assert.equal(res.status, 503);
+                assert.equal(res.json.status, 'loading');
+                await sleep(100);
+            }
+            assert.ok(seen.filter((s) => s === '503 loading').length >= 5, seen.join(', '));
+        } finally {
+            proc.kill('SIGKILL');
+            silent.close();
+        }
+    });
+});
