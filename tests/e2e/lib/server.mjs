@@ -67,10 +67,11 @@ function exitPromise(proc) {
 //   env:       more environment variables
 //   builtinVoice: keep the built-in flite voice in the catalog (off by default, so that model lists hold
 //                 exactly the files a test wrote; the speech tests turn it on)
+//   port:      the port to listen on (default: a free one)
 export async function startServer({ modelsDir, args = [], env = {}, builtinVoice = false,
-    timeoutMs = START_TIMEOUT_MS } = {}) {
+    timeoutMs = START_TIMEOUT_MS, port = 0 } = {}) {
     const bin = requireExecutable(HEARTH_BIN, 'HEARTH_BIN');
-    const argv = ['serve', '--host', '127.0.0.1', '--port', '0'];
+    const argv = ['serve', '--host', '127.0.0.1', '--port', String(port)];
     if (modelsDir !== undefined) {
         argv.push('--models-dir', modelsDir);
     }
