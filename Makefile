@@ -11,7 +11,7 @@ PORT ?= 8080
 HEARTH_MODELS ?= $(if $(wildcard ../shared/models),$(abspath ../shared/models),$(HOME)/.hearth/models)
 export HEARTH_MODELS
 
-.PHONY: all deps build run test test-unit e2e-deps fuzz soak format clean distclean
+.PHONY: all deps build run test test-unit e2e-deps fuzz soak container-test format clean distclean
 
 all: build
 
@@ -49,6 +49,11 @@ SOAK_MINUTES ?= 30
 soak: build e2e-deps
 	HEARTH_BIN=$(BUILD)/src/cli/hearth HEARTH_MKMODEL=$(BUILD)/tools/mkmodel/hearth-mkmodel HEARTH_MODELS=../shared/models \
 	    node tests/soak/soak.mjs --minutes $(SOAK_MINUTES) --report $(BUILD)/soak-report.json
+
+# The CPU container image built with podman from a locally made Debian base and checked as a user runs it
+# (scripts/container-test.sh; minutes, needs root). Not in `make test`.
+container-test:
+	scripts/container-test.sh
 
 # Every libFuzzer target for FUZZ_SECONDS each (make test runs them for 10 s); findings in $(BUILD)/fuzz/artifacts.
 FUZZ_SECONDS ?= 300

@@ -15,6 +15,7 @@
 #   HEARTH_CPU=native   one CPU backend for this machine's features only: builds about 3x faster (the key
 #                       then includes the CPU flags)
 #   HEARTH_JOBS         parallel compile jobs (default: nproc)
+#   HEARTH_APT=0        install no Debian packages (a container build installs its own, fewer)
 set -euo pipefail
 
 LLAMA_PKG=node-llama-cpp@3.22.1
@@ -52,6 +53,7 @@ APT_PKGS=(build-essential cmake ninja-build git ccache pkg-config openssl clang-
           libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libavfilter-dev ffmpeg flite1-dev
           clang libclang-rt-14-dev prometheus python3-numpy tmux chromium nginx-light)
 install_packages() {
+    [ "${HEARTH_APT:-1}" = 0 ] && return 0
     local missing=()
     for p in "${APT_PKGS[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

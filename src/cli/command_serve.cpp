@@ -1,5 +1,6 @@
 #include "cli/command_serve.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -83,6 +84,22 @@ void add_responses_options(CLI::App& serve, ServeOptions& options) {
         ->capture_default_str();
 }
 
+// Every serve option can come from the environment too (containers, systemd): --ctx-size from HEARTH_CTX_SIZE,
+// --no-webui from HEARTH_NO_WEBUI=1. The command line wins. API keys keep their own HEARTH_API_KEY (a list).
+void bind_environment(CLI::App& serve) {
+    for (CLI::Option* option : serve.get_options()) {
+        const auto& names = option->get_lnames();
+        if (names.empty() || names.front() == "help" || names.front() == "api-key" || !option->get_envname().empty()) {
+            continue;
+        }
+        std::string env = "HEARTH_";
+        for (const char c : names.front()) {
+            env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        option->envname(env);
+    }
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app, ServeOptions& options) {
@@ -106,7 +123,8 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
     serve->add_option("--config", options.config_path, "Model config file (default: $HEARTH_HOME/config.json)");
-    serve->add_option("--load", options.preload, "Models to load at start-up (repeatable)");
+    serve->add_option("--load", options.preload, "Models to load at start-up (repeatable, or comma-separated)")
+        ->delimiter(',');
     serve
         ->add_option("--memory-budget", options.memory_budget,
                      "Memory the loaded models may use (auto: 90% of RAM; 0: no limit; e.g. 8GiB)")
@@ -133,6 +151,7 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
     add_media_options(*serve, options);
     add_access_options(*serve, options);
     add_responses_options(*serve, options);
+    bind_environment(*serve);
 }
 
 void add_speech_options(CLI::App& serve, ServeOptions& options) {

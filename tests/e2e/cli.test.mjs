@@ -134,4 +134,22 @@ describe('hearth command line', () => {
         assert.deepEqual(data.map((m) => m.id), ['from-arg']);
         await server.stop();
     });
+
+    test('every serve flag is also a HEARTH_<FLAG> variable; the command line wins; bad values are refused', async () => {
+        const dir = await makeTempDir('cli-envflags');
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-q8_0.gguf'));
+        const server = await startServer({ modelsDir: dir, env: { HEARTH_NO_WEBUI: '1', HEARTH_LOAD: 'stories',
+            HEARTH_API_KEY: 'k1', HEARTH_KEEP_ALIVE: '5m' } });
+        assert.equal((await request(server.baseURL, '/')).status, 404, 'HEARTH_NO_WEBUI=1 turns the page off');
+        const health = (await request(server.baseURL, '/health')).json;
+        assert.deepEqual(health.ready, ['stories'], 'HEARTH_LOAD loaded the model before the listening line');
+        assert.equal((await request(server.baseURL, '/v1/models')).status, 401);
+        await server.stop();
+        const bad = await runHearth(['serve', '--models-dir', dir, '--port', '0'], { env: { HEARTH_CTX_SIZE: 'lots' } });
+        assertFailedRun(bad, 'HEARTH_CTX_SIZE=lots');
+        assert.match(bad.output, /--ctx-size/);
+        // The command line wins over the environment: a bad value in the variable is never read.
+        const wins = await startServer({ modelsDir: dir, args: ['--ctx-size', '256'], env: { HEARTH_CTX_SIZE: 'lots' } });
+        await wins.stop();
+    });
 });
