@@ -17,6 +17,8 @@
 #   embed    bge-small embeddings agree (cosine) and run at c=32 on both servers
 #   speech   a transcription through hearth on the GPU, and whisper-cli's
 #   steps    hearth with its debug step lines at the top level, --batch-size 512 and 2048: where time goes
+#   split    the small model's layers 3:1 over the GPU and a `hearth rpc-worker` serving the CPU on loopback
+#            (ggml RPC): its placement, and its greedy text against the model on the GPU alone
 # Writes $OUT/summary.md (the tables and the ratios), $OUT/bench.db (SQLite rows of every level),
 # $OUT/log.txt and $OUT/details.tar.gz (each level's JSON, the servers' logs, the build logs): the device
 # tool brings back 8 files at most. Build outputs and models stay in .device-work/ (git-ignored), so a rerun
@@ -26,7 +28,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-/tmp/hearth-device-out}
 BUDGET=${HEARTH_DEVICE_BUDGET:-540}
-PHASES=${HEARTH_DEVICE_PHASES:-build,correct,bench,open,bsamp,embed,speech,steps}
+PHASES=${HEARTH_DEVICE_PHASES:-build,correct,bench,open,bsamp,embed,speech,steps,split}
 CPU_ONLY=${HEARTH_DEVICE_CPU_ONLY:-0} # 1: a dry run without a GPU (no CUDA module, -ngl 0), e.g.
 # HEARTH_DEVICE_CPU_ONLY=1 HEARTH_DEVICE_PREFIX=/tmp/p HEARTH_DEVICE_BIG=qwen2.5-0.5b HEARTH_DEVICE_SMALL=tiny-qwen2 \
 #   HEARTH_DEVICE_NP=4 HEARTH_DEVICE_LEVELS=1,4 scripts/device-check.sh
@@ -296,6 +298,22 @@ phase_speech() {
         --cli "$PREFIX/tools/whisper-cli" --file "$MODELS/whisper-tiny-f16.bin" >>"$SUMMARY"
 }
 
+phase_split() {
+    note "## $SMALL Q4_K split 3:1 over the GPU and an RPC worker (the CPU, on loopback)"
+    local port
+    port=$(free_port)
+    "$APP/bin/hearth" rpc-worker --port "$port" --device CPU --threads "$THREADS" >"$D/rpc-worker.log" 2>&1 &
+    PIDS[rpc]=$!
+    sleep 2
+    start_hearth hearth-split --np 4 --ctx-size "$CTX" --rpc "127.0.0.1:$port" --tensor-split 3,1
+    wait_up hearth-split 60 || { stop rpc; return 1; }
+    probe greedy --a "${URLS[hearth]}" --b "${URLS[hearth-split]}" --model "$SMALL-q4_k" --prompts 4 --max-tokens 48 \
+        --out "$D/greedy-split.json" >>"$SUMMARY" || say "split: differences from the GPU alone (greedy-split.json)"
+    note "- placement: $(curl -s "${URLS[hearth-split]}/v1/models/$SMALL-q4_k" | python3 -c \
+        'import json,sys; print(json.load(sys.stdin).get("placement"))')"
+    stop hearth-split rpc
+}
+
 setup() {
     note "# hearth GPU check $(date -u +%FT%TZ)"
     note "- machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo 'no GPU'), $NCPU cores"
@@ -337,6 +355,7 @@ main() {
     want embed && enough 40 "embeddings benchmark" && phase_embed
     want speech && enough 20 "transcription" && phase_speech
     want steps && want bench && enough 70 "step timings" && phase_steps
+    want split && enough 45 "GPU + RPC split" && phase_split
     grep -h 'CUDA\|offload\|flash\|sampling threads' "$D/hearth.log" | head -40 >"$D/hearth-gpu-lines.log"
     note "- done in $((SECONDS - T0)) s"
 }
