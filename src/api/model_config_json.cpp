@@ -13,7 +13,7 @@ const std::set<std::string, std::less<>> OPTION_KEYS = {
     "device",           "n_gpu_layers", "tensor_split", "n_ctx",       "n_slots",      "n_batch",
     "n_ubatch",         "n_threads",    "flash_attn",   "type_k",      "type_v",       "keep_alive",
     "draft_model",      "draft_max",    "draft_min",    "draft_p_min", "draft_device", "draft_n_gpu_layers",
-    "lookup_draft_max", "rpc",          "split_mode",   "main_gpu"};
+    "lookup_draft_max", "rpc",          "split_mode",   "main_gpu",    "isolate"};
 const std::set<std::string, std::less<>> MODEL_KEYS = {"name",    "path",     "kind",   "mmproj",
                                                        "vocoder", "speakers", "options"};
 
@@ -146,6 +146,36 @@ Result<int64_t> parse_keep_alive(const nlohmann::json& value, const std::string&
     return std::stoll(digits) * (scale != 0 ? scale : 1);
 }
 
+namespace {
+
+// The options that are more than one value: tensor_split, rpc, keep_alive (a number or a duration).
+Result<void> read_structured_fields(FieldReader& reader, core::LoadOptions& o) {
+    if (const auto* split = reader.find("tensor_split")) {
+        auto shares = read_tensor_split(*split, reader.param("tensor_split"));
+        if (!shares) {
+            return shares.error();
+        }
+        o.tensor_split = std::move(*shares);
+    }
+    if (const auto* rpc = reader.find("rpc")) {
+        auto endpoints = read_rpc(*rpc, reader.param("rpc"));
+        if (!endpoints) {
+            return endpoints.error();
+        }
+        o.rpc = std::move(*endpoints);
+    }
+    if (const auto* keep_alive = reader.find("keep_alive")) {
+        auto seconds = parse_keep_alive(*keep_alive, reader.param("keep_alive"));
+        if (!seconds) {
+            return seconds.error();
+        }
+        o.keep_alive_s = *seconds;
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<core::LoadOptions> parse_load_options(const nlohmann::json& object, const std::string& prefix) {
     if (!object.is_object()) {
         return invalid(prefix.empty() ? "options" : prefix, "must be an object");
@@ -176,29 +206,12 @@ Result<core::LoadOptions> parse_load_options(const nlohmann::json& object, const
     o.lookup_draft_max = small_int(reader, "lookup_draft_max");
     o.split_mode = reader.string("split_mode");
     o.main_gpu = small_int(reader, "main_gpu");
+    o.isolate = reader.boolean("isolate");
     if (!reader.ok()) {
         return reader.error();
     }
-    if (const auto* split = reader.find("tensor_split")) {
-        auto shares = read_tensor_split(*split, reader.param("tensor_split"));
-        if (!shares) {
-            return shares.error();
-        }
-        o.tensor_split = std::move(*shares);
-    }
-    if (const auto* rpc = reader.find("rpc")) {
-        auto endpoints = read_rpc(*rpc, reader.param("rpc"));
-        if (!endpoints) {
-            return endpoints.error();
-        }
-        o.rpc = std::move(*endpoints);
-    }
-    if (const auto* keep_alive = reader.find("keep_alive")) {
-        auto seconds = parse_keep_alive(*keep_alive, reader.param("keep_alive"));
-        if (!seconds) {
-            return seconds.error();
-        }
-        o.keep_alive_s = *seconds;
+    if (auto lists = read_structured_fields(reader, o); !lists) {
+        return lists.error();
     }
     if (auto valid = core::validate(o); !valid) {
         const std::string param = prefix.empty() ? valid.error().param : prefix + "." + valid.error().param;
@@ -225,6 +238,7 @@ nlohmann::json load_options_json(const core::LoadOptions& o) {
     }
     put("split_mode", o.split_mode);
     put("main_gpu", o.main_gpu);
+    put("isolate", o.isolate);
     put("n_ctx", o.n_ctx);
     put("n_slots", o.n_slots);
     put("n_batch", o.n_batch);

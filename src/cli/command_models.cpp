@@ -41,6 +41,9 @@ void add_load_options(CLI::App& add, ModelsOptions& o) {
     add.add_option("--rpc", o.rpc, "rpc-worker endpoints, host:port, comma-separated")->delimiter(',');
     add.add_option("--split-mode,--sm", o.split_mode, "Split over devices: none, layer or row");
     add.add_option("--main-gpu,--mg", o.main_gpu, "split-mode none: the offload device's index");
+    add.add_flag("--isolate,!--no-isolate", o.isolate,
+                 "Run the model in a process of its own, so that its crash never ends the server (default: on "
+                 "with --rpc)");
     add.add_option("--n-gpu-layers,--ngl", o.n_gpu_layers, "Layers offloaded to the GPU (-1: all)");
     add.add_option("--tensor-split", o.tensor_split, "Share of the model per GPU, e.g. 3,1")->delimiter(',');
     add.add_option("-c,--ctx-size", o.n_ctx, "Context tokens per slot");
@@ -82,6 +85,9 @@ Result<core::LoadOptions> load_options(const CLI::App& add, const ModelsOptions&
     out.rpc = o.rpc;
     text("--split-mode", o.split_mode, out.split_mode);
     number("--main-gpu", o.main_gpu, out.main_gpu);
+    if (given("--isolate")) {
+        out.isolate = o.isolate;
+    }
     number("--ctx-size", o.n_ctx, out.n_ctx);
     number("--parallel", o.n_slots, out.n_slots);
     number("--batch-size", o.n_batch, out.n_batch);

@@ -31,6 +31,7 @@ struct ModelsOptions {
     std::vector<std::string> rpc;
     std::string split_mode;
     int main_gpu = 0;
+    bool isolate = false;
 };
 
 void add_models_commands(CLI::App& app, ModelsOptions& options);

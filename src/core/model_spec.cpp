@@ -137,6 +137,7 @@ LoadOptions overlay(const LoadOptions& base, const LoadOptions& over) {
         out.rpc = over.rpc;
     }
     take(out.split_mode, over.split_mode);
+    take(out.isolate, over.isolate);
     take(out.main_gpu, over.main_gpu);
     take(out.n_ctx, over.n_ctx);
     take(out.n_slots, over.n_slots);

@@ -23,8 +23,11 @@ struct LoadOptions {
     std::vector<std::string> rpc;
     std::optional<std::string> split_mode;  // none, layer, row
     std::optional<int32_t> main_gpu;        // the offload device for split_mode none
-    std::optional<int32_t> n_ctx;           // context per slot
-    std::optional<int32_t> n_slots;         // parallel sequences
+    // A text model in a process of its own, so that its crash never ends the server; unset: on with rpc workers
+    // (ggml's RPC client ends the process when a worker dies).
+    std::optional<bool> isolate;
+    std::optional<int32_t> n_ctx;    // context per slot
+    std::optional<int32_t> n_slots;  // parallel sequences
     std::optional<int32_t> n_batch;
     std::optional<int32_t> n_ubatch;
     std::optional<int32_t> n_threads;

@@ -93,8 +93,7 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
     if (slot == nullptr) {
         return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
     }
-    if (slot->status.state == ModelState::READY && slot->text && slot->text->scheduler().stats().engine_failed) {
-        const std::string error = "engine failed: " + slot->text->scheduler().stats().engine_error;
+    if (const std::string error = slot->status.state == ModelState::READY ? slot->failure() : ""; !error.empty()) {
         drop_locked(lock, *slot, ModelState::FAILED);  // and load it again below
         if ((slot = find_locked(id)) == nullptr) {
             return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
@@ -131,6 +130,17 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
                                              const MemoryNeed& need, const std::string& draft_path) {
     const std::string id = entry.id;
     ModelLease loaded;
+    if (entry.info.kind == core::ModelKind::LLM && runs_isolated(options)) {
+        if (!config_.launch_isolated) {
+            return make_error(ErrorCode::UNSUPPORTED, "this server cannot run models isolated");
+        }
+        auto isolated = config_.launch_isolated(entry, options);
+        if (!isolated) {
+            return isolated.error();
+        }
+        loaded.isolated = std::move(*isolated);
+        return loaded;
+    }
     if (entry.info.kind == core::ModelKind::LLM) {
         TextModelOptions text_options = resolve_text_options(config_.text_defaults, options);
         text_options.prompt_cache_mib = static_cast<int64_t>((need.host_cache + (1 << 20) - 1) >> 20);
@@ -261,6 +271,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
                                    : ErrorCode::MODEL_NOT_READY;
         return make_error(code, "The model '" + id + "' failed to load: " + loaded.error().message);
     }
+    now->isolated = std::move(loaded->isolated);
     now->text = std::move(loaded->text);
     now->embedding = std::move(loaded->embedding);
     now->speech = std::move(loaded->speech);
@@ -377,6 +388,9 @@ core::LoadOptions ModelRegistry::fit_gpu_layers_locked(const CatalogEntry& entry
 ModelLease ModelRegistry::lease_locked(Slot& slot) {
     slot.status.last_used_ms = steady_now_ms();
     ModelLease lease;
+    if (slot.isolated) {
+        lease.isolated = LeaseBook::lease(slot.isolated, slot.book, &steady_now_ms);
+    }
     if (slot.text) {
         lease.text = LeaseBook::lease(slot.text, slot.book, &steady_now_ms);
     }
@@ -397,6 +411,7 @@ ModelLease ModelRegistry::lease_locked(Slot& slot) {
 void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state) {
     const std::string id = slot.status.entry.id;
     Slot released;
+    released.isolated = std::move(slot.isolated);
     released.text = std::move(slot.text);
     released.embedding = std::move(slot.embedding);
     released.speech = std::move(slot.speech);
@@ -427,13 +442,12 @@ void ModelRegistry::reap_idle() {
             if (slot.status.state != ModelState::READY || !slot.loaded()) {
                 continue;
             }
-            const auto stats = slot.text ? slot.text->scheduler().stats() : sched::SchedulerStats{};
             const std::string id = slot.status.entry.id;
-            if (stats.engine_failed) {
-                log::error("model {}: engine failed ({}); unloading it", id, stats.engine_error);
+            if (const std::string failure = slot.failure(); !failure.empty()) {
+                log::error("model {}: {}; unloading it", id, failure);
                 drop_locked(lock, slot, ModelState::FAILED);
                 if (Slot* now = find_locked(id)) {
-                    now->status.last_error = "engine failed: " + stats.engine_error;
+                    now->status.last_error = failure;
                 }
                 continue;
             }

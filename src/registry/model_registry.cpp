@@ -165,6 +165,9 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
         out.slots = slot.text->scheduler().stats();
         out.layer_placement = slot.text->engine().layer_placement();
     }
+    if (slot.isolated) {
+        out.layer_placement = slot.isolated->layer_placement();
+    }
     if (slot.embedding) {
         out.embedding = slot.embedding->scheduler().stats();
     }
@@ -207,6 +210,16 @@ Result<std::shared_ptr<VoiceModel>> ModelRegistry::acquire_voice(const std::stri
     auto lease = ensure_loaded(lock, id, core::ModelKind::TTS, nullptr, false);
     lock.unlock();
     return lease ? Result<std::shared_ptr<VoiceModel>>(std::move(lease->voice)) : lease.error();
+}
+
+Result<std::shared_ptr<IsolatedModel>> ModelRegistry::acquire_isolated(const std::string& id) {
+    std::unique_lock lock(mutex_);
+    auto lease = ensure_loaded(lock, id, core::ModelKind::LLM, nullptr, false);
+    lock.unlock();
+    if (lease && !lease->isolated) {
+        return make_error(ErrorCode::UNSUPPORTED, "The model '" + id + "' does not run isolated");
+    }
+    return lease ? Result<std::shared_ptr<IsolatedModel>>(std::move(lease->isolated)) : lease.error();
 }
 
 Result<ModelStatus> ModelRegistry::load(const std::string& id, const core::LoadOptions& overrides) {
@@ -285,6 +298,16 @@ void ModelRegistry::unload_all() {
     }
 }
 
+std::string ModelRegistry::Slot::failure() const {
+    if (isolated && !isolated->alive()) {
+        return isolated->failure();
+    }
+    if (text && text->scheduler().stats().engine_failed) {
+        return "engine failed: " + text->scheduler().stats().engine_error;
+    }
+    return {};
+}
+
 bool ModelRegistry::Slot::quiet() const {
     if (text) {
         const auto stats = text->scheduler().stats();
@@ -304,6 +327,10 @@ bool ModelRegistry::Slot::quiet() const {
 }
 
 void ModelRegistry::Slot::release_model() {
+    if (isolated) {
+        isolated->stop();  // its requests in flight finish there first
+        isolated.reset();
+    }
     if (text) {
         text->scheduler().stop();
         text.reset();

@@ -21,6 +21,7 @@
 
 #include "core/model_spec.h"
 #include "registry/embedding_model.h"
+#include "registry/isolated_model.h"
 #include "registry/memory_budget.h"
 #include "registry/model_catalog.h"
 #include "registry/model_state.h"
@@ -51,6 +52,8 @@ struct RegistryConfig {
     std::chrono::milliseconds unload_grace{std::chrono::seconds(5)};
     std::function<void(const std::string& id)> before_load;  // tests: runs on the loading thread
     TextEngineWrapper wrap_text_engine;                      // tests: between scheduler and engine
+    // Starts a text model that runs isolated in a process of its own; unset: isolation is refused.
+    IsolatedLauncher launch_isolated;
 };
 
 struct ModelStatus {
@@ -77,6 +80,7 @@ struct ModelStatus {
 
 // A lease on a loaded model: one of them is set, as its kind says.
 struct ModelLease {
+    std::shared_ptr<IsolatedModel> isolated;  // a text model in a process of its own (registry/isolated_model.h)
     std::shared_ptr<TextModel> text;
     std::shared_ptr<EmbeddingModel> embedding;
     std::shared_ptr<SpeechModel> speech;
@@ -115,6 +119,9 @@ public:
     Result<std::shared_ptr<SpeechModel>> acquire_speech(const std::string& id);
     // The same for a text-to-speech model.
     Result<std::shared_ptr<VoiceModel>> acquire_voice(const std::string& id);
+    // A text model that runs isolated (registry/isolated_model.h), loaded when needed: errors as acquire_text,
+    // UNSUPPORTED for a model that does not run isolated.
+    Result<std::shared_ptr<IsolatedModel>> acquire_isolated(const std::string& id);
     // The vector cache every embedding and rerank model shares (hits, misses, entries).
     sched::VectorCacheStats cache_stats() const { return cache_->stats(); }
     // Loads `id` (with `overrides` over its configured options) and returns its status once ready. A model

@@ -22,11 +22,16 @@ struct ModelRegistry::Slot {
     std::shared_ptr<EmbeddingModel> embedding;  // (one of them)
     std::shared_ptr<SpeechModel> speech;
     std::shared_ptr<VoiceModel> voice;
+    std::shared_ptr<IsolatedModel> isolated;
     std::shared_ptr<LeaseBook> book = std::make_shared<LeaseBook>();
 
-    bool loaded() const { return text != nullptr || embedding != nullptr || speech != nullptr || voice != nullptr; }
+    bool loaded() const {
+        return text != nullptr || embedding != nullptr || speech != nullptr || voice != nullptr || isolated != nullptr;
+    }
     // Nothing queued or running in its scheduler.
     bool quiet() const;
+    // Why the loaded model can serve no more (its engine failed, its process ended); empty while it can.
+    std::string failure() const;
     // Stops its scheduler (requests end with an error) and lets the model go (freed with the last lease).
     void release_model();
 };

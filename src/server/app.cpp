@@ -10,6 +10,7 @@
 #include "registry/memory_budget.h"
 #include "registry/model_registry.h"
 #include "server/gateway.h"
+#include "server/isolated_process.h"
 #include "server/routes.h"
 #include "server/server_metrics.h"
 #include "server/web_routes.h"
@@ -19,10 +20,25 @@ namespace hearth::server {
 
 namespace {
 
-// The registry sees the devices the backends found (once they are loaded), unless the caller chose them.
+// The registry sees the devices the backends found (once they are loaded), unless the caller chose them, and
+// starts isolated models as processes of this executable.
 registry::RegistryConfig with_devices(registry::RegistryConfig config) {
     if (config.devices.empty()) {
         config.devices = engine::BackendGuard::devices();
+    }
+    if (!config.launch_isolated) {
+        IsolationConfig isolation;
+        isolation.text_defaults = config.text_defaults;
+        isolation.load_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.load_wait);
+        config.launch_isolated =
+            [isolation](const registry::CatalogEntry& entry,
+                        const core::LoadOptions& options) -> Result<std::shared_ptr<registry::IsolatedModel>> {
+            auto process = IsolatedProcess::start(entry, options, isolation);
+            if (!process) {
+                return process.error();
+            }
+            return std::shared_ptr<registry::IsolatedModel>(std::move(*process));
+        };
     }
     return config;
 }

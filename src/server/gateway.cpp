@@ -5,6 +5,7 @@
 #include <random>
 
 #include "api/json_body.h"
+#include "server/isolated_proxy.h"
 #include "server/reply.h"
 #include "server/routes.h"
 #include "server/server_metrics.h"
@@ -104,6 +105,8 @@ HttpResponse Gateway::handle(const HttpRequest& request) const {
             response = std::move(*draining);
         } else if (auto refused = refuse_unauthenticated(request)) {
             response = std::move(*refused);
+        } else if (auto forwarded = forward_if_isolated(request)) {
+            response = std::move(*forwarded);
         } else {
             response = dispatch_request(router_, request);
         }
@@ -199,6 +202,22 @@ std::optional<HttpResponse> Gateway::refuse_while_draining(const HttpRequest& re
         make_error(ErrorCode::SHUTTING_DOWN, "This server is shutting down; retry on another replica"), request.path);
     response.headers.push_back({"Retry-After", "1"});
     return response;
+}
+
+std::optional<HttpResponse> Gateway::forward_if_isolated(const HttpRequest& request) const {
+    if (request.method != "POST" || request.path.starts_with("/v1/models/")) {
+        return std::nullopt;  // model administration stays here
+    }
+    const std::string name = model_named_in_body(request);
+    const auto status = name.empty() ? std::nullopt : registry_.find(name);
+    if (!status || status->entry.info.kind != core::ModelKind::LLM || !registry::runs_isolated(status->options)) {
+        return std::nullopt;
+    }
+    auto model = registry_.acquire_isolated(name);
+    if (!model) {
+        return error_response(model.error(), request.path);
+    }
+    return forward_to_isolated(request, std::move(*model));
 }
 
 void Gateway::add_cors_headers(const HttpRequest& request, HttpResponse& response) const {

@@ -37,6 +37,8 @@ private:
     std::optional<http::HttpResponse> preflight(const http::HttpRequest& request) const;
     std::optional<http::HttpResponse> refuse_unauthenticated(const http::HttpRequest& request) const;
     std::optional<http::HttpResponse> refuse_while_draining(const http::HttpRequest& request) const;
+    // A request naming a model that runs isolated goes to that model's process.
+    std::optional<http::HttpResponse> forward_if_isolated(const http::HttpRequest& request) const;
     void add_cors_headers(const http::HttpRequest& request, http::HttpResponse& response) const;
     std::string model_named_in_body(const http::HttpRequest& request) const;
     // What the log line tells of the request, kept past the handler for streams.

@@ -7,6 +7,9 @@
 //   - bad placements fail the load with a clear reason (unknown device, a split longer than the devices,
 //     main_gpu out of range); a worker that is down fails the load, the server serving on; a reload succeeds
 //     once the worker is up.
+//   - models with RPC workers run isolated (a process of their own) unless told otherwise: a worker that dies
+//     mid-stream ends that stream with an error event and fails the model (how its process ended in /health),
+//     the server and its other models serve on, and the model loads again once the worker is back.
 //   - /health answers 503 "loading" while a --load model loads (held here by a port that accepts and never
 //     answers the RPC handshake, which the load waits 3 s for), then 200 with the model failed and its reason.
 
@@ -78,11 +81,18 @@ async function load(base, model) {
     return request(base, `/v1/models/${model}/load`, { method: 'POST', timeoutMs: 60_000 });
 }
 
+// A worker serves one client process at a time: a model lets its workers go for the next one by unloading.
+async function unload(base, model) {
+    const res = await request(base, `/v1/models/${model}/unload`, { method: 'POST', timeoutMs: 60_000 });
+    assert.equal(res.status, 200, res.text);
+}
+
 describe('ggml RPC workers and device placement', () => {
     let dir;
     let w1;
     let w2;
     let downPort;
+    let w3;
     let server;
 
     before(async () => {
@@ -90,6 +100,7 @@ describe('ggml RPC workers and device placement', () => {
         w1 = await startWorker(await freePort());
         w2 = await startWorker(await freePort());
         downPort = await freePort();
+        w3 = await startWorker(await freePort());
         const m7 = path.join(dir, 'm7.gguf');
         const made = await runProcess(HEARTH_MKMODEL, ['--arch', 'llama', '--layers', '7', '--embd', '64', '--ff', '128',
             '--heads', '4', '--kv-heads', '2', '--type', 'f32', '--seed', '3', '-o', m7], { timeoutMs: 120_000 });
@@ -98,7 +109,10 @@ describe('ggml RPC workers and device placement', () => {
         const models = [
             { name: 'local', path: stories },
             { name: 'split', path: stories,
+              options: { rpc: [w1.endpoint, w2.endpoint], n_gpu_layers: 3, tensor_split: [1, 1], isolate: false } },
+            { name: 'split-isolated', path: stories,
               options: { rpc: [w1.endpoint, w2.endpoint], n_gpu_layers: 3, tensor_split: [1, 1] } },
+            { name: 'dies', path: m7, options: { rpc: [w3.endpoint], n_gpu_layers: 99 } },
             { name: 'three-one', path: m7, options: { rpc: `${w1.endpoint},${w2.endpoint}`, tensor_split: [3, 1],
               n_gpu_layers: 99 } },
             { name: 'down', path: stories, options: { rpc: [`127.0.0.1:${downPort}`], n_gpu_layers: 99 } },
@@ -140,6 +154,12 @@ describe('ggml RPC workers and device placement', () => {
         // stories260K: 5 layers + output; 3 offloaded (2 layers and the output), split 1:1 over the two workers.
         assert.deepEqual(status.placement.layers, { CPU: 3, RPC0: 2, RPC1: 1 });
         assert.deepEqual((await request(server.baseURL, '/v1/models/local')).json.placement.layers, { CPU: 6 });
+        await unload(server.baseURL, 'split');
+        // The isolated copy, in a process of its own: the same tokens and placement, reported by that process.
+        assert.equal(await complete(server.baseURL, 'split-isolated'), alone);
+        assert.deepEqual((await request(server.baseURL, '/v1/models/split-isolated')).json.placement.layers,
+            { CPU: 3, RPC0: 2, RPC1: 1 });
+        await unload(server.baseURL, 'split-isolated');
     });
 
     test('tensor_split 3:1 over two workers places 6 and 2 of 8 layers', async () => {
@@ -148,6 +168,7 @@ describe('ggml RPC workers and device placement', () => {
         assert.deepEqual(status.placement.layers, { RPC0: 6, RPC1: 2 });
         assert.deepEqual(status.options.rpc, [w1.endpoint, w2.endpoint]);
         assert.deepEqual(status.options.tensor_split, [3, 1]);
+        await unload(server.baseURL, 'three-one');
     });
 
     test('bad placements fail the load with the reason; the server serves on', async () => {
@@ -179,10 +200,50 @@ describe('ggml RPC workers and device placement', () => {
         const again = await load(server.baseURL, 'down');
         assert.equal(again.status, 200, again.text);
         assert.equal(await complete(server.baseURL, 'down'), await complete(server.baseURL, 'local'));
-        // Every layer on the one worker's device (named by the order workers were first attached: the third).
-        assert.deepEqual((await request(server.baseURL, '/v1/models/down')).json.placement.layers, { RPC2: 6 });
-        await stopAllServers();
+        // Every layer on the one worker's device (the first its isolated process attached).
+        assert.deepEqual((await request(server.baseURL, '/v1/models/down')).json.placement.layers, { RPC0: 6 });
         await stopWorker(worker);
+    });
+
+    test('a worker that dies mid-stream fails that stream and the model, not the server', async () => {
+        const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'dies', prompt: 'Once', max_tokens: 1500, ignore_eos: true, stream: true }) });
+        assert.equal(res.status, 200);
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let text = decoder.decode((await reader.read()).value);
+        await stopWorker(w3);  // SIGKILL: its client in the model's process aborts
+        for (;;) {
+            const { value, done } = await reader.read();
+            if (done) {
+                break;
+            }
+            text += decoder.decode(value, { stream: true });
+        }
+        assert.doesNotMatch(text, /\[DONE\]/);
+        const last = JSON.parse(text.trim().split('\n\n').pop().replace(/^data: /, ''));
+        assert.equal(last.error.code, 'upstream_error', text.slice(-400));
+        let status;
+        for (let i = 0; i < 100; i++) {
+            status = (await request(server.baseURL, '/v1/models/dies')).json;
+            if (status.state === 'failed') {
+                break;
+            }
+            await sleep(50);
+        }
+        assert.equal(status.state, 'failed');
+        assert.match(status.last_error, /the model's process ended \(signal 6/);
+        const health = await request(server.baseURL, '/health');
+        assert.equal(health.status, 200);
+        assert.match(health.json.failed.dies, /process ended/);
+        assert.ok((await complete(server.baseURL, 'local')).length > 20, 'another model serves on');
+        const back = await startWorker(w3.port);
+        const again = await load(server.baseURL, 'dies');
+        assert.equal(again.status, 200, again.text);
+        assert.equal(again.json.state, 'ready');
+        await complete(server.baseURL, 'dies');
+        await stopWorker(back);
     });
 });
 

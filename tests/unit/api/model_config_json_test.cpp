@@ -21,6 +21,7 @@ TEST(ModelConfigJson, RoundTrip) {
     a.options.rpc = {"10.0.0.2:50052", "10.0.0.3:50052"};
     a.options.split_mode = "layer";
     a.options.main_gpu = 1;
+    a.options.isolate = true;
     core::ModelSpec b;
     b.name = "vision";
     b.path = "/m/v.gguf";

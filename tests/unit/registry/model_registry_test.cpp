@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "gguf_fixture.h"
 #include "temp_dir.h"
@@ -78,6 +81,100 @@ TEST(ModelRegistry, AConfiguredProjectorGoesWithItsModel) {
     EXPECT_EQ(bare->state, ModelState::FAILED);
     EXPECT_NE(bare->last_error.find("projector"), std::string::npos);
     EXPECT_TRUE(registry.find("plain")->entry.mmproj.empty());
+}
+
+// Stands for a model's process: alive until the test says it ended.
+class FakeIsolated final : public IsolatedModel {
+public:
+    uint16_t port() const override { return 1; }
+    const std::string& token() const override { return token_; }
+    bool alive() const override { return alive_; }
+    std::string failure() const override { return "the model's process ended (signal 6 (Aborted))"; }
+    std::vector<std::pair<std::string, int>> layer_placement() const override { return {{"CPU", 2}, {"RPC0", 4}}; }
+    void stop() override { stopped_ = true; }
+
+    std::atomic<bool> alive_{true};
+    std::atomic<bool> stopped_{false};
+
+private:
+    std::string token_ = "t";
+};
+
+// A text model that runs isolated is started through the launcher, leased like any model, failed (with how its
+// process ended) once the process is gone, started again by the next request, and stopped by an unload.
+// A registry of one configured model "iso" (a tiny file in `dir`) with these options.
+RegistryConfig one_model(const TempDir& dir, const core::LoadOptions& options) {
+    const std::string path = (dir.path() / "weights.gguf").string();
+    EXPECT_TRUE(write_tiny_gguf(path));
+    RegistryConfig config;
+    config.models_dir = (dir.path() / "none").string();
+    core::ModelSpec spec;
+    spec.name = "iso";
+    spec.path = path;
+    spec.options = options;
+    config.configured = {spec};
+    return config;
+}
+
+TEST(ModelRegistry, AnIsolatedModelLivesAndDiesWithItsProcess) {
+    TempDir dir;
+    core::LoadOptions isolated;
+    isolated.rpc = {"127.0.0.1:50052"};  // isolated by default
+    RegistryConfig config = one_model(dir, isolated);
+    std::vector<std::shared_ptr<FakeIsolated>> launched;
+    std::mutex launched_mutex;
+    config.launch_isolated = [&](const CatalogEntry& entry,
+                                 const core::LoadOptions& options) -> Result<std::shared_ptr<IsolatedModel>> {
+        EXPECT_EQ(entry.id, "iso");
+        EXPECT_EQ(options.rpc, std::vector<std::string>{"127.0.0.1:50052"});
+        const std::lock_guard lock(launched_mutex);
+        launched.push_back(std::make_shared<FakeIsolated>());
+        return std::shared_ptr<IsolatedModel>(launched.back());
+    };
+    ModelRegistry registry(config);
+    ASSERT_TRUE(registry.find("iso"));
+    {
+        auto model = registry.acquire_isolated("iso");
+        ASSERT_TRUE(model) << model.error().message;
+        EXPECT_EQ(registry.find("iso")->state, ModelState::READY);
+        EXPECT_EQ(registry.find("iso")->layer_placement.size(), 2u);
+        EXPECT_EQ(registry.find("iso")->leases, 1);
+    }
+    launched[0]->alive_ = false;
+    for (int i = 0; i < 100 && registry.find("iso")->state != ModelState::FAILED; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(registry.find("iso")->state, ModelState::FAILED);
+    EXPECT_NE(registry.find("iso")->last_error.find("signal 6"), std::string::npos);
+    EXPECT_TRUE(launched[0]->stopped_);
+    ASSERT_TRUE(registry.acquire_isolated("iso"));
+    EXPECT_EQ(launched.size(), 2u);
+    ASSERT_TRUE(registry.unload("iso"));
+    EXPECT_TRUE(launched[1]->stopped_);
+    EXPECT_EQ(registry.find("iso")->state, ModelState::UNLOADED);
+}
+
+TEST(ModelRegistry, IsolationWithoutALauncherOrAFailingLaunchFailsTheLoad) {
+    TempDir dir;
+    core::LoadOptions options;
+    options.isolate = true;
+    RegistryConfig config = one_model(dir, options);
+    {
+        ModelRegistry registry(config);
+        auto refused = registry.acquire_isolated("iso");
+        ASSERT_FALSE(refused);
+        EXPECT_NE(refused.error().message.find("cannot run models isolated"), std::string::npos);
+    }
+    config.launch_isolated = [](const CatalogEntry&,
+                                const core::LoadOptions&) -> Result<std::shared_ptr<IsolatedModel>> {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "tensor_split has 3 shares for 1 offload devices");
+    };
+    ModelRegistry registry(config);
+    auto failed = registry.acquire_isolated("iso");
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, ErrorCode::MODEL_NOT_READY);
+    EXPECT_EQ(registry.find("iso")->state, ModelState::FAILED);
+    EXPECT_EQ(registry.find("iso")->last_error, "tensor_split has 3 shares for 1 offload devices");
 }
 
 TEST(ModelState, Names) {
