@@ -3,7 +3,8 @@
 //   - `hearth devices --rpc` lists the remote devices; an endpoint with no worker is a clear error.
 //   - stories260K split between the local CPU and two workers gives the same greedy tokens as on one device.
 //   - tensor_split 3:1 over two workers puts 6 and 2 of a generated 7-layer model's 8 layers (7 + output) on
-//     them, as llama.cpp's layer split says; the model status shows the placement.
+//     them, as llama.cpp's layer split says, and the local CPU against one worker 3:1 (n_gpu_layers 2) 6 and 2;
+//     the model status shows the placement.
 //   - bad placements fail the load with a clear reason (unknown device, a split longer than the devices,
 //     main_gpu out of range); a worker that is down fails the load, the server serving on; a reload succeeds
 //     once the worker is up.
@@ -112,6 +113,7 @@ describe('ggml RPC workers and device placement', () => {
               options: { rpc: [w1.endpoint, w2.endpoint], n_gpu_layers: 3, tensor_split: [1, 1], isolate: false } },
             { name: 'split-isolated', path: stories,
               options: { rpc: [w1.endpoint, w2.endpoint], n_gpu_layers: 3, tensor_split: [1, 1] } },
+            { name: 'cpu-three-one', path: m7, options: { rpc: [w1.endpoint], n_gpu_layers: 2 } },
             { name: 'dies', path: m7, options: { rpc: [w3.endpoint], n_gpu_layers: 99 } },
             { name: 'three-one', path: m7, options: { rpc: `${w1.endpoint},${w2.endpoint}`, tensor_split: [3, 1],
               n_gpu_layers: 99 } },
@@ -169,6 +171,12 @@ describe('ggml RPC workers and device placement', () => {
         assert.deepEqual(status.options.rpc, [w1.endpoint, w2.endpoint]);
         assert.deepEqual(status.options.tensor_split, [3, 1]);
         await unload(server.baseURL, 'three-one');
+        // The local CPU against a worker, 3:1: the CPU holds what n_gpu_layers leaves (llama.cpp's tensor_split
+        // counts offload devices only).
+        await complete(server.baseURL, 'cpu-three-one');
+        assert.deepEqual((await request(server.baseURL, '/v1/models/cpu-three-one')).json.placement.layers,
+            { CPU: 6, RPC0: 2 });
+        await unload(server.baseURL, 'cpu-three-one');
     });
 
     test('bad placements fail the load with the reason; the server serves on', async () => {
