@@ -1,9 +1,12 @@
 #include "cli/command_serve.h"
 
 #include <cctype>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
+#include <unistd.h>
 
 #include "api/model_config_json.h"
 #include "cli/serve_access.h"
@@ -98,6 +101,23 @@ void bind_environment(CLI::App& serve) {
         }
         option->envname(env);
     }
+}
+
+// An isolated model's process (server/isolated_process.h) ends when the server that started it is gone, even
+// killed: nothing else would stop it holding its port and its RPC workers.
+void watch_parent() {
+    const char* parent = std::getenv("HEARTH_PARENT_PID");
+    if (parent == nullptr) {
+        return;
+    }
+    const auto pid = static_cast<pid_t>(std::strtol(parent, nullptr, 10));
+    std::thread([pid] {
+        while (::getppid() == pid) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+        log::warn("the server that started this process is gone: stopping");
+        ::kill(::getpid(), SIGTERM);
+    }).detach();
 }
 
 }  // namespace
@@ -448,6 +468,7 @@ int run_serve(const ServeOptions& options) {
     config.media.max_image_pixels = options.max_image_pixels;
     config.responses = {options.responses_store_size, std::chrono::seconds(options.responses_ttl_s)};
     config.webui = !options.no_webui;
+    watch_parent();
     server::App app(std::move(config));
     if (auto started = app.start(); !started) {
         std::cerr << "hearth: " << started.error().message << "\n";

@@ -70,6 +70,7 @@ std::vector<std::string> child_environment(const std::string& token) {
         }
     }
     env.push_back("HEARTH_API_KEY=" + token);
+    env.push_back("HEARTH_PARENT_PID=" + std::to_string(::getpid()));  // it ends when this process is gone
     env.emplace_back("GGML_NO_BACKTRACE=1");  // an abort says why in one line, without a debugger's trace
     return env;
 }
@@ -219,7 +220,7 @@ void IsolatedProcess::read_log(int fd) {
             pending.erase(0, eol + 1);
             std::lock_guard lock(mutex_);
             if (port_ == 0 && line.rfind(LISTENING, 0) == 0) {
-                port_ = static_cast<uint16_t>(std::stoi(line.substr(LISTENING.size())));
+                port_ = static_cast<uint16_t>(std::strtoul(line.c_str() + LISTENING.size(), nullptr, 10));
                 exited_cv_.notify_all();
                 continue;
             }

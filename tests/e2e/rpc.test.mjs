@@ -16,6 +16,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -254,6 +255,42 @@ describe('ggml RPC workers and device placement', () => {
         await stopWorker(back);
     });
 });
+
+describe('an isolated model\'s process', () => {
+    after(async () => {
+        await stopAllServers();
+        await Promise.all(workers.map(stopWorker));
+        await removeTempDirs();
+    });
+
+    test('ends when the server that started it is killed', async () => {
+        const worker = await startWorker(await freePort());
+        const dir = await makeTempDir('rpc-orphan');
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'iso', path: sharedModel('stories260K/stories260K-f32.gguf'), options: { rpc: [worker.endpoint] } }] }));
+        const server = await startServer({ modelsDir: dir, args: ['--config', config, '--load', 'iso'] });
+        const m = /model iso runs isolated: process (\d+)/.exec(server.output());
+        assert.ok(m, server.output());
+        const child = Number(m[1]);
+        assert.ok(running(child), 'the model\'s process runs');
+        server.proc.kill('SIGKILL');
+        await server.exited;
+        server.stopped = Promise.resolve();
+        for (let i = 0; i < 100 && running(child); i++) {
+            await sleep(50);
+        }
+        assert.ok(!running(child), `process ${child} still runs after its server was killed`);
+    });
+});
+
+// Alive and not a zombie waiting for its reaper.
+function running(pid) {
+    try {
+        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+        return false;
+    }
+}
 
 describe('/health while --load models load', () => {
     after(async () => {
