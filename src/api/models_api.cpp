@@ -59,6 +59,12 @@ json model_object(const registry::ModelStatus& model) {
         out["voices"] = model.voices;
     }
     out["source"] = model.source;
+    if (model.isolated) {
+        out["isolated"] = true;  // in a process of its own (docs/scale-out.md)
+    }
+    if (model.crashes > 0) {
+        out["crashes"] = model.crashes;  // its process ended unasked, this many times in a row
+    }
     out["options"] = load_options_json(model.options);
     out["memory_bytes"] = model.memory_bytes;
     out["vram_bytes"] = model.vram_bytes;

@@ -155,6 +155,9 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
                      "(auto: 90% of what is free at start; 0: no limit)")
         ->capture_default_str();
     serve->add_flag("--no-autoload", options.no_autoload, "Requests to unloaded models fail instead of loading them");
+    serve->add_flag("--isolate", options.isolate,
+                    "Run every text, embedding and rerank model in a process of its own (unless its options say), so "
+                    "that an engine crash ends that model only; models with --rpc workers are isolated anyway");
     serve->add_flag("--no-webui", options.no_webui, "Do not serve the built-in web page at /");
     serve
         ->add_option("--keep-alive", options.keep_alive,
@@ -418,6 +421,7 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     config.keep_alive_s = *keep_alive;
     config.unload_grace = std::chrono::milliseconds(static_cast<int64_t>(options.unload_grace_s * 1000));
     config.autoload = !options.no_autoload;
+    config.isolate = options.isolate;
     set_text_defaults(options, config.text_defaults);
     auto& embedding = config.embedding_defaults;
     embedding.max_batch_tokens = options.embedding_batch_tokens;

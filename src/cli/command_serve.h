@@ -49,6 +49,7 @@ struct ServeOptions {
     std::string memory_budget = "auto";  // bytes with an optional unit, "auto" or "0" (none)
     std::string vram_budget = "auto";    // the same for GPU memory
     bool no_autoload = false;
+    bool isolate = false;
     std::string keep_alive = "-1";
     double unload_grace_s = 5;  // an unload lets running requests finish this long
     double embedding_batch_window_ms = 2.0;

@@ -37,9 +37,12 @@ public:
 using IsolatedLauncher =
     std::function<Result<std::shared_ptr<IsolatedModel>>(const CatalogEntry& entry, const core::LoadOptions& options)>;
 
-// Whether a model with these options runs isolated: `isolate`, which defaults to on for models with RPC workers.
-inline bool runs_isolated(const core::LoadOptions& options) {
-    return options.isolate.value_or(!options.rpc.empty());
+// Whether a model of this kind with these options runs isolated: text, embedding and rerank models can; their
+// `isolate` option decides, else the server's default (`hearth serve --isolate`), else RPC workers do.
+inline bool runs_isolated(core::ModelKind kind, const core::LoadOptions& options, bool server_default) {
+    const bool can =
+        kind == core::ModelKind::LLM || kind == core::ModelKind::EMBEDDING || kind == core::ModelKind::RERANK;
+    return can && options.isolate.value_or(server_default || !options.rpc.empty());
 }
 
 }  // namespace hearth::registry

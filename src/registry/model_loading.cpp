@@ -94,11 +94,15 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
         return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
     }
     if (const std::string error = slot->status.state == ModelState::READY ? slot->failure() : ""; !error.empty()) {
+        const bool crashed = slot->isolated != nullptr;
         drop_locked(lock, *slot, ModelState::FAILED);  // and load it again below
         if ((slot = find_locked(id)) == nullptr) {
             return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
         }
         slot->status.last_error = error;
+        if (crashed) {
+            slot->note_crash();
+        }
     }
     const core::LoadOptions wanted =
         overrides != nullptr ? core::overlay(slot->spec.options, *overrides) : slot->status.options;
@@ -111,13 +115,8 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
             return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
         }
     }
-    if (!slot->probed) {
-        return make_error(ErrorCode::MODEL_NOT_READY,
-                          "The model '" + id + "' cannot be loaded: " + slot->status.last_error);
-    }
-    if (!explicit_load && !config_.autoload) {
-        return make_error(ErrorCode::MODEL_NOT_READY,
-                          "The model '" + id + "' is not loaded (autoload is off: POST /v1/models/" + id + "/load)");
+    if (auto refused = load_refusal_locked(*slot, explicit_load)) {
+        return *refused;
     }
     auto draft_path = draft_path_locked(slot->status.entry, wanted);
     if (!draft_path) {
@@ -126,11 +125,31 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
     return load_locked(lock, *slot, wanted, *draft_path);
 }
 
+std::optional<Error> ModelRegistry::load_refusal_locked(const Slot& slot, bool explicit_load) const {
+    const std::string& id = slot.status.entry.id;
+    if (!explicit_load && slot.status.crashes > 0 && steady_now_ms() < slot.restart_at_ms) {
+        return make_error(ErrorCode::MODEL_NOT_READY,
+                          "The model '" + id + "' crashed " + std::to_string(slot.status.crashes) +
+                              " times in a row; it restarts in " +
+                              std::to_string((slot.restart_at_ms - steady_now_ms() + 999) / 1000) +
+                              " s (or now: POST /v1/models/" + id + "/load). " + slot.status.last_error);
+    }
+    if (!slot.probed) {
+        return make_error(ErrorCode::MODEL_NOT_READY,
+                          "The model '" + id + "' cannot be loaded: " + slot.status.last_error);
+    }
+    if (!explicit_load && !config_.autoload) {
+        return make_error(ErrorCode::MODEL_NOT_READY,
+                          "The model '" + id + "' is not loaded (autoload is off: POST /v1/models/" + id + "/load)");
+    }
+    return std::nullopt;
+}
+
 Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const core::LoadOptions& options,
                                              const MemoryNeed& need, const std::string& draft_path) {
     const std::string id = entry.id;
     ModelLease loaded;
-    if (entry.info.kind == core::ModelKind::LLM && runs_isolated(options)) {
+    if (runs_isolated(entry.info.kind, options, config_.isolate)) {
         if (!config_.launch_isolated) {
             return make_error(ErrorCode::UNSUPPORTED, "this server cannot run models isolated");
         }
@@ -261,15 +280,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     }
     state_changed_.notify_all();
     if (!loaded) {
-        now->status.state = ModelState::FAILED;
-        now->status.last_error = loaded.error().message;
-        now->status.memory_bytes = 0;
-        now->status.vram_bytes = 0;
-        log::error("model {} failed to load: {}", id, loaded.error().message);
-        const ErrorCode code = loaded.error().code == ErrorCode::INVALID_ARGUMENT && options != now->spec.options
-                                   ? ErrorCode::INVALID_ARGUMENT  // the caller's override was refused
-                                   : ErrorCode::MODEL_NOT_READY;
-        return make_error(code, "The model '" + id + "' failed to load: " + loaded.error().message);
+        return fail_load_locked(*now, loaded.error(), options, runs_isolated(entry.info.kind, fitted, config_.isolate));
     }
     now->isolated = std::move(loaded->isolated);
     now->text = std::move(loaded->text);
@@ -385,6 +396,22 @@ core::LoadOptions ModelRegistry::fit_gpu_layers_locked(const CatalogEntry& entry
     return options;  // not even on the CPU: the load is refused with the full offload's need
 }
 
+Error ModelRegistry::fail_load_locked(Slot& slot, const Error& error, const core::LoadOptions& options, bool isolated) {
+    const std::string& id = slot.status.entry.id;
+    slot.status.state = ModelState::FAILED;
+    slot.status.last_error = error.message;
+    if (isolated && error.code == ErrorCode::INTERNAL) {
+        slot.note_crash();  // its process ended while loading (not a load error it reported)
+    }
+    slot.status.memory_bytes = 0;
+    slot.status.vram_bytes = 0;
+    log::error("model {} failed to load: {}", id, error.message);
+    const ErrorCode code = error.code == ErrorCode::INVALID_ARGUMENT && options != slot.spec.options
+                               ? ErrorCode::INVALID_ARGUMENT  // the caller's override was refused
+                               : ErrorCode::MODEL_NOT_READY;
+    return make_error(code, "The model '" + id + "' failed to load: " + error.message);
+}
+
 ModelLease ModelRegistry::lease_locked(Slot& slot) {
     slot.status.last_used_ms = steady_now_ms();
     ModelLease lease;
@@ -445,9 +472,13 @@ void ModelRegistry::reap_idle() {
             const std::string id = slot.status.entry.id;
             if (const std::string failure = slot.failure(); !failure.empty()) {
                 log::error("model {}: {}; unloading it", id, failure);
+                const bool crashed = slot.isolated != nullptr;
                 drop_locked(lock, slot, ModelState::FAILED);
                 if (Slot* now = find_locked(id)) {
                     now->status.last_error = failure;
+                    if (crashed) {
+                        now->note_crash();
+                    }
                 }
                 continue;
             }

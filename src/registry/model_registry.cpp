@@ -158,6 +158,7 @@ const ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) con
 
 ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     ModelStatus out = slot.status;
+    out.isolated = runs_isolated(slot.status.entry.info.kind, slot.status.options, config_.isolate);
     const auto usage = slot.book->read();
     out.leases = usage.leases;
     out.last_used_ms = std::max(out.last_used_ms, usage.last_used_ms);
@@ -214,7 +215,7 @@ Result<std::shared_ptr<VoiceModel>> ModelRegistry::acquire_voice(const std::stri
 
 Result<std::shared_ptr<IsolatedModel>> ModelRegistry::acquire_isolated(const std::string& id) {
     std::unique_lock lock(mutex_);
-    auto lease = ensure_loaded(lock, id, core::ModelKind::LLM, nullptr, false);
+    auto lease = ensure_loaded(lock, id, std::nullopt, nullptr, false);
     lock.unlock();
     if (lease && !lease->isolated) {
         return make_error(ErrorCode::UNSUPPORTED, "The model '" + id + "' does not run isolated");
@@ -296,6 +297,15 @@ void ModelRegistry::unload_all() {
     for (auto& model : released) {
         model.release_model();
     }
+}
+
+void ModelRegistry::Slot::note_crash() {
+    constexpr int64_t FRESH_AFTER_MS = 300'000;
+    constexpr int64_t MAX_BACKOFF_MS = 60'000;
+    const int64_t now = steady_now_ms();
+    status.crashes = last_crash_ms > 0 && now - last_crash_ms > FRESH_AFTER_MS ? 1 : status.crashes + 1;
+    last_crash_ms = now;
+    restart_at_ms = now + std::min<int64_t>(int64_t{1000} << std::min(status.crashes - 1, 6), MAX_BACKOFF_MS);
 }
 
 std::string ModelRegistry::Slot::failure() const {

@@ -45,6 +45,7 @@ struct RegistryConfig {
     std::vector<engine::BackendDevice> devices;
     std::optional<uint64_t> vram_budget;  // bytes of GPU memory; 0: no budget; nullopt: default_vram_budget
     bool autoload = true;                 // a request to an unloaded model loads it
+    bool isolate = false;                 // models run isolated unless their options say (registry/isolated_model.h)
     int64_t keep_alive_s = -1;            // idle seconds before unloading a model without its own; -1: never
     std::chrono::milliseconds load_wait{std::chrono::minutes(5)};  // a request waits this long for a load
     // An unload lets the requests holding the model finish for this long before it stops the rest (their streams
@@ -74,6 +75,8 @@ struct ModelStatus {
     std::optional<sched::SpeechStats> speech;        // a loaded whisper model's session pool
     std::optional<sched::WorkStats> voice;           // a loaded text-to-speech model's synthesis workers
     std::vector<std::string> voices;                 // a loaded text-to-speech model's voices
+    bool isolated = false;  // it runs (or would run) in a process of its own (registry/isolated_model.h)
+    int crashes = 0;        // its process ended unasked this many times in a row (reset by a load that serves)
     // A loaded text model's layers per device as llama.cpp placed them (device name, count).
     std::vector<std::pair<std::string, int>> layer_placement;
 };
@@ -119,8 +122,9 @@ public:
     Result<std::shared_ptr<SpeechModel>> acquire_speech(const std::string& id);
     // The same for a text-to-speech model.
     Result<std::shared_ptr<VoiceModel>> acquire_voice(const std::string& id);
-    // A text model that runs isolated (registry/isolated_model.h), loaded when needed: errors as acquire_text,
-    // UNSUPPORTED for a model that does not run isolated.
+    // A model that runs isolated (registry/isolated_model.h), loaded when needed: errors as acquire_text,
+    // UNSUPPORTED for a model that does not run isolated; MODEL_NOT_READY while a crashed one waits out its
+    // restart backoff.
     Result<std::shared_ptr<IsolatedModel>> acquire_isolated(const std::string& id);
     // The vector cache every embedding and rerank model shares (hits, misses, entries).
     sched::VectorCacheStats cache_stats() const { return cache_->stats(); }
@@ -147,6 +151,10 @@ private:
     Result<ModelLease> load_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const core::LoadOptions& options,
                                    const std::string& draft_path);
     Error fail_before_load_locked(Slot& slot, const core::LoadOptions& options, const Error& why);
+    // A load that ran and failed: the slot's status says why; isolated: it ran in a process of its own.
+    Error fail_load_locked(Slot& slot, const Error& error, const core::LoadOptions& options, bool isolated);
+    // Why a load may not start now: a crashed model's restart backoff, a file that is no model, autoload off.
+    std::optional<Error> load_refusal_locked(const Slot& slot, bool explicit_load) const;
     // need: need_of(entry, options), which sizes a text model's prompt cache; draft_path: its draft model's
     // file (draft_path_locked), empty for none.
     Result<ModelLease> load_model(const CatalogEntry& entry, const core::LoadOptions& options, const MemoryNeed& need,

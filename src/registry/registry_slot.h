@@ -23,6 +23,8 @@ struct ModelRegistry::Slot {
     std::shared_ptr<SpeechModel> speech;
     std::shared_ptr<VoiceModel> voice;
     std::shared_ptr<IsolatedModel> isolated;
+    int64_t restart_at_ms = 0;  // after status.crashes: no automatic load before this (steady clock)
+    int64_t last_crash_ms = 0;
     std::shared_ptr<LeaseBook> book = std::make_shared<LeaseBook>();
 
     bool loaded() const {
@@ -32,6 +34,9 @@ struct ModelRegistry::Slot {
     bool quiet() const;
     // Why the loaded model can serve no more (its engine failed, its process ended); empty while it can.
     std::string failure() const;
+    // Its process ended unasked: the next automatic load waits 1, 2, 4 ... 60 s, so that a model that crashes
+    // at every load or first request does not spin. A crash 5 minutes after the last starts the count again.
+    void note_crash();
     // Stops its scheduler (requests end with an error) and lets the model go (freed with the last lease).
     void release_model();
 };

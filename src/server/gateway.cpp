@@ -210,7 +210,7 @@ std::optional<HttpResponse> Gateway::forward_if_isolated(const HttpRequest& requ
     }
     const std::string name = model_named_in_body(request);
     const auto status = name.empty() ? std::nullopt : registry_.find(name);
-    if (!status || status->entry.info.kind != core::ModelKind::LLM || !registry::runs_isolated(status->options)) {
+    if (!status || !status->isolated) {
         return std::nullopt;
     }
     auto model = registry_.acquire_isolated(name);

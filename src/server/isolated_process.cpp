@@ -142,9 +142,15 @@ Result<std::shared_ptr<IsolatedProcess>> IsolatedProcess::start(const registry::
     core::ModelSpec spec;
     spec.name = entry.id;
     spec.path = entry.info.path;
-    spec.kind = core::ModelKind::LLM;
+    spec.kind = entry.info.kind;
     spec.mmproj = entry.mmproj;
-    spec.options = resolved_options(config.text_defaults, options);
+    if (entry.info.kind == core::ModelKind::LLM) {
+        spec.options = resolved_options(config.text_defaults, options);
+    } else {
+        spec.options.n_threads = options.n_threads;  // embedding and rerank models take their threads only
+        spec.options.keep_alive_s = -1;
+        spec.options.isolate = false;
+    }
     const std::string config_path = process->folder_ + "/config.json";
     if (auto written = write_file_atomically(config_path, api::format_model_config({spec})); !written) {
         return written.error();

@@ -23,7 +23,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { request, sleep } from './lib/http.mjs';
 import {
-    HEARTH_BIN, HEARTH_MKMODEL, makeTempDir, removeTempDirs, runHearth, runProcess, sharedModel, startServer,
+    HEARTH_BIN, HEARTH_MKMODEL, makeTempDir, mkmodel, removeTempDirs, runHearth, runProcess, sharedModel, startServer,
     stopAllServers, writeFileIn,
 } from './lib/server.mjs';
 
@@ -280,6 +280,78 @@ describe('an isolated model\'s process', () => {
             await sleep(50);
         }
         assert.ok(!running(child), `process ${child} still runs after its server was killed`);
+    });
+});
+
+describe('hearth serve --isolate', () => {
+    let server;
+
+    before(async () => {
+        const dir = await makeTempDir('isolate');
+        const stories = sharedModel('stories260K/stories260K-f32.gguf');
+        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'stories', path: stories },
+            { name: 'stories-in', path: stories, options: { isolate: false } },
+            { name: 'bert', path: path.join(dir, 'bert.gguf') },
+            { name: 'bert-in', path: path.join(dir, 'bert.gguf'), options: { isolate: false } }] }));
+        server = await startServer({ modelsDir: dir, args: ['--config', config, '--isolate', '--threads', '1'] });
+    });
+
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('isolated text and embedding models answer as in-process ones', async () => {
+        assert.equal(await complete(server.baseURL, 'stories'), await complete(server.baseURL, 'stories-in'));
+        const embed = async (model) => (await request(server.baseURL, '/v1/embeddings', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model, input: ['a cat', 'a dog'] }) })).json;
+        const isolated = await embed('bert');
+        const inProcess = await embed('bert-in');
+        assert.equal(isolated.data.length, 2);
+        assert.deepEqual(isolated.data, inProcess.data);
+        const models = (await request(server.baseURL, '/v1/models')).json.data;
+        const flags = Object.fromEntries(models.map((m) => [m.id, m.isolated === true]));
+        assert.deepEqual(flags, { stories: true, 'stories-in': false, bert: true, 'bert-in': false });
+    });
+
+    test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
+        const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 400, ignore_eos: true, stream: true }) });
+        const reader = res.body.getReader();
+        let text = new TextDecoder().decode((await reader.read()).value);
+        const pids = [...server.output().matchAll(/model stories runs isolated: process (\d+)/g)];
+        process.kill(Number(pids.at(-1)[1]), 'SIGKILL');
+        for (;;) {
+            const { value, done } = await reader.read();
+            if (done) {
+                break;
+            }
+            text += new TextDecoder().decode(value);
+        }
+        assert.match(text, /"code":"upstream_error"/);
+        assert.doesNotMatch(text, /\[DONE\]/);
+        let status;
+        for (let i = 0; i < 100; i++) {
+            status = (await request(server.baseURL, '/v1/models/stories')).json;
+            if (status.state === 'failed') {
+                break;
+            }
+            await sleep(20);
+        }
+        assert.match(status.last_error, /process ended \(signal 9/);
+        assert.equal(status.crashes, 1);
+        assert.ok((await complete(server.baseURL, 'stories-in')).length > 0);
+        const early = await request(server.baseURL, '/v1/completions', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 4 }) });
+        assert.equal(early.status, 503, early.text);
+        assert.match(early.json.error.message, /crashed 1 times in a row; it restarts in 1 s/);
+        await sleep(1_100);
+        assert.ok((await complete(server.baseURL, 'stories')).length > 0, 'restarted after its backoff');
     });
 });
 

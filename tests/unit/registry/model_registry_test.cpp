@@ -147,10 +147,26 @@ TEST(ModelRegistry, AnIsolatedModelLivesAndDiesWithItsProcess) {
     EXPECT_EQ(registry.find("iso")->state, ModelState::FAILED);
     EXPECT_NE(registry.find("iso")->last_error.find("signal 6"), std::string::npos);
     EXPECT_TRUE(launched[0]->stopped_);
+    EXPECT_EQ(registry.find("iso")->crashes, 1);
+    EXPECT_TRUE(registry.find("iso")->isolated);
+    // A restart backoff: 1 s after the first crash, 2 s after the second; an explicit load does not wait.
+    auto waiting = registry.acquire_isolated("iso");
+    ASSERT_FALSE(waiting);
+    EXPECT_EQ(waiting.error().code, ErrorCode::MODEL_NOT_READY);
+    EXPECT_NE(waiting.error().message.find("crashed 1 times in a row; it restarts in 1 s"), std::string::npos)
+        << waiting.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     ASSERT_TRUE(registry.acquire_isolated("iso"));
     EXPECT_EQ(launched.size(), 2u);
+    launched[1]->alive_ = false;
+    auto second = registry.acquire_isolated("iso");
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().message.find("crashed 2 times in a row; it restarts in 2 s"), std::string::npos)
+        << second.error().message;
+    ASSERT_TRUE(registry.load("iso"));
+    EXPECT_EQ(launched.size(), 3u);
     ASSERT_TRUE(registry.unload("iso"));
-    EXPECT_TRUE(launched[1]->stopped_);
+    EXPECT_TRUE(launched[2]->stopped_);
     EXPECT_EQ(registry.find("iso")->state, ModelState::UNLOADED);
 }
 
