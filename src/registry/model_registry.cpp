@@ -12,6 +12,13 @@ namespace hearth::registry {
 
 namespace {
 
+// An isolated model is reached through the gateway, which forwards the requests naming it to its process.
+Error runs_elsewhere(const std::string& id) {
+    return make_error(ErrorCode::UNSUPPORTED, "The model '" + id +
+                                                  "' runs in a process of its own, which this "
+                                                  "request cannot reach (send it with \"model\" in a JSON body)");
+}
+
 Error not_found(const std::string& id) {
     return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' does not exist", "model");
 }
@@ -189,6 +196,9 @@ Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string
     std::unique_lock lock(mutex_);
     auto lease = ensure_loaded(lock, id, core::ModelKind::LLM, nullptr, false);
     lock.unlock();
+    if (lease && lease->isolated) {
+        return runs_elsewhere(id);
+    }
     return lease ? Result<std::shared_ptr<TextModel>>(std::move(lease->text)) : lease.error();
 }
 
@@ -196,6 +206,9 @@ Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::acquire_embedding(const s
     std::unique_lock lock(mutex_);
     auto lease = ensure_loaded(lock, id, kind, nullptr, false);
     lock.unlock();
+    if (lease && lease->isolated) {
+        return runs_elsewhere(id);
+    }
     return lease ? Result<std::shared_ptr<EmbeddingModel>>(std::move(lease->embedding)) : lease.error();
 }
 

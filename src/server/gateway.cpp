@@ -208,7 +208,15 @@ std::optional<HttpResponse> Gateway::forward_if_isolated(const HttpRequest& requ
     if (request.method != "POST" || request.path.starts_with("/v1/models/")) {
         return std::nullopt;  // model administration stays here
     }
-    const std::string name = model_named_in_body(request);
+    std::string name = model_named_in_body(request);
+    if (name.empty() && request.body.size() > MAX_BODY_FOR_MODEL) {
+        // A large body (images inline): read its "model" too, so that it reaches an isolated model's process.
+        if (auto body = api::parse_json_object(request.body)) {
+            if (const auto it = body->find("model"); it != body->end() && it->is_string()) {
+                name = it->get<std::string>();
+            }
+        }
+    }
     const auto status = name.empty() ? std::nullopt : registry_.find(name);
     if (!status || !status->isolated) {
         return std::nullopt;

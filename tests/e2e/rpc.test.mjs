@@ -312,6 +312,12 @@ describe('hearth serve --isolate', () => {
         const inProcess = await embed('bert-in');
         assert.equal(isolated.data.length, 2);
         assert.deepEqual(isolated.data, inProcess.data);
+        // A body over 1 MiB (the size the gateway reads a model name from for its logs) reaches the process too.
+        const big = await request(server.baseURL, '/v1/completions', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ prompt: 'word '.repeat(250_000), max_tokens: 1, model: 'stories' }) });
+        assert.equal(big.status, 400, big.text);
+        assert.equal(big.json.error.code, 'context_length_exceeded', big.text);
         const models = (await request(server.baseURL, '/v1/models')).json.data;
         const flags = Object.fromEntries(models.map((m) => [m.id, m.isolated === true]));
         assert.deepEqual(flags, { stories: true, 'stories-in': false, bert: true, 'bert-in': false });
