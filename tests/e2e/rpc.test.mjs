@@ -348,14 +348,15 @@ describe('hearth serve --isolate', () => {
             }
             await sleep(20);
         }
-        assert.match(status.last_error, /process ended \(signal 9/);
-        assert.equal(status.crashes, 1);
-        assert.ok((await complete(server.baseURL, 'stories-in')).length > 0);
+        // Within its 1 s backoff (asked at once): refused with the reason, not started again.
         const early = await request(server.baseURL, '/v1/completions', { method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 4 }) });
         assert.equal(early.status, 503, early.text);
         assert.match(early.json.error.message, /crashed 1 times in a row; it restarts in 1 s/);
+        assert.match(status.last_error, /process ended \(signal 9/);
+        assert.equal(status.crashes, 1);
+        assert.ok((await complete(server.baseURL, 'stories-in')).length > 0, 'another model serves on');
         await sleep(1_100);
         assert.ok((await complete(server.baseURL, 'stories')).length > 0, 'restarted after its backoff');
     });
