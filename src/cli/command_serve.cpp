@@ -480,9 +480,11 @@ int run_serve(const ServeOptions& options) {
     }
     // Tests and scripts read the bound port from this line when they asked for port 0: it comes once the --load
     // models are in (meanwhile the server already answers, /health with 503 "loading").
-    app.wait_until_serving();
-    std::cout << "hearth listening on " << options.host << ":" << app.port() << std::endl;
-    const int sig = server::wait_for_stop_signal();
+    int sig = app.wait_until_serving();  // a stop signal may come while the --load models load
+    if (sig == 0) {
+        std::cout << "hearth listening on " << options.host << ":" << app.port() << std::endl;
+        sig = server::wait_for_stop_signal();
+    }
     log::info("signal {} received: finishing requests in flight (up to {} s), then exiting", sig,
               options.shutdown_timeout_s);
     server::exit_on_next_stop_signal();

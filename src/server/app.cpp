@@ -20,6 +20,14 @@ namespace hearth::server {
 
 namespace {
 
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
 // The registry sees the devices the backends found (once they are loaded), unless the caller chose them, and
 // starts isolated models as processes of this executable.
 registry::RegistryConfig with_devices(registry::RegistryConfig config) {
@@ -128,10 +136,15 @@ uint16_t App::port() const {
     return impl_->http.port();
 }
 
-void App::wait_until_serving() const {
+int App::wait_until_serving() const {
+    const sigset_t set = stop_signals();
+    const timespec tick{0, 20'000'000};
     while (impl_->phase.load() == ServerPhase::STARTING) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (const int sig = sigtimedwait(&set, nullptr, &tick); sig > 0) {
+            return sig;
+        }
     }
+    return 0;
 }
 
 void App::stop() {
@@ -164,18 +177,6 @@ void App::stop() {
     impl_->registry.unload_all();
     impl_->http.stop();
 }
-
-namespace {
-
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    return set;
-}
-
-}  // namespace
 
 void block_stop_signals() {
     const sigset_t set = stop_signals();

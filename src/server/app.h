@@ -21,8 +21,9 @@ public:
     // are loaded or failed. Errors: a --load name that is no model, an address that cannot be bound.
     Result<void> start();
     uint16_t port() const;
-    // Blocks until the --load models are loaded or failed (or a stop began).
-    void wait_until_serving() const;
+    // Blocks until the --load models are loaded or failed, or a stop signal comes (then returns that signal,
+    // else 0). Needs block_stop_signals().
+    int wait_until_serving() const;
     // Drains (/health 503 "draining", new requests 503) while requests in flight finish, up to
     // config.shutdown_timeout; then stops accepting, unloads the models (ending whatever still runs) and stops the
     // HTTP server. Idempotent.

@@ -203,6 +203,7 @@ Result<void> IsolatedProcess::spawn(const std::vector<std::string>& argv, const 
         return make_error(ErrorCode::INTERNAL, std::string("cannot start the model's process: ") + std::strerror(rc));
     }
     write_end = UniqueFd(-1);  // the child holds it now: EOF once the child ends
+    log::info("model {}: starting its process {}", id_, pid_);
     log_reader_ = std::thread([this, fd = read_end.release()] { read_log(fd); });
     monitor_ = std::thread([this] { monitor(); });
     return {};

@@ -10,84 +10,23 @@
 //     once the worker is up.
 //   - models with RPC workers run isolated (a process of their own) unless told otherwise: a worker that dies
 //     mid-stream ends that stream with an error event and fails the model (how its process ended in /health),
-//     the server and its other models serve on, and the model loads again once the worker is back.
+//     the server and its other models serve on, and the model loads again once the worker is back
+//     (isolation itself: isolation.test.mjs).
 //   - /health answers 503 "loading" while a --load model loads (held here by a port that accepts and never
 //     answers the RPC handshake, which the load waits 3 s for), then 200 with the model failed and its reason.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { request, sleep } from './lib/http.mjs';
 import {
-    HEARTH_BIN, HEARTH_MKMODEL, makeTempDir, mkmodel, removeTempDirs, runHearth, runProcess, sharedModel, startServer,
+    HEARTH_BIN, HEARTH_MKMODEL, makeTempDir, removeTempDirs, runHearth, runProcess, sharedModel, startServer,
     stopAllServers, writeFileIn,
 } from './lib/server.mjs';
-
-const TOKENS = 48;
-const workers = [];
-
-async function freePort() {
-    const server = net.createServer();
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address();
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
-
-async function accepts(port) {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host: '127.0.0.1', port });
-        socket.once('connect', () => { socket.destroy(); resolve(true); });
-        socket.once('error', () => resolve(false));
-    });
-}
-
-// Starts `hearth rpc-worker` on `port`; resolves once it accepts connections.
-async function startWorker(port) {
-    const proc = spawn(HEARTH_BIN, ['rpc-worker', '--port', String(port), '--threads', '1'],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (c) => { output += c; });
-    proc.stderr.on('data', (c) => { output += c; });
-    const worker = { proc, port, endpoint: `127.0.0.1:${port}`, output: () => output };
-    workers.push(worker);
-    for (let i = 0; i < 200 && !(await accepts(port)); i++) {
-        assert.equal(proc.exitCode, null, `rpc-worker exited: ${output}`);
-        await sleep(50);
-    }
-    assert.ok(await accepts(port), `rpc-worker on ${port} does not accept: ${output}`);
-    return worker;
-}
-
-async function stopWorker(worker) {
-    if (worker.proc.exitCode === null && worker.proc.signalCode === null) {
-        const exited = new Promise((resolve) => worker.proc.once('exit', resolve));
-        worker.proc.kill('SIGKILL');
-        await exited;
-    }
-}
-
-async function complete(base, model, prompt = 'Once upon a time') {
-    const res = await request(base, '/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model, prompt, max_tokens: TOKENS, temperature: 0, ignore_eos: true }),
-        timeoutMs: 60_000 });
-    assert.equal(res.status, 200, res.text);
-    return res.json.choices[0].text;
-}
-
-async function load(base, model) {
-    return request(base, `/v1/models/${model}/load`, { method: 'POST', timeoutMs: 60_000 });
-}
-
-// A worker serves one client process at a time: a model lets its workers go for the next one by unloading.
-async function unload(base, model) {
-    const res = await request(base, `/v1/models/${model}/unload`, { method: 'POST', timeoutMs: 60_000 });
-    assert.equal(res.status, 200, res.text);
-}
+import { complete, freePort, load, startWorker, stopWorker, unload, workers } from './lib/workers.mjs';
 
 describe('ggml RPC workers and device placement', () => {
     let dir;
@@ -255,121 +194,6 @@ describe('ggml RPC workers and device placement', () => {
         await stopWorker(back);
     });
 });
-
-describe('an isolated model\'s process', () => {
-    after(async () => {
-        await stopAllServers();
-        await Promise.all(workers.map(stopWorker));
-        await removeTempDirs();
-    });
-
-    test('ends when the server that started it is killed', async () => {
-        const worker = await startWorker(await freePort());
-        const dir = await makeTempDir('rpc-orphan');
-        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
-            { name: 'iso', path: sharedModel('stories260K/stories260K-f32.gguf'), options: { rpc: [worker.endpoint] } }] }));
-        const server = await startServer({ modelsDir: dir, args: ['--config', config, '--load', 'iso'] });
-        const m = /model iso runs isolated: process (\d+)/.exec(server.output());
-        assert.ok(m, server.output());
-        const child = Number(m[1]);
-        assert.ok(running(child), 'the model\'s process runs');
-        server.proc.kill('SIGKILL');
-        await server.exited;
-        server.stopped = Promise.resolve();
-        for (let i = 0; i < 100 && running(child); i++) {
-            await sleep(50);
-        }
-        assert.ok(!running(child), `process ${child} still runs after its server was killed`);
-    });
-});
-
-describe('hearth serve --isolate', () => {
-    let server;
-
-    before(async () => {
-        const dir = await makeTempDir('isolate');
-        const stories = sharedModel('stories260K/stories260K-f32.gguf');
-        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
-        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
-            { name: 'stories', path: stories },
-            { name: 'stories-in', path: stories, options: { isolate: false } },
-            { name: 'bert', path: path.join(dir, 'bert.gguf') },
-            { name: 'bert-in', path: path.join(dir, 'bert.gguf'), options: { isolate: false } }] }));
-        server = await startServer({ modelsDir: dir, args: ['--config', config, '--isolate', '--threads', '1'] });
-    });
-
-    after(async () => {
-        await stopAllServers();
-        await removeTempDirs();
-    });
-
-    test('isolated text and embedding models answer as in-process ones', async () => {
-        assert.equal(await complete(server.baseURL, 'stories'), await complete(server.baseURL, 'stories-in'));
-        const embed = async (model) => (await request(server.baseURL, '/v1/embeddings', { method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model, input: ['a cat', 'a dog'] }) })).json;
-        const isolated = await embed('bert');
-        const inProcess = await embed('bert-in');
-        assert.equal(isolated.data.length, 2);
-        assert.deepEqual(isolated.data, inProcess.data);
-        // A body over 1 MiB (the size the gateway reads a model name from for its logs) reaches the process too.
-        const big = await request(server.baseURL, '/v1/completions', { method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ prompt: 'word '.repeat(250_000), max_tokens: 1, model: 'stories' }) });
-        assert.equal(big.status, 400, big.text);
-        assert.equal(big.json.error.code, 'context_length_exceeded', big.text);
-        const models = (await request(server.baseURL, '/v1/models')).json.data;
-        const flags = Object.fromEntries(models.map((m) => [m.id, m.isolated === true]));
-        assert.deepEqual(flags, { stories: true, 'stories-in': false, bert: true, 'bert-in': false });
-    });
-
-    test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
-        const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 400, ignore_eos: true, stream: true }) });
-        const reader = res.body.getReader();
-        let text = new TextDecoder().decode((await reader.read()).value);
-        const pids = [...server.output().matchAll(/model stories runs isolated: process (\d+)/g)];
-        process.kill(Number(pids.at(-1)[1]), 'SIGKILL');
-        for (;;) {
-            const { value, done } = await reader.read();
-            if (done) {
-                break;
-            }
-            text += new TextDecoder().decode(value);
-        }
-        assert.match(text, /"code":"upstream_error"/);
-        assert.doesNotMatch(text, /\[DONE\]/);
-        let status;
-        for (let i = 0; i < 100; i++) {
-            status = (await request(server.baseURL, '/v1/models/stories')).json;
-            if (status.state === 'failed') {
-                break;
-            }
-            await sleep(20);
-        }
-        // Within its 1 s backoff (asked at once): refused with the reason, not started again.
-        const early = await request(server.baseURL, '/v1/completions', { method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 4 }) });
-        assert.equal(early.status, 503, early.text);
-        assert.match(early.json.error.message, /crashed 1 times in a row; it restarts in 1 s/);
-        assert.match(status.last_error, /process ended \(signal 9/);
-        assert.equal(status.crashes, 1);
-        assert.ok((await complete(server.baseURL, 'stories-in')).length > 0, 'another model serves on');
-        await sleep(1_100);
-        assert.ok((await complete(server.baseURL, 'stories')).length > 0, 'restarted after its backoff');
-    });
-});
-
-// Alive and not a zombie waiting for its reaper.
-function running(pid) {
-    try {
-        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    } catch {
-        return false;
-    }
-}
 
 describe('/health while --load models load', () => {
     after(async () => {

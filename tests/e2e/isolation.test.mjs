@@ -1,0 +1,165 @@
+// Isolated models (issue 21): `hearth serve --isolate` or a model's `isolate: true` runs text, embedding and
+// rerank models in processes of their own (models with RPC workers are isolated anyway).
+//   - the process ends when the server that started it is killed;
+//   - isolated answers equal in-process ones (text, embeddings; a body over 1 MiB too);
+//   - kill -9 of the process mid-stream: that stream ends with an error event, the model turns failed with how
+//     the process ended, other models serve on, and it restarts after a 1 s backoff (refused meanwhile);
+//   - kill -9 during a load fails that load with the reason; during an embedding batch the batch gets 502.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { assertAlive, request, sleep } from './lib/http.mjs';
+import {
+    copyFileIn, makeTempDir, mkmodel, removeTempDirs, sharedModel, startServer, stopAllServers, writeFileIn,
+} from './lib/server.mjs';
+import { complete, freePort, processOf, running, startWorker, stopWorker, workers } from './lib/workers.mjs';
+
+describe('an isolated model\'s process', () => {
+    after(async () => {
+        await stopAllServers();
+        await Promise.all(workers.map(stopWorker));
+        await removeTempDirs();
+    });
+
+    test('ends when the server that started it is killed', async () => {
+        const worker = await startWorker(await freePort());
+        const dir = await makeTempDir('rpc-orphan');
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'iso', path: sharedModel('stories260K/stories260K-f32.gguf'), options: { rpc: [worker.endpoint] } }] }));
+        const server = await startServer({ modelsDir: dir, args: ['--config', config, '--load', 'iso'] });
+        const m = /model iso runs isolated: process (\d+)/.exec(server.output());
+        assert.ok(m, server.output());
+        const child = Number(m[1]);
+        assert.ok(running(child), 'the model\'s process runs');
+        server.proc.kill('SIGKILL');
+        await server.exited;
+        server.stopped = Promise.resolve();
+        for (let i = 0; i < 100 && running(child); i++) {
+            await sleep(50);
+        }
+        assert.ok(!running(child), `process ${child} still runs after its server was killed`);
+    });
+});
+
+describe('hearth serve --isolate', () => {
+    let server;
+
+    before(async () => {
+        const dir = await makeTempDir('isolate');
+        const stories = sharedModel('stories260K/stories260K-f32.gguf');
+        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'stories', path: stories },
+            { name: 'stories-in', path: stories, options: { isolate: false } },
+            { name: 'bert', path: path.join(dir, 'bert.gguf') },
+            { name: 'bert-in', path: path.join(dir, 'bert.gguf'), options: { isolate: false } }] }));
+        server = await startServer({ modelsDir: dir, args: ['--config', config, '--isolate', '--threads', '1'] });
+    });
+
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('isolated text and embedding models answer as in-process ones', async () => {
+        assert.equal(await complete(server.baseURL, 'stories'), await complete(server.baseURL, 'stories-in'));
+        const embed = async (model) => (await request(server.baseURL, '/v1/embeddings', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model, input: ['a cat', 'a dog'] }) })).json;
+        const isolated = await embed('bert');
+        const inProcess = await embed('bert-in');
+        assert.equal(isolated.data.length, 2);
+        assert.deepEqual(isolated.data, inProcess.data);
+        // A body over 1 MiB (the size the gateway reads a model name from for its logs) reaches the process too.
+        const big = await request(server.baseURL, '/v1/completions', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ prompt: 'word '.repeat(250_000), max_tokens: 1, model: 'stories' }) });
+        assert.equal(big.status, 400, big.text);
+        assert.equal(big.json.error.code, 'context_length_exceeded', big.text);
+        const models = (await request(server.baseURL, '/v1/models')).json.data;
+        const flags = Object.fromEntries(models.map((m) => [m.id, m.isolated === true]));
+        assert.deepEqual(flags, { stories: true, 'stories-in': false, bert: true, 'bert-in': false });
+    });
+
+    test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
+        const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 400, ignore_eos: true, stream: true }) });
+        const reader = res.body.getReader();
+        let text = new TextDecoder().decode((await reader.read()).value);
+        const pids = [...server.output().matchAll(/model stories runs isolated: process (\d+)/g)];
+        process.kill(Number(pids.at(-1)[1]), 'SIGKILL');
+        for (;;) {
+            const { value, done } = await reader.read();
+            if (done) {
+                break;
+            }
+            text += new TextDecoder().decode(value);
+        }
+        assert.match(text, /"code":"upstream_error"/);
+        assert.doesNotMatch(text, /\[DONE\]/);
+        let status;
+        for (let i = 0; i < 100; i++) {
+            status = (await request(server.baseURL, '/v1/models/stories')).json;
+            if (status.state === 'failed') {
+                break;
+            }
+            await sleep(20);
+        }
+        // Within its 1 s backoff (asked at once): refused with the reason, not started again.
+        const early = await request(server.baseURL, '/v1/completions', { method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 4 }) });
+        assert.equal(early.status, 503, early.text);
+        assert.match(early.json.error.message, /crashed 1 times in a row; it restarts in 1 s/);
+        assert.match(status.last_error, /process ended \(signal 9/);
+        assert.equal(status.crashes, 1);
+        assert.ok((await complete(server.baseURL, 'stories-in')).length > 0, 'another model serves on');
+        await sleep(1_100);
+        assert.ok((await complete(server.baseURL, 'stories')).length > 0, 'restarted after its backoff');
+    });
+});
+
+describe('kill -9 of an isolated model\'s process during a load and during an embedding batch', () => {
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('the load fails with how the process ended; the batch fails with 502; other models serve', async () => {
+        const dir = await makeTempDir('isolate-kill');
+        await mkmodel('qwen2.5-0.5b', path.join(dir, 'qwen.gguf'), { type: 'q8_0' });
+        await mkmodel('bge-small', path.join(dir, 'bge.gguf'));
+        await copyFileIn(dir, 'stories.gguf', sharedModel('stories260K/stories260K-f32.gguf'));
+        const server = await startServer({ modelsDir: dir, args: ['--isolate', '--threads', '2'] });
+        // During a load: the process is killed once it has started, before it serves.
+        const loading = request(server.baseURL, '/v1/models/qwen/load', { method: 'POST', timeoutMs: 60_000 });
+        for (let i = 0; i < 500 && processOf(server, 'qwen') === 0; i++) {
+            await sleep(5);
+        }
+        process.kill(processOf(server, 'qwen'), 'SIGKILL');
+        const load = await loading;
+        assert.equal(load.status, 503, load.text);
+        assert.match(load.json.error.message, /the model's process ended \(signal 9/);
+        const qwen = (await request(server.baseURL, '/v1/models/qwen')).json;
+        assert.equal(qwen.state, 'failed');
+        assert.equal(qwen.crashes, 1);
+        // During an embedding batch: many inputs, killed mid-way.
+        const ready = await request(server.baseURL, '/v1/models/bge/load', { method: 'POST', timeoutMs: 60_000 });
+        assert.equal(ready.status, 200, ready.text);
+        const inputs = Array.from({ length: 1500 }, (_, i) => `sentence number ${i} about cats and dogs and birds`);
+        const batch = request(server.baseURL, '/v1/embeddings', { method: 'POST', timeoutMs: 60_000,
+            headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bge', input: inputs }) });
+        await sleep(300);
+        process.kill(processOf(server, 'bge'), 'SIGKILL');
+        const killed = await batch;
+        assert.equal(killed.status, 502, killed.text.slice(0, 300));
+        assert.equal(killed.json.error.code, 'upstream_error');
+        assert.match(killed.json.error.message, /process ended \(signal 9|did not answer/);
+        // The others serve throughout: the in-process default is isolated too here, each its own process.
+        assert.ok((await complete(server.baseURL, 'stories')).length > 0);
+        await assertAlive(server.baseURL);
+    });
+});
