@@ -14,7 +14,7 @@ namespace hearth::server {
 
 namespace {
 
-constexpr size_t PIECES_BUFFERED = 4096;
+constexpr size_t PIECES_BUFFERED = 256;                    // the reader waits for room: bounded memory for any answer
 constexpr auto ANSWER_TIMEOUT = std::chrono::minutes(10);  // per network step: a long prefill before a token
 
 // The answer as the upstream thread reads it; the handler (and then the stream producer) takes it from here.
@@ -93,6 +93,7 @@ std::string error_event(const std::string& message) {
     return "data: " + api::error_body(make_error(ErrorCode::UPSTREAM, message)) + "\n\n";
 }
 
+// Takes the pieces as they come (the channel is bounded: the reader waits for room), until the reader is done.
 http::HttpResponse whole_answer(const std::shared_ptr<Upstream>& up) {
     http::HttpResponse response;
     response.status = up->head->status;
@@ -103,10 +104,16 @@ http::HttpResponse whole_answer(const std::shared_ptr<Upstream>& up) {
             response.headers.push_back(h);
         }
     }
-    while (auto piece = up->pieces.try_pop()) {
-        response.body += *piece;
+    for (;;) {
+        std::optional<std::string> piece;
+        const PopStatus popped = up->pieces.pop(piece, std::chrono::milliseconds(100));
+        if (popped == PopStatus::CLOSED) {
+            return response;
+        }
+        if (popped == PopStatus::OK) {
+            response.body += *piece;
+        }
     }
-    return response;
 }
 
 bool is_stream(const http::ClientResponse& head) {
@@ -135,13 +142,13 @@ http::HttpResponse forward_to_isolated(const http::HttpRequest& request,
         return error_response(make_error(ErrorCode::UPSTREAM, process_gone(*model, error)), request.path);
     }
     if (!is_stream(*up->head)) {
-        up->changed.wait(lock, [&up] { return up->done; });
         lock.unlock();
+        http::HttpResponse response = whole_answer(up);
         reader->thread.join();
         if (up->error) {
             return error_response(make_error(ErrorCode::UPSTREAM, process_gone(*model, *up->error)), request.path);
         }
-        return whole_answer(up);
+        return response;
     }
     lock.unlock();
     http::HttpResponse response;

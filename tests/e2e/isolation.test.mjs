@@ -65,13 +65,19 @@ describe('hearth serve --isolate', () => {
 
     test('isolated text and embedding models answer as in-process ones', async () => {
         assert.equal(await complete(server.baseURL, 'stories'), await complete(server.baseURL, 'stories-in'));
-        const embed = async (model) => (await request(server.baseURL, '/v1/embeddings', { method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model, input: ['a cat', 'a dog'] }) })).json;
+        const embed = async (model, input = ['a cat', 'a dog']) => (await request(server.baseURL, '/v1/embeddings', {
+            method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, input }),
+            timeoutMs: 60_000 })).json;
         const isolated = await embed('bert');
         const inProcess = await embed('bert-in');
         assert.equal(isolated.data.length, 2);
         assert.deepEqual(isolated.data, inProcess.data);
+        // A large answer (megabytes, hundreds of pieces) comes through whole.
+        const many = Array.from({ length: 2000 }, (_, i) => `input ${i}`);
+        const bigIsolated = await embed('bert', many);
+        const bigInProcess = await embed('bert-in', many);
+        assert.equal(bigIsolated.data.length, 2000);
+        assert.deepEqual(bigIsolated.data, bigInProcess.data);
         // A body over 1 MiB (the size the gateway reads a model name from for its logs) reaches the process too.
         const big = await request(server.baseURL, '/v1/completions', { method: 'POST',
             headers: { 'content-type': 'application/json' },
