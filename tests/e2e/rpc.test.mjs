@@ -87,6 +87,22 @@ describe('ggml RPC workers and device placement', () => {
         assert.match(malformed.stderr, /expected host:port/);
     });
 
+    test('a worker binds loopback unless told otherwise, and then warns loudly', async () => {
+        assert.match(w1.output(), /rpc-worker serving on 127\.0\.0\.1:\d+/);
+        assert.doesNotMatch(w1.output(), /NO authentication/);
+        const port = await freePort();
+        const open = spawn(HEARTH_BIN, ['rpc-worker', '--host', '0.0.0.0', '--port', String(port)],
+            { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        open.stdout.on('data', (c) => { output += c; });
+        open.stderr.on('data', (c) => { output += c; });
+        for (let i = 0; i < 100 && !/serving on/.test(output); i++) {
+            await sleep(20);
+        }
+        open.kill('SIGKILL');
+        assert.match(output, /rpc-worker listens on 0\.0\.0\.0: ggml RPC has NO authentication or encryption/);
+    });
+
     test('split over the local CPU and two workers: the same greedy tokens as one device', async () => {
         const alone = await complete(server.baseURL, 'local');
         const split = await complete(server.baseURL, 'split');
