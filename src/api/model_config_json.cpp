@@ -1,9 +1,9 @@
 #include "api/model_config_json.h"
 
-#include <algorithm>
 #include <set>
 
 #include "api/json_body.h"
+#include "util/list_text.h"
 
 namespace hearth::api {
 
@@ -57,20 +57,10 @@ Result<std::vector<float>> read_tensor_split(const nlohmann::json& value, const 
 // A list of rpc-worker endpoints: an array of "host:port" strings, or one string of them comma-separated (as
 // llama-server's --rpc).
 Result<std::vector<std::string>> read_rpc(const nlohmann::json& value, const std::string& param) {
-    std::vector<std::string> out;
-    const auto add_list = [&out](const std::string& text) {
-        for (size_t start = 0; start <= text.size();) {
-            const size_t comma = std::min(text.find(',', start), text.size());
-            if (comma > start) {
-                out.push_back(text.substr(start, comma - start));
-            }
-            start = comma + 1;
-        }
-    };
     if (value.is_string()) {
-        add_list(value.get<std::string>());
-        return out;
+        return split_list(value.get<std::string>());
     }
+    std::vector<std::string> out;
     if (!value.is_array() || value.size() > 64) {
         return invalid(param, "must be an array of host:port strings");
     }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/serve_access.h"
 #include "engine/backend.h"
 #include "engine/rpc_devices.h"
 #include "util/log.h"
@@ -11,10 +12,6 @@
 namespace hearth::cli {
 
 namespace {
-
-bool is_loopback(const std::string& host) {
-    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
 
 // Tensors the clients send are cached by hash under the user's cache folder (as rpc-server's --cache).
 std::string cache_dir() {

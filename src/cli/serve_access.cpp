@@ -41,11 +41,11 @@ Result<std::vector<std::string>> collect_api_keys(const ServeOptions& options) {
     return keys;
 }
 
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 }  // namespace
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
 
 void add_access_options(CLI::App& serve, ServeOptions& options) {
     serve.add_option("--write-timeout", options.write_timeout_s, "Seconds to send one response or stream chunk")

@@ -18,4 +18,7 @@ void add_access_options(CLI::App& serve, ServeOptions& options);
 // file.
 Result<void> apply_access_options(const ServeOptions& options, server::ServerConfig& config);
 
+// Whether binding `host` keeps a port on this machine (localhost, 127.x, ::1).
+bool is_loopback(const std::string& host);
+
 }  // namespace hearth::cli

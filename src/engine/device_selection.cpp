@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/list_text.h"
+
 namespace hearth::engine {
 
 namespace {
@@ -12,19 +14,6 @@ thread_local LayerPlacement* t_placement = nullptr;
 
 Error invalid(std::string message) {
     return make_error(ErrorCode::INVALID_ARGUMENT, std::move(message));
-}
-
-std::vector<std::string> split_names(const std::string& names) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= names.size()) {
-        const size_t comma = std::min(names.find(',', start), names.size());
-        if (comma > start) {
-            out.push_back(names.substr(start, comma - start));
-        }
-        start = comma + 1;
-    }
-    return out;
 }
 
 std::string known_devices() {
@@ -62,7 +51,7 @@ Result<std::vector<ggml_backend_dev_t>> local_devices(const std::string& names) 
         return local_gpus();
     }
     std::vector<ggml_backend_dev_t> out;
-    for (const auto& name : split_names(names)) {
+    for (const auto& name : split_list(names)) {
         if (name == "none") {
             continue;
         }
@@ -115,11 +104,7 @@ int split_mode_from_name(const std::string& name) {
     return -1;
 }
 
-Result<void> check_split(const DevicePlan& plan, const std::string& split_mode, int32_t main_gpu,
-                         const std::vector<float>& tensor_split) {
-    if (split_mode_from_name(split_mode) < 0) {
-        return invalid("split_mode must be none, layer or row, got '" + split_mode + "'");
-    }
+Result<void> check_split(const DevicePlan& plan, int32_t main_gpu, const std::vector<float>& tensor_split) {
     const size_t n_devices = plan.devices.size() - 1;  // without the terminating null
     if (main_gpu < 0 || (n_devices > 0 && static_cast<size_t>(main_gpu) >= n_devices)) {
         return invalid("main_gpu " + std::to_string(main_gpu) + " is not a device index: this model has " +

@@ -28,9 +28,8 @@ Result<DevicePlan> plan_devices(const std::string& names, const std::vector<std:
 // llama_split_mode by name: "none", "layer" or "row"; -1 when unknown.
 int split_mode_from_name(const std::string& name);
 
-// Checks split_mode, main_gpu and tensor_split against the plan's devices. INVALID_ARGUMENT saying what is wrong.
-Result<void> check_split(const DevicePlan& plan, const std::string& split_mode, int32_t main_gpu,
-                         const std::vector<float>& tensor_split);
+// Checks main_gpu and tensor_split against the plan's devices. INVALID_ARGUMENT saying what is wrong.
+Result<void> check_split(const DevicePlan& plan, int32_t main_gpu, const std::vector<float>& tensor_split);
 
 // Counts the layers llama.cpp assigns to each device while the calling thread loads a model (read from its load
 // log, so the numbers are the engine's own decisions). One at a time per thread.

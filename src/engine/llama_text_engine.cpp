@@ -189,7 +189,7 @@ Result<void> LlamaTextEngine::load_weights(const TextEngineOptions& options) {
     if (!devices) {
         return devices.error();
     }
-    if (auto split = check_split(*devices, options.split_mode, options.main_gpu, options.tensor_split); !split) {
+    if (auto split = check_split(*devices, options.main_gpu, options.tensor_split); !split) {
         return split.error();
     }
     devices_ = std::move(*devices);

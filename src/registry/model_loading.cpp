@@ -94,14 +94,9 @@ Result<ModelLease> ModelRegistry::ensure_loaded(std::unique_lock<std::mutex>& lo
         return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
     }
     if (const std::string error = slot->status.state == ModelState::READY ? slot->failure() : ""; !error.empty()) {
-        const bool crashed = slot->isolated != nullptr;
-        drop_locked(lock, *slot, ModelState::FAILED);  // and load it again below
+        drop_broken_locked(lock, *slot, error);  // and load it again below
         if ((slot = find_locked(id)) == nullptr) {
             return make_error(ErrorCode::MODEL_NOT_FOUND, "The model '" + id + "' was removed", "model");
-        }
-        slot->status.last_error = error;
-        if (crashed) {
-            slot->note_crash();
         }
     }
     const core::LoadOptions wanted =
@@ -458,6 +453,18 @@ void ModelRegistry::drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, 
     state_changed_.notify_all();
 }
 
+void ModelRegistry::drop_broken_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const std::string& failure) {
+    const std::string id = slot.status.entry.id;
+    const bool crashed = slot.isolated != nullptr;  // its process ended: the restart backs off
+    drop_locked(lock, slot, ModelState::FAILED);
+    if (Slot* now = find_locked(id)) {
+        now->status.last_error = failure;
+        if (crashed) {
+            now->note_crash();
+        }
+    }
+}
+
 // Once a second: unload idle models past their keep-alive, and mark models whose engine broke as failed
 // (their next request reloads them), so that status and /health tell the truth.
 void ModelRegistry::reap_idle() {
@@ -472,14 +479,7 @@ void ModelRegistry::reap_idle() {
             const std::string id = slot.status.entry.id;
             if (const std::string failure = slot.failure(); !failure.empty()) {
                 log::error("model {}: {}; unloading it", id, failure);
-                const bool crashed = slot.isolated != nullptr;
-                drop_locked(lock, slot, ModelState::FAILED);
-                if (Slot* now = find_locked(id)) {
-                    now->status.last_error = failure;
-                    if (crashed) {
-                        now->note_crash();
-                    }
-                }
+                drop_broken_locked(lock, slot, failure);
                 continue;
             }
             const int64_t keep_alive = keep_alive_of(slot.status.options, config_.keep_alive_s);

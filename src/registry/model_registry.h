@@ -174,6 +174,8 @@ private:
     core::LoadOptions fit_gpu_layers_locked(const CatalogEntry& entry, const core::LoadOptions& options) const;
     ModelLease lease_locked(Slot& slot);
     void drop_locked(std::unique_lock<std::mutex>& lock, Slot& slot, ModelState final_state);
+    // A loaded model that can serve no more (Slot::failure()): failed with that reason, its crash noted.
+    void drop_broken_locked(std::unique_lock<std::mutex>& lock, Slot& slot, const std::string& failure);
     // Marks the model unloading and waits (lock released) until no request holds it, at most unload_grace.
     void drain_locked(std::unique_lock<std::mutex>& lock, Slot& slot);
     void reap_idle();

@@ -42,6 +42,19 @@ std::string random_id() {
     return id;
 }
 
+// A JSON body's "model", or empty.
+std::string body_model(const std::string& body) {
+    if (body.empty()) {
+        return {};
+    }
+    auto object = api::parse_json_object(body);
+    if (!object) {
+        return {};
+    }
+    const auto it = object->find("model");
+    return it != object->end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 double seconds_since(RequestRecord::Clock::time_point start) {
     return std::chrono::duration<double>(RequestRecord::Clock::now() - start).count();
 }
@@ -208,15 +221,8 @@ std::optional<HttpResponse> Gateway::forward_if_isolated(const HttpRequest& requ
     if (request.method != "POST" || request.path.starts_with("/v1/models/")) {
         return std::nullopt;  // model administration stays here
     }
-    std::string name = model_named_in_body(request);
-    if (name.empty() && request.body.size() > MAX_BODY_FOR_MODEL) {
-        // A large body (images inline): read its "model" too, so that it reaches an isolated model's process.
-        if (auto body = api::parse_json_object(request.body)) {
-            if (const auto it = body->find("model"); it != body->end() && it->is_string()) {
-                name = it->get<std::string>();
-            }
-        }
-    }
+    // Whatever the body's size (images inline), so that every request naming the model reaches its process.
+    const std::string name = body_model(request.body);
     const auto status = name.empty() ? std::nullopt : registry_.find(name);
     if (!status || !status->isolated) {
         return std::nullopt;
@@ -251,15 +257,7 @@ std::string Gateway::model_named_in_body(const HttpRequest& request) const {
     if (request.body.empty() || request.body.size() > MAX_BODY_FOR_MODEL) {
         return {};
     }
-    auto body = api::parse_json_object(request.body);
-    if (!body) {
-        return {};
-    }
-    const auto it = body->find("model");
-    if (it == body->end() || !it->is_string()) {
-        return {};
-    }
-    const auto& name = it->get_ref<const std::string&>();
+    std::string name = body_model(request.body);
     return registry_.find(name) ? name : std::string();
 }
 

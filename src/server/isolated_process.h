@@ -59,7 +59,6 @@ private:
     std::string token_;
     pid_t pid_ = -1;
     uint16_t port_ = 0;
-    int stdout_fd_ = -1;
     std::vector<std::pair<std::string, int>> placement_;
     std::atomic<bool> exited_{false};
     std::atomic<bool> stopping_{false};

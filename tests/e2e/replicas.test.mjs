@@ -7,24 +7,16 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { request, sleep } from './lib/http.mjs';
 import { REPO_ROOT, copyFileIn, makeTempDir, removeTempDirs, sharedModel, startServer, stopAllServers }
     from './lib/server.mjs';
+import { freePort } from './lib/workers.mjs';
 
 const CLIENTS = 6;
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
-
-async function freePort() {
-    const server = net.createServer();
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address();
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
 
 // The sample config with this test's ports; nginx's files live in `dir` (its prefix).
 async function writeNginxConfig(dir, listen, upstreams) {
