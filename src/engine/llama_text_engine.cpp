@@ -108,10 +108,6 @@ llama_model_ptr load_model(const TextEngineOptions& options, DevicePlan& plan) {
 }
 
 // llama.cpp reads the flag through this pointer while it decodes.
-bool abort_requested(void* flag) {
-    return static_cast<std::atomic<bool>*>(flag)->load();
-}
-
 llama_flash_attn_type to_llama(FlashAttn mode) {
     switch (mode) {
         case FlashAttn::ON: return LLAMA_FLASH_ATTN_TYPE_ENABLED;
@@ -199,7 +195,16 @@ Result<void> LlamaTextEngine::load_weights(const TextEngineOptions& options) {
         return invalid("llama.cpp cannot load " + options.path + " (the engine log has its reason)");
     }
     layer_placement_ = placement.layers();
+    fault_ = std::make_unique<FaultInjection>(options.path);
     return {};
+}
+
+bool LlamaTextEngine::abort_requested(void* engine) {
+    const auto* self = static_cast<const LlamaTextEngine*>(engine);
+    if (self->fault_) {
+        self->fault_->check_inside_decode();
+    }
+    return self->abort_.load();
 }
 
 Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {
@@ -221,8 +226,8 @@ Result<void> LlamaTextEngine::create_context(const TextEngineOptions& options) {
         params.n_threads = options.n_threads;
         params.n_threads_batch = options.n_threads;
     }
-    params.abort_callback = abort_requested;
-    params.abort_callback_data = &abort_;
+    params.abort_callback = &LlamaTextEngine::abort_requested;
+    params.abort_callback_data = this;
     params.no_perf = true;
     ctx_ = init_context_guarded(model_.get(), params);
     if (!ctx_) {
@@ -348,6 +353,9 @@ Result<void> LlamaTextEngine::decode() {
         return invalid("decode of an empty batch");
     }
     int32_t rc = 0;
+    if (fault_) {
+        fault_->before_decode();
+    }
     try {
         rc = llama_decode(ctx_.get(), batch_.view());
     } catch (const std::exception& e) {

@@ -28,6 +28,7 @@
 #include "engine/c_handles.h"
 #include "engine/chat_template.h"
 #include "engine/device_selection.h"
+#include "engine/fault_injection.h"
 #include "engine/greedy_sampler.h"
 #include "engine/llama_batch.h"
 #include "engine/llama_grammar.h"
@@ -234,7 +235,10 @@ private:
     std::vector<llama_sampler_ptr> grammars_;           // per seq: its output grammar, or null
     std::vector<std::optional<Error>> grammar_errors_;  // per seq: why its grammar could not start
     std::vector<ReasoningGate> reasoning_gates_;        // per seq: keeps a lazy grammar out of thinking
+    // ggml's abort callback (data: this engine), inside each decode: request_abort() and the test fault hook.
+    static bool abort_requested(void* engine);
     std::atomic<bool> abort_{false};
+    std::unique_ptr<FaultInjection> fault_;  // test-only (engine/fault_injection.h); read by the abort callback
     std::atomic<std::thread::id> engine_thread_{};
 };
 

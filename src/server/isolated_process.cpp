@@ -61,11 +61,11 @@ core::LoadOptions resolved_options(const registry::TextModelOptions& defaults, c
 }
 
 // The environment without HEARTH_* settings (the process gets its settings from its command line and config),
-// plus its token.
+// but with the test-only fault hook (engine/fault_injection.h), plus its token.
 std::vector<std::string> child_environment(const std::string& token) {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
-        if (std::strncmp(*e, "HEARTH_", 7) != 0) {
+        if (std::strncmp(*e, "HEARTH_", 7) != 0 || std::strncmp(*e, "HEARTH_TEST_FAULT_DIR=", 22) == 0) {
             env.emplace_back(*e);
         }
     }

@@ -5,7 +5,6 @@
 
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,18 +13,10 @@ import { request } from './lib/http.mjs';
 import {
     copyFileIn, makeTempDir, mkmodel, removeTempDirs, sharedModel, startServer, stopAllServers,
 } from './lib/server.mjs';
+import { openFiles, residentBytes } from './lib/workers.mjs';
 
 const CLIENTS = 1000;
 const DEADLINE_MS = 240_000;
-
-function openFiles(pid) {
-    return fs.readdirSync(`/proc/${pid}/fd`).length;
-}
-
-function residentBytes(pid) {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-    return Number(/(\d+)/.exec(line)[1]) * 1024;
-}
 
 // One streamed completion on a connection of its own: its status, and whether the stream ended with [DONE].
 function streamOnce(port, signal) {

@@ -4,17 +4,24 @@
 //   - isolated answers equal in-process ones (text, embeddings; a body over 1 MiB too);
 //   - kill -9 of the process mid-stream: that stream ends with an error event, the model turns failed with how
 //     the process ended, other models serve on, and it restarts after a 1 s backoff (refused meanwhile);
-//   - kill -9 during a load fails that load with the reason; during an embedding batch the batch gets 502.
+//   - kill -9 during a load fails that load with the reason; during an embedding batch the batch gets 502;
+//   - an abort inside llama_decode (the test-only hook, engine/fault_injection.h) and a model file that fails an
+//     assertion in llama.cpp's loader each end only their own process: the other models answer throughout, no
+//     request hangs, and the server's open files and resident memory return to their level.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { T, ggufWithExtraKeys } from './lib/gguf.mjs';
 import { assertAlive, request, sleep } from './lib/http.mjs';
 import {
     copyFileIn, makeTempDir, mkmodel, removeTempDirs, sharedModel, startServer, stopAllServers, writeFileIn,
 } from './lib/server.mjs';
-import { complete, freePort, processOf, running, startWorker, stopWorker, workers } from './lib/workers.mjs';
+import {
+    complete, freePort, openFiles, processOf, residentBytes, running, startWorker, stopWorker, workers,
+} from './lib/workers.mjs';
 
 describe('an isolated model\'s process', () => {
     after(async () => {
@@ -90,6 +97,8 @@ describe('hearth serve --isolate', () => {
     });
 
     test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
+        const filesBefore = openFiles(server.proc.pid);
+        const rssBefore = residentBytes(server.proc.pid);
         const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 400, ignore_eos: true, stream: true }) });
@@ -125,6 +134,11 @@ describe('hearth serve --isolate', () => {
         assert.ok((await complete(server.baseURL, 'stories-in')).length > 0, 'another model serves on');
         await sleep(1_100);
         assert.ok((await complete(server.baseURL, 'stories')).length > 0, 'restarted after its backoff');
+        await sleep(500);
+        const filesAfter = openFiles(server.proc.pid);
+        const rssAfter = residentBytes(server.proc.pid);
+        assert.ok(filesAfter <= filesBefore + 1, `open files ${filesBefore} -> ${filesAfter}`);
+        assert.ok(rssAfter <= rssBefore * 1.1 + 16 * 2 ** 20, `resident memory ${rssBefore} -> ${rssAfter}`);
     });
 });
 
@@ -168,4 +182,135 @@ describe('kill -9 of an isolated model\'s process during a load and during an em
         assert.ok((await complete(server.baseURL, 'stories')).length > 0);
         await assertAlive(server.baseURL);
     });
+});
+
+// Requests to other models, one after another until stopped: every one must succeed.
+function keepServing(base) {
+    const state = { stop: false, answered: 0, failures: [] };
+    state.done = (async () => {
+        while (!state.stop) {
+            for (const [route, body] of [
+                ['/v1/completions', { model: 'stories-in', prompt: 'Once', max_tokens: 8 }],
+                ['/v1/embeddings', { model: 'bert', input: ['a cat', 'a dog'] }]]) {
+                const res = await request(base, route, { method: 'POST', headers: { 'content-type': 'application/json' },
+                    body: JSON.stringify(body), timeoutMs: 30_000 }).catch((e) => ({ status: 0, text: String(e) }));
+                if (res.status === 200) {
+                    state.answered++;
+                } else {
+                    state.failures.push(`${body.model}: ${res.status} ${res.text.slice(0, 200)}`);
+                }
+            }
+        }
+    })();
+    return state;
+}
+
+async function readStream(reader, text = '') {
+    for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+            return text;
+        }
+        text += new TextDecoder().decode(value);
+    }
+}
+
+async function waitForState(base, model, state) {
+    let status;
+    for (let i = 0; i < 200; i++) {
+        status = (await request(base, `/v1/models/${model}`)).json;
+        if (status.state === state) {
+            break;
+        }
+        await sleep(20);
+    }
+    return status;
+}
+
+describe('an abort inside decode and an assertion in the loader end only their own process', () => {
+    let server;
+    let faults;
+
+    before(async () => {
+        const dir = await makeTempDir('isolate-faults');
+        faults = await makeTempDir('isolate-fault-triggers');
+        const stories = sharedModel('stories260K/stories260K-f32.gguf');
+        await copyFileIn(dir, 'stories.gguf', stories);
+        // A real model plus one key llama.cpp asserts on while reading hyper-parameters (experts used, none
+        // present): GGML_ASSERT(n_expert_used_max <= hparams.n_expert) ends whatever process loads it.
+        fs.writeFileSync(path.join(dir, 'asserts.gguf'),
+            ggufWithExtraKeys(fs.readFileSync(stories), [['llama.expert_used_count', T.UINT32, 2]]));
+        await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
+        const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'stories', path: path.join(dir, 'stories.gguf') },
+            { name: 'stories-in', path: stories, options: { isolate: false } },
+            { name: 'bert', path: path.join(dir, 'bert.gguf') },
+            { name: 'asserts', path: path.join(dir, 'asserts.gguf') }] }));
+        server = await startServer({ modelsDir: dir, args: ['--config', config, '--isolate', '--threads', '1'],
+            env: { HEARTH_TEST_FAULT_DIR: faults } });
+    });
+
+    after(async () => {
+        await stopAllServers();
+        await removeTempDirs();
+    });
+
+    test('each fault fails its own requests, the others answer throughout, the server returns to its level',
+        async () => {
+            const base = server.baseURL;
+            const pid = server.proc.pid;
+            const warm = keepServing(base);  // warm-up: every model loaded and answering, connections settled
+            for (let i = 0; i < 3; i++) {
+                await complete(base, 'stories');
+            }
+            warm.stop = true;
+            await warm.done;
+            assert.deepEqual(warm.failures, []);
+            await sleep(500);
+            const filesBefore = openFiles(pid);
+            const rssBefore = residentBytes(pid);
+            const others = keepServing(base);
+
+            // 1. An abort inside llama_decode, mid-stream.
+            const res = await fetch(`${base}/v1/completions`, { method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 500, ignore_eos: true,
+                    stream: true }) });
+            const reader = res.body.getReader();
+            const first = new TextDecoder().decode((await reader.read()).value);  // it streams: now the fault
+            fs.writeFileSync(path.join(faults, 'abort-in-decode-stories.gguf'), '');
+            const text = await readStream(reader, first);
+            assert.match(text, /"code":"upstream_error"/);
+            assert.doesNotMatch(text, /\[DONE\]/);
+            const aborted = await waitForState(base, 'stories', 'failed');
+            assert.equal(aborted.state, 'failed');
+            assert.match(aborted.last_error, /process ended \(signal 6 \(Aborted\)\): .*abort inside llama_decode/);
+            fs.rmSync(path.join(faults, 'abort-in-decode-stories.gguf'));
+            await sleep(1_100);
+            assert.ok((await complete(base, 'stories')).length > 0, 'restarted after its backoff');
+
+            // 2. A model file that fails an assertion in llama.cpp's loader: the load fails, nothing else does.
+            const load = await request(base, '/v1/models/asserts/load', { method: 'POST', timeoutMs: 60_000 });
+            assert.equal(load.status, 503, load.text);
+            assert.match(load.json.error.message, /process ended \(signal 6 \(Aborted\)\): .*GGML_ASSERT/);
+            const failed = (await request(base, '/v1/models/asserts')).json;
+            assert.equal(failed.state, 'failed');
+            assert.equal(failed.crashes, 1);
+            assert.match(failed.last_error, /GGML_ASSERT\(n_expert_used_max <= hparams.n_expert\) failed/);
+            const again = await request(base, '/v1/completions', { method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ model: 'asserts', prompt: 'Once', max_tokens: 4 }) });
+            assert.equal(again.status, 503, again.text);  // within its backoff: refused, not started again
+
+            others.stop = true;
+            await others.done;
+            assert.deepEqual(others.failures, []);
+            assert.ok(others.answered >= 4, `other models answered ${others.answered} requests`);
+            await assertAlive(base);
+            await sleep(500);
+            const filesAfter = openFiles(pid);
+            const rssAfter = residentBytes(pid);
+            assert.ok(filesAfter <= filesBefore + 1, `open files ${filesBefore} -> ${filesAfter}`);
+            assert.ok(rssAfter <= rssBefore * 1.1 + 16 * 2 ** 20, `resident memory ${rssBefore} -> ${rssAfter}`);
+        });
 });

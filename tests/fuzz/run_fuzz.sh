@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for a fixed time.
 #   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS_PER_TARGET DEPS_PREFIX
+# FUZZ_RUNS=N in the environment also stops each target after N executions (whichever comes first);
+# FUZZ_TARGETS="a b" runs only those targets.
 # The working corpus (BUILD_DIR/corpus/<target>) grows from run to run, seeded from tests/fuzz/corpus.
 # A finding (crash, leak, sanitizer report, timeout) fails the run and leaves its input in
 # BUILD_DIR/artifacts/; replay it with BUILD_DIR/fuzz_<target> <file>.
@@ -15,12 +17,15 @@ cmake --build "$build" >/dev/null || { cmake --build "$build"; exit 1; }
 
 fail=0
 mkdir -p "$build/artifacts"
-for target in chat_request completion_request embeddings_request rerank_request model_config audio_request image_part \
-    speech_request router_path messages_request responses_request; do
+targets=${FUZZ_TARGETS:-chat_request completion_request embeddings_request rerank_request model_config audio_request \
+    image_part speech_request router_path messages_request responses_request}
+runs_flag=()
+[ -n "${FUZZ_RUNS:-}" ] && runs_flag=(-runs="$FUZZ_RUNS")
+for target in $targets; do
     corpus="$build/corpus/$target"
     mkdir -p "$corpus"
     log="$build/fuzz_$target.log"
-    "$build/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "$build/fuzz_$target" -max_total_time="$seconds" "${runs_flag[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$corpus" "$here/corpus/$target" \
         >"$log" 2>&1
     rc=$?
@@ -31,7 +36,8 @@ for target in chat_request completion_request embeddings_request rerank_request 
         grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -5
         fail=1
     else
-        echo "fuzz_$target: ${runs:-?} executions in ${seconds}s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) inputs, no findings"
+        took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
+        echo "fuzz_$target: ${runs:-?} executions in ${took:-$seconds}s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) inputs, no findings"
     fi
 done
 exit $fail

@@ -192,3 +192,39 @@ export function ggufWithoutTensors(kv, { version = 3 } = {}) {
     }
     return Buffer.concat(parts);
 }
+
+// A copy of a GGUF file (a Buffer) with metadata [[key, type, value], ...] appended: the tensors and their data
+// are kept, the data section moved to the next multiple of the file's alignment (tensor offsets are relative to
+// it). For files that pass every check of their own but carry values an engine's loader asserts on.
+export function ggufWithExtraKeys(buf, extra) {
+    const r = new Reader(buf);
+    r.pos = 8;
+    const tensorCount = r.u64();
+    const kvCount = r.u64();
+    let alignment = 32;
+    for (let i = 0; i < kvCount; ++i) {
+        const key = r.str();
+        const value = r.value(r.u32());
+        if (key === 'general.alignment') {
+            alignment = value;
+        }
+    }
+    const kvEnd = r.pos;
+    for (let i = 0; i < tensorCount; ++i) {
+        r.str();
+        const dims = r.u32();
+        r.pos += 8 * dims + 4 + 8;  // dims, type, offset
+    }
+    const infoEnd = r.pos;
+    const dataStart = Math.ceil(infoEnd / alignment) * alignment;
+    const head = Buffer.from(buf.subarray(0, 24));
+    head.writeBigUInt64LE(BigInt(kvCount + extra.length), 16);
+    const added = extra.map(([key, type, value]) => {
+        const t = Buffer.alloc(4);
+        t.writeUInt32LE(type);
+        return Buffer.concat([encodeString(key), t, encodeValue(type, value)]);
+    });
+    const meta = Buffer.concat([head, buf.subarray(24, kvEnd), ...added, buf.subarray(kvEnd, infoEnd)]);
+    const padding = Buffer.alloc(Math.ceil(meta.length / alignment) * alignment - meta.length);
+    return Buffer.concat([meta, padding, buf.subarray(dataStart)]);
+}

@@ -78,6 +78,16 @@ export function processOf(server, model) {
     return started.length > 0 ? Number(started.at(-1)[1]) : 0;
 }
 
+// A process's open file descriptors and resident memory (bytes), from /proc.
+export function openFiles(pid) {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+}
+
+export function residentBytes(pid) {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return Number(/(\d+)/.exec(line)[1]) * 1024;
+}
+
 // Alive and not a zombie waiting for its reaper.
 export function running(pid) {
     try {
