@@ -441,6 +441,45 @@ Result<registry::RegistryConfig> registry_config(const ServeOptions& options) {
     return config;
 }
 
+// What an isolated model's process (server/isolated_process.h) takes from this server's flags: the limits on
+// what clients send and the defaults of models that are not text models (those get theirs as options).
+std::vector<std::string> isolated_serve_flags(const ServeOptions& o, const registry::RegistryConfig& registry) {
+    std::vector<std::string> flags = {"--threads",
+                                      std::to_string(o.threads),
+                                      "--embedding-batch-window",
+                                      std::to_string(o.embedding_batch_window_ms),
+                                      "--embedding-batch-tokens",
+                                      std::to_string(o.embedding_batch_tokens),
+                                      "--embedding-pass-tokens",
+                                      std::to_string(o.embedding_pass_tokens),
+                                      "--embedding-cache",
+                                      std::to_string(o.embedding_cache),
+                                      "--max-embedding-inputs",
+                                      std::to_string(o.max_embedding_inputs),
+                                      "--speech-sessions",
+                                      std::to_string(o.speech_sessions),
+                                      "--max-upload-mb",
+                                      std::to_string(o.max_upload_mb),
+                                      "--max-audio-seconds",
+                                      std::to_string(o.max_audio_seconds),
+                                      "--max-image-bytes",
+                                      std::to_string(o.max_image_bytes),
+                                      "--max-images",
+                                      std::to_string(o.max_images),
+                                      "--max-image-pixels",
+                                      std::to_string(o.max_image_pixels)};
+    if (!registry.speech_defaults.vad_model_path.empty()) {
+        flags.insert(flags.end(), {"--vad-model", registry.speech_defaults.vad_model_path});
+    }
+    if (o.allow_remote_media) {
+        flags.emplace_back("--allow-remote-media");
+    }
+    if (!o.media_dir.empty()) {
+        flags.insert(flags.end(), {"--media-dir", o.media_dir});
+    }
+    return flags;
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& options) {
@@ -455,6 +494,7 @@ int run_serve(const ServeOptions& options) {
         std::cerr << "hearth serve: " << registry.error().message << "\n";
         return 2;
     }
+    config.isolated_serve_flags = isolated_serve_flags(options, *registry);
     config.registry = std::move(*registry);
     config.preload = options.preload;
     config.http.host = options.host;

@@ -144,11 +144,19 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
                                              const MemoryNeed& need, const std::string& draft_path) {
     const std::string id = entry.id;
     ModelLease loaded;
-    if (runs_isolated(entry.info.kind, options, config_.isolate)) {
+    const auto progress = [this, id](float done) {
+        std::lock_guard progress_lock(mutex_);
+        if (Slot* s = find_locked(id)) {
+            s->status.load_progress = done;
+        }
+    };
+    if (runs_isolated(entry, options, config_.isolate)) {
         if (!config_.launch_isolated) {
             return make_error(ErrorCode::UNSUPPORTED, "this server cannot run models isolated");
         }
-        auto isolated = config_.launch_isolated(entry, options);
+        core::LoadOptions launched = options;
+        launched.draft_model = draft_path;  // the file, resolved here: the process knows no other model; "": none
+        auto isolated = config_.launch_isolated(entry, launched, progress);
         if (!isolated) {
             return isolated.error();
         }
@@ -160,15 +168,7 @@ Result<ModelLease> ModelRegistry::load_model(const CatalogEntry& entry, const co
         text_options.prompt_cache_mib = static_cast<int64_t>((need.host_cache + (1 << 20) - 1) >> 20);
         text_options.mmproj = entry.mmproj;
         text_options.draft_path = draft_path;
-        auto text = TextModel::load(
-            entry.info.path, text_options,
-            [this, id](float progress) {
-                std::lock_guard progress_lock(mutex_);
-                if (Slot* s = find_locked(id)) {
-                    s->status.load_progress = progress;
-                }
-            },
-            config_.wrap_text_engine);
+        auto text = TextModel::load(entry.info.path, text_options, progress, config_.wrap_text_engine);
         if (!text) {
             return text.error();
         }
@@ -275,7 +275,7 @@ Result<ModelLease> ModelRegistry::load_locked(std::unique_lock<std::mutex>& lock
     }
     state_changed_.notify_all();
     if (!loaded) {
-        return fail_load_locked(*now, loaded.error(), options, runs_isolated(entry.info.kind, fitted, config_.isolate));
+        return fail_load_locked(*now, loaded.error(), options, runs_isolated(entry, fitted, config_.isolate));
     }
     now->isolated = std::move(loaded->isolated);
     now->text = std::move(loaded->text);

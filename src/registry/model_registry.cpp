@@ -14,9 +14,10 @@ namespace {
 
 // An isolated model is reached through the gateway, which forwards the requests naming it to its process.
 Error runs_elsewhere(const std::string& id) {
-    return make_error(ErrorCode::UNSUPPORTED, "The model '" + id +
-                                                  "' runs in a process of its own, which this "
-                                                  "request cannot reach (send it with \"model\" in a JSON body)");
+    return make_error(ErrorCode::UNSUPPORTED,
+                      "The model '" + id +
+                          "' runs in a process of its own, which this "
+                          "request cannot reach (name it in the body: \"model\" in JSON or a form field)");
 }
 
 Error not_found(const std::string& id) {
@@ -165,7 +166,7 @@ const ModelRegistry::Slot* ModelRegistry::find_locked(const std::string& id) con
 
 ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     ModelStatus out = slot.status;
-    out.isolated = runs_isolated(slot.status.entry.info.kind, slot.status.options, config_.isolate);
+    out.isolated = runs_isolated(slot.status.entry, slot.status.options, config_.isolate);
     const auto usage = slot.book->read();
     out.leases = usage.leases;
     out.last_used_ms = std::max(out.last_used_ms, usage.last_used_ms);
@@ -175,6 +176,7 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     }
     if (slot.isolated) {
         out.layer_placement = slot.isolated->layer_placement();
+        out.voices = slot.isolated->voices();
     }
     if (slot.embedding) {
         out.embedding = slot.embedding->scheduler().stats();
@@ -216,6 +218,9 @@ Result<std::shared_ptr<SpeechModel>> ModelRegistry::acquire_speech(const std::st
     std::unique_lock lock(mutex_);
     auto lease = ensure_loaded(lock, id, core::ModelKind::WHISPER, nullptr, false);
     lock.unlock();
+    if (lease && lease->isolated) {
+        return runs_elsewhere(id);
+    }
     return lease ? Result<std::shared_ptr<SpeechModel>>(std::move(lease->speech)) : lease.error();
 }
 
@@ -223,6 +228,9 @@ Result<std::shared_ptr<VoiceModel>> ModelRegistry::acquire_voice(const std::stri
     std::unique_lock lock(mutex_);
     auto lease = ensure_loaded(lock, id, core::ModelKind::TTS, nullptr, false);
     lock.unlock();
+    if (lease && lease->isolated) {
+        return runs_elsewhere(id);
+    }
     return lease ? Result<std::shared_ptr<VoiceModel>>(std::move(lease->voice)) : lease.error();
 }
 

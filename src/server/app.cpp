@@ -30,7 +30,7 @@ sigset_t stop_signals() {
 
 // The registry sees the devices the backends found (once they are loaded), unless the caller chose them, and
 // starts isolated models as processes of this executable.
-registry::RegistryConfig with_devices(registry::RegistryConfig config) {
+registry::RegistryConfig with_devices(registry::RegistryConfig config, const std::vector<std::string>& serve_flags) {
     if (config.devices.empty()) {
         config.devices = engine::BackendGuard::devices();
     }
@@ -38,10 +38,11 @@ registry::RegistryConfig with_devices(registry::RegistryConfig config) {
         IsolationConfig isolation;
         isolation.text_defaults = config.text_defaults;
         isolation.load_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.load_wait);
+        isolation.serve_flags = serve_flags;
         config.launch_isolated =
-            [isolation](const registry::CatalogEntry& entry,
-                        const core::LoadOptions& options) -> Result<std::shared_ptr<registry::IsolatedModel>> {
-            auto process = IsolatedProcess::start(entry, options, isolation);
+            [isolation](const registry::CatalogEntry& entry, const core::LoadOptions& options,
+                        const registry::LoadProgress& progress) -> Result<std::shared_ptr<registry::IsolatedModel>> {
+            auto process = IsolatedProcess::start(entry, options, isolation, progress);
             if (!process) {
                 return process.error();
             }
@@ -57,7 +58,7 @@ registry::RegistryConfig with_devices(registry::RegistryConfig config) {
 struct App::Impl {
     explicit Impl(ServerConfig cfg)
         : config(std::move(cfg)),
-          registry(with_devices(config.registry)),
+          registry(with_devices(config.registry, config.isolated_serve_flags)),
           context{registry,
                   metrics,
                   config.embedding_limits,

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "api/json_body.h"
+#include "api/multipart.h"
 #include "server/isolated_proxy.h"
 #include "server/reply.h"
 #include "server/routes.h"
@@ -42,9 +43,25 @@ std::string random_id() {
     return id;
 }
 
-// A JSON body's "model", or empty.
-std::string body_model(const std::string& body) {
+// The "model" a request body names: a JSON body's member or a multipart form's field (the audio uploads); empty
+// when it names none.
+std::string body_model(const HttpRequest& request) {
+    const std::string& body = request.body;
     if (body.empty()) {
+        return {};
+    }
+    const auto content_type = request.header("Content-Type");
+    if (content_type && http::iequals(content_type->substr(0, 19), "multipart/form-data")) {
+        const auto boundary = api::multipart_boundary(*content_type);
+        const auto parts =
+            boundary ? api::parse_multipart(body, *boundary) : make_error(ErrorCode::INVALID_ARGUMENT, "");
+        if (parts) {
+            for (const auto& part : *parts) {
+                if (part.name == "model" && part.filename.empty()) {
+                    return std::string(part.data);
+                }
+            }
+        }
         return {};
     }
     auto object = api::parse_json_object(body);
@@ -222,7 +239,7 @@ std::optional<HttpResponse> Gateway::forward_if_isolated(const HttpRequest& requ
         return std::nullopt;  // model administration stays here
     }
     // Whatever the body's size (images inline), so that every request naming the model reaches its process.
-    const std::string name = body_model(request.body);
+    const std::string name = body_model(request);
     const auto status = name.empty() ? std::nullopt : registry_.find(name);
     if (!status || !status->isolated) {
         return std::nullopt;
@@ -257,7 +274,7 @@ std::string Gateway::model_named_in_body(const HttpRequest& request) const {
     if (request.body.empty() || request.body.size() > MAX_BODY_FOR_MODEL) {
         return {};
     }
-    std::string name = body_model(request.body);
+    std::string name = body_model(request);
     return registry_.find(name) ? name : std::string();
 }
 

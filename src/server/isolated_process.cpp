@@ -25,7 +25,9 @@ namespace hearth::server {
 namespace {
 
 constexpr size_t LOG_LINES_KEPT = 8;
-constexpr std::string_view LISTENING = "hearth listening on 127.0.0.1:";
+constexpr std::string_view LISTENING = "hearth listening on 127.0.0.1:";          // once its --load model is in
+constexpr std::string_view LISTENING_EARLY = "] listening on http://127.0.0.1:";  // at once (it then loads)
+constexpr auto PROGRESS_POLL = std::chrono::milliseconds(50);
 
 std::string random_token() {
     std::random_device rd;
@@ -55,6 +57,14 @@ core::LoadOptions resolved_options(const registry::TextModelOptions& defaults, c
     o.main_gpu = r.main_gpu;
     o.tensor_split = r.tensor_split;
     o.lookup_draft_max = r.lookup_draft_max;
+    if (!r.draft_model.empty()) {  // the registry resolved it to its file
+        o.draft_model = r.draft_model;
+        o.draft_max = r.draft_max;
+        o.draft_min = r.draft_min;
+        o.draft_p_min = r.draft_p_min;
+        o.draft_device = r.draft_device.empty() ? std::nullopt : std::optional<std::string>(r.draft_device);
+        o.draft_n_gpu_layers = r.draft_n_gpu_layers;
+    }
     o.keep_alive_s = -1;  // this server decides when it ends
     o.isolate = false;
     return o;
@@ -117,7 +127,29 @@ std::vector<std::string> command_line(const std::string& id, const std::string& 
     if (!d.burst_prefill) {
         argv.emplace_back("--no-burst-prefill");
     }
+    argv.insert(argv.end(), config.serve_flags.begin(), config.serve_flags.end());
     return argv;
+}
+
+// The model as the process's config lists it: every option it resolves to here (text and speech models: the
+// server's defaults only reach the process through them), and its companion files.
+core::ModelSpec child_spec(const registry::CatalogEntry& entry, const core::LoadOptions& options,
+                           const IsolationConfig& config) {
+    core::ModelSpec spec;
+    spec.name = entry.id;
+    spec.path = entry.info.path;
+    spec.kind = entry.info.kind;
+    spec.mmproj = entry.mmproj;
+    spec.vocoder = entry.vocoder;
+    spec.speakers = entry.speakers;
+    if (entry.info.kind == core::ModelKind::LLM || entry.info.kind == core::ModelKind::TTS) {
+        spec.options = resolved_options(config.text_defaults, options);
+    } else {
+        spec.options.n_threads = options.n_threads;  // embedding, rerank and whisper models take their threads only
+        spec.options.keep_alive_s = -1;
+        spec.options.isolate = false;
+    }
+    return spec;
 }
 
 }  // namespace
@@ -130,7 +162,8 @@ IsolatedProcess::~IsolatedProcess() {
 
 Result<std::shared_ptr<IsolatedProcess>> IsolatedProcess::start(const registry::CatalogEntry& entry,
                                                                 const core::LoadOptions& options,
-                                                                const IsolationConfig& config) {
+                                                                const IsolationConfig& config,
+                                                                const registry::LoadProgress& progress) {
     auto process = std::make_shared<IsolatedProcess>(Passkey{}, entry.id);
     char folder[] = "/tmp/hearth-isolated-XXXXXX";
     if (::mkdtemp(folder) == nullptr) {
@@ -139,20 +172,9 @@ Result<std::shared_ptr<IsolatedProcess>> IsolatedProcess::start(const registry::
     }
     process->folder_ = folder;
     std::filesystem::create_directories(process->folder_ + "/models");
-    core::ModelSpec spec;
-    spec.name = entry.id;
-    spec.path = entry.info.path;
-    spec.kind = entry.info.kind;
-    spec.mmproj = entry.mmproj;
-    if (entry.info.kind == core::ModelKind::LLM) {
-        spec.options = resolved_options(config.text_defaults, options);
-    } else {
-        spec.options.n_threads = options.n_threads;  // embedding and rerank models take their threads only
-        spec.options.keep_alive_s = -1;
-        spec.options.isolate = false;
-    }
     const std::string config_path = process->folder_ + "/config.json";
-    if (auto written = write_file_atomically(config_path, api::format_model_config({spec})); !written) {
+    const std::string model_config = api::format_model_config({child_spec(entry, options, config)});
+    if (auto written = write_file_atomically(config_path, model_config); !written) {
         return written.error();
     }
     const std::vector<std::string> argv = command_line(entry.id, process->folder_, config_path, config);
@@ -160,9 +182,12 @@ Result<std::shared_ptr<IsolatedProcess>> IsolatedProcess::start(const registry::
     if (auto spawned = process->spawn(argv, process->folder_); !spawned) {
         return spawned.error();
     }
-    auto ready = process->await_listening(config.load_timeout);
+    auto ready = process->await_listening(config.load_timeout, progress);
     if (ready) {
         ready = process->check_model_ready(entry.id);
+    }
+    if (ready && entry.info.kind == core::ModelKind::TTS) {
+        process->read_voices(entry.id);
     }
     if (!ready) {
         process->stop();
@@ -231,6 +256,10 @@ void IsolatedProcess::read_log(int fd) {
                 exited_cv_.notify_all();
                 continue;
             }
+            if (const size_t early = line.find(LISTENING_EARLY); early_port_ == 0 && early != std::string::npos) {
+                early_port_ =
+                    static_cast<uint16_t>(std::strtoul(line.c_str() + early + LISTENING_EARLY.size(), nullptr, 10));
+            }
             // Its lines carry its own time stamp and name: "[time] [hearth] [level] text" -> "[level] text".
             const size_t own = line.find("] [hearth] ");
             log::info("[{}] {}", id_, own == std::string::npos ? line : line.substr(own + 11));
@@ -240,13 +269,18 @@ void IsolatedProcess::read_log(int fd) {
             }
         }
     }
+    std::lock_guard lock(mutex_);
+    log_closed_ = true;
+    exited_cv_.notify_all();
 }
 
 void IsolatedProcess::monitor() {
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // Its last lines (an assertion's message) may still be in the pipe: read to its end first.
+    exited_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return log_closed_; });
     exit_reason_ = "the model's process ended (" + describe_exit(status) + ")";
     if (!stopping_) {
         // Its last words: the last error line (an abort's message, a failed assertion), else its last line.
@@ -267,13 +301,22 @@ void IsolatedProcess::monitor() {
     exited_cv_.notify_all();
 }
 
-Result<void> IsolatedProcess::await_listening(std::chrono::seconds timeout) {
+Result<void> IsolatedProcess::await_listening(std::chrono::seconds timeout, const registry::LoadProgress& progress) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex_);
-    const bool up = exited_cv_.wait_for(lock, timeout, [this] { return port_ != 0 || exited_.load(); });
+    while (port_ == 0 && !exited_ && std::chrono::steady_clock::now() < deadline) {
+        exited_cv_.wait_for(lock, PROGRESS_POLL);
+        if (port_ == 0 && !exited_ && early_port_ != 0 && progress) {
+            const uint16_t early = early_port_;
+            lock.unlock();
+            report_progress(early, progress);
+            lock.lock();
+        }
+    }
     if (port_ != 0) {
         return {};
     }
-    if (!up) {
+    if (!exited_) {
         return make_error(ErrorCode::TIMEOUT,
                           "the model's process did not serve it within " + std::to_string(timeout.count()) + " s");
     }
@@ -302,6 +345,35 @@ Result<void> IsolatedProcess::check_model_ready(const std::string& id) {
         }
     }
     return {};
+}
+
+// Its status while it loads: the load's progress, as in-process loads report it.
+void IsolatedProcess::report_progress(uint16_t port, const registry::LoadProgress& progress) const {
+    http::HttpClient client("127.0.0.1", port, std::chrono::seconds(2));
+    auto status = client.send({"GET", "/v1/models/" + id_, {{"Authorization", "Bearer " + token_}}, ""});
+    const auto model = status ? nlohmann::json::parse(status->body, nullptr, false) : nlohmann::json();
+    if (model.is_object() && model.contains("load_progress") && model["load_progress"].is_number()) {
+        progress(model["load_progress"].get<float>());
+    }
+}
+
+// A text-to-speech model's voices, as its process lists them (GET /v1/audio/voices).
+void IsolatedProcess::read_voices(const std::string& id) {
+    http::HttpClient client("127.0.0.1", port_, std::chrono::seconds(30));
+    auto listing = client.send({"GET", "/v1/audio/voices", {{"Authorization", "Bearer " + token_}}, ""});
+    const auto body = listing ? nlohmann::json::parse(listing->body, nullptr, false) : nlohmann::json();
+    if (!body.is_object() || !body.contains("models") || !body["models"].is_array()) {
+        return;
+    }
+    for (const auto& model : body["models"]) {
+        if (model.value("id", "") == id && model.contains("voices") && model["voices"].is_array()) {
+            for (const auto& voice : model["voices"]) {
+                if (voice.is_string()) {
+                    voices_.push_back(voice.get<std::string>());
+                }
+            }
+        }
+    }
 }
 
 std::string IsolatedProcess::failure() const {

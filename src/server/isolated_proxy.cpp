@@ -1,5 +1,6 @@
 #include "server/isolated_proxy.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -116,13 +117,24 @@ http::HttpResponse whole_answer(const std::shared_ptr<Upstream>& up) {
     }
 }
 
-bool is_stream(const http::ClientResponse& head) {
+std::string content_type_of(const http::ClientResponse& head) {
     for (const auto& h : head.headers) {
-        if (http::iequals(h.name, "Content-Type") && h.value.find("text/event-stream") != std::string::npos) {
-            return true;
+        if (http::iequals(h.name, "Content-Type")) {
+            return h.value;
         }
     }
-    return false;
+    return {};
+}
+
+bool is_event_stream(const http::ClientResponse& head) {
+    return content_type_of(head).find("text/event-stream") != std::string::npos;
+}
+
+// Passed on piece by piece: events, and answers sent as they are made (no length up front: synthesized speech).
+bool is_stream(const http::ClientResponse& head) {
+    return is_event_stream(head) || std::none_of(head.headers.begin(), head.headers.end(), [](const http::Header& h) {
+               return http::iequals(h.name, "Content-Length");
+           });
 }
 
 }  // namespace
@@ -150,12 +162,15 @@ http::HttpResponse forward_to_isolated(const http::HttpRequest& request,
         }
         return response;
     }
+    const bool events = is_event_stream(*up->head);
     lock.unlock();
     http::HttpResponse response;
     response.status = up->head->status;
-    response.content_type = "text/event-stream";
-    response.headers.push_back({"Cache-Control", "no-cache"});
-    response.stream = [up, reader, model](http::StreamWriter& out) {
+    response.content_type = content_type_of(*up->head);
+    if (events) {
+        response.headers.push_back({"Cache-Control", "no-cache"});
+    }
+    response.stream = [up, reader, model, events](http::StreamWriter& out) {
         for (;;) {
             std::optional<std::string> piece;
             const PopStatus popped = up->pieces.pop(piece, std::chrono::milliseconds(100));
@@ -170,7 +185,7 @@ http::HttpResponse forward_to_isolated(const http::HttpRequest& request,
         }
         reader->thread.join();
         std::lock_guard guard(up->mutex);
-        if (up->error) {
+        if (up->error && events) {  // audio cut short has no place for a message: it ends there
             out.write(error_event(process_gone(*model, *up->error)));
         }
     };

@@ -35,6 +35,8 @@ struct ServerConfig {
     ResponseStoreConfig responses;              // /v1/responses kept for GET and previous_response_id
     std::chrono::seconds shutdown_timeout{10};  // in-flight requests may finish this long after a stop signal
     bool webui = true;                          // GET / serves the built-in web page
+    // What isolated models' processes get of this server's settings (server/isolated_process.h serve_flags).
+    std::vector<std::string> isolated_serve_flags;
 };
 
 }  // namespace hearth::server

@@ -91,6 +91,7 @@ public:
     bool alive() const override { return alive_; }
     std::string failure() const override { return "the model's process ended (signal 6 (Aborted))"; }
     std::vector<std::pair<std::string, int>> layer_placement() const override { return {{"CPU", 2}, {"RPC0", 4}}; }
+    std::vector<std::string> voices() const override { return {}; }
     void stop() override { stopped_ = true; }
 
     std::atomic<bool> alive_{true};
@@ -123,15 +124,20 @@ TEST(ModelRegistry, AnIsolatedModelLivesAndDiesWithItsProcess) {
     RegistryConfig config = one_model(dir, isolated);
     std::vector<std::shared_ptr<FakeIsolated>> launched;
     std::mutex launched_mutex;
-    config.launch_isolated = [&](const CatalogEntry& entry,
-                                 const core::LoadOptions& options) -> Result<std::shared_ptr<IsolatedModel>> {
+    const ModelRegistry* observed = nullptr;
+    config.launch_isolated = [&](const CatalogEntry& entry, const core::LoadOptions& options,
+                                 const LoadProgress& progress) -> Result<std::shared_ptr<IsolatedModel>> {
         EXPECT_EQ(entry.id, "iso");
         EXPECT_EQ(options.rpc, std::vector<std::string>{"127.0.0.1:50052"});
+        progress(0.25F);  // the process's load progress shows in the model's status
+        EXPECT_EQ(observed->find("iso")->state, ModelState::LOADING);
+        EXPECT_FLOAT_EQ(observed->find("iso")->load_progress, 0.25F);
         const std::lock_guard lock(launched_mutex);
         launched.push_back(std::make_shared<FakeIsolated>());
         return std::shared_ptr<IsolatedModel>(launched.back());
     };
     ModelRegistry registry(config);
+    observed = &registry;
     ASSERT_TRUE(registry.find("iso"));
     {
         auto model = registry.acquire_isolated("iso");
@@ -181,8 +187,8 @@ TEST(ModelRegistry, IsolationWithoutALauncherOrAFailingLaunchFailsTheLoad) {
         ASSERT_FALSE(refused);
         EXPECT_NE(refused.error().message.find("cannot run models isolated"), std::string::npos);
     }
-    config.launch_isolated = [](const CatalogEntry&,
-                                const core::LoadOptions&) -> Result<std::shared_ptr<IsolatedModel>> {
+    config.launch_isolated = [](const CatalogEntry&, const core::LoadOptions&,
+                                const LoadProgress&) -> Result<std::shared_ptr<IsolatedModel>> {
         return make_error(ErrorCode::INVALID_ARGUMENT, "tensor_split has 3 shares for 1 offload devices");
     };
     ModelRegistry registry(config);
