@@ -141,8 +141,17 @@ ApiReply models_list_reply(const std::vector<registry::ModelStatus>& models,
     return ApiReply{200, dump({{"object", "list"}, {"data", data}, {"unservable", unservable}})};
 }
 
-ApiReply model_reply(const registry::ModelStatus& model) {
-    return ApiReply{200, dump(model_object(model))};
+ApiReply model_reply(const registry::ModelStatus& model, const std::string& process_status) {
+    json out = model_object(model);
+    const json process = process_status.empty() ? json() : json::parse(process_status, nullptr, false);
+    if (process.is_object()) {
+        for (const char* key : {"slots", "speculative", "prompt_cache", "embedding"}) {
+            if (process.contains(key) && !out.contains(key)) {
+                out[key] = process[key];
+            }
+        }
+    }
+    return ApiReply{200, dump(out)};
 }
 
 ApiReply health_reply(const std::vector<registry::ModelStatus>& models, const std::string& version,

@@ -194,6 +194,17 @@ ModelStatus ModelRegistry::snapshot_locked(const Slot& slot) const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<IsolatedModel>>> ModelRegistry::running_isolated() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, std::shared_ptr<IsolatedModel>>> out;
+    for (const auto& slot : models_) {
+        if (slot->isolated && slot->isolated->alive()) {
+            out.emplace_back(slot->status.entry.id, slot->isolated);
+        }
+    }
+    return out;
+}
+
 Result<std::shared_ptr<TextModel>> ModelRegistry::acquire_text(const std::string& id) {
     std::unique_lock lock(mutex_);
     auto lease = ensure_loaded(lock, id, core::ModelKind::LLM, nullptr, false);

@@ -105,6 +105,8 @@ public:
 
     std::vector<ModelStatus> list() const;
     std::optional<ModelStatus> find(const std::string& id) const;
+    // The loaded isolated models whose processes run, by id: for their status and metrics. Loads nothing.
+    std::vector<std::pair<std::string, std::shared_ptr<IsolatedModel>>> running_isolated() const;
     std::vector<RejectedFile> rejected() const;
     const std::string& models_dir() const { return config_.models_dir; }
     uint64_t memory_budget() const { return config_.memory_budget; }

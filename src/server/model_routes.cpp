@@ -4,6 +4,7 @@
 #include "api/model_config_json.h"
 #include "api/models_api.h"
 #include "api/ovms_config.h"
+#include "server/isolated_metrics.h"
 #include "server/pull_routes.h"
 #include "server/reply.h"
 #include "server/request_record.h"
@@ -61,7 +62,16 @@ HttpResponse get_model(RouteContext& ctx, const HttpRequest& /*req*/, const Rout
         return error_response(no_model(id));
     }
     note_model(id);
-    return to_http(api::model_reply(*model));
+    // An isolated model's scheduler counters are in its process.
+    std::string process_status;
+    if (model->isolated && model->state == registry::ModelState::READY) {
+        for (const auto& [running, process] : ctx.registry.running_isolated()) {
+            if (running == id) {
+                process_status = fetch_from_isolated(*process, "/v1/models/" + id).value_or("");
+            }
+        }
+    }
+    return to_http(api::model_reply(*model, process_status));
 }
 
 HttpResponse post_model_action(RouteContext& ctx, const HttpRequest& req, const RouteParams& params) {

@@ -6,6 +6,7 @@
 #include "server/audio_routes.h"
 #include "server/completion_routes.h"
 #include "server/embedding_routes.h"
+#include "server/isolated_metrics.h"
 #include "server/messages_routes.h"
 #include "server/model_routes.h"
 #include "server/reply.h"
@@ -35,6 +36,16 @@ HttpResponse get_metrics(RouteContext& ctx, const HttpRequest& /*req*/, const Ro
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = scrape(ctx.metrics, ctx.registry.list());
+    // Isolated models' generation and scheduler series come from their processes.
+    std::vector<std::pair<std::string, std::string>> processes;
+    for (const auto& [id, model] : ctx.registry.running_isolated()) {
+        if (auto exposition = fetch_from_isolated(*model, "/metrics")) {
+            processes.emplace_back(id, std::move(*exposition));
+        }
+    }
+    if (!processes.empty()) {
+        response.body = merge_process_metrics(response.body, processes);
+    }
     return response;
 }
 

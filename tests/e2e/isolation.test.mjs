@@ -94,6 +94,23 @@ describe('hearth serve --isolate', () => {
         const models = (await request(server.baseURL, '/v1/models')).json.data;
         const flags = Object.fromEntries(models.map((m) => [m.id, m.isolated === true]));
         assert.deepEqual(flags, { stories: true, 'stories-in': false, bert: true, 'bert-in': false });
+        // Their counters come from their processes: status and /metrics report them as for in-process models.
+        const status = (await request(server.baseURL, '/v1/models/stories')).json;
+        const statusIn = (await request(server.baseURL, '/v1/models/stories-in')).json;
+        assert.deepEqual(Object.keys(status.slots), Object.keys(statusIn.slots));
+        assert.equal(status.slots.total, statusIn.slots.total);
+        assert.ok(status.slots.finished >= 1, JSON.stringify(status.slots));
+        assert.equal((await request(server.baseURL, '/v1/models/bert')).json.embedding.inputs, 2 + 2000);
+        const exposition = (await request(server.baseURL, '/metrics')).text;
+        const value = (series) => Number(exposition.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+        assert.equal(value('hearth_generated_tokens_total{model="stories"}'),
+            value('hearth_generated_tokens_total{model="stories-in"}'));
+        const ttft = 'hearth_time_to_first_token_seconds_count{endpoint="/v1/completions",model="stories"}';
+        assert.ok(value(ttft) >= 1, 'TTFT of the isolated model');
+        assert.equal(value('hearth_model_slots{model="stories"}'), value('hearth_model_slots{model="stories-in"}'));
+        const series = exposition.split('\n').filter((l) => l && !l.startsWith('#'))
+            .map((l) => l.slice(0, l.lastIndexOf(' ')));
+        assert.equal(new Set(series).size, series.length, 'no series twice');
     });
 
     test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
