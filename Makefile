@@ -45,10 +45,12 @@ test-unit: build
 
 # 30 minutes (SOAK_MINUTES) of mixed traffic over every model kind with disconnects, churn and bad requests:
 # fails on any 5xx, resident memory growth of 5% after warm-up, or open files left behind. Not in `make test`.
+# SOAK_ARGS=--isolate runs it with every model in a process of its own.
 SOAK_MINUTES ?= 30
+SOAK_ARGS ?=
 soak: build e2e-deps
 	HEARTH_BIN=$(BUILD)/src/cli/hearth HEARTH_MKMODEL=$(BUILD)/tools/mkmodel/hearth-mkmodel HEARTH_MODELS=../shared/models \
-	    node tests/soak/soak.mjs --minutes $(SOAK_MINUTES) --report $(BUILD)/soak-report.json
+	    node tests/soak/soak.mjs --minutes $(SOAK_MINUTES) --report $(BUILD)/soak-report.json $(SOAK_ARGS)
 
 # The CPU container image built with podman from a locally made Debian base and checked as a user runs it
 # (scripts/container-test.sh; minutes, needs root). Not in `make test`.

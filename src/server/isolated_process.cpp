@@ -210,6 +210,9 @@ Result<void> IsolatedProcess::spawn(const std::vector<std::string>& argv, const 
     posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addchdir_np(&actions, folder.c_str());
+    // Nothing else of this process: its sockets (Asio opens them without close-on-exec) would otherwise live on
+    // in the child, the listening one and every connection open at that moment, keeping them from closing.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     std::vector<char*> args;
     for (const auto& a : argv) {
         args.push_back(const_cast<char*>(a.c_str()));

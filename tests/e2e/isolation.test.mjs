@@ -329,5 +329,15 @@ describe('an abort inside decode and an assertion in the loader end only their o
             const rssAfter = residentBytes(pid);
             assert.ok(filesAfter <= filesBefore + 1, `open files ${filesBefore} -> ${filesAfter}`);
             assert.ok(rssAfter <= rssBefore * 1.1 + 16 * 2 ** 20, `resident memory ${rssBefore} -> ${rssAfter}`);
+            // A model's process holds nothing of the server's (its listening socket, its connections): one socket.
+            const child = processOf(server, 'stories');
+            const sockets = fs.readdirSync(`/proc/${child}/fd`).filter((fd) => {
+                try {
+                    return fs.readlinkSync(`/proc/${child}/fd/${fd}`).startsWith('socket:');
+                } catch {
+                    return false;
+                }
+            });
+            assert.equal(sockets.length, 1, 'only its own listening socket');
         });
 });

@@ -4,9 +4,12 @@
 // resident memory and open files (reported). Resident memory and open files are judged in one state, with no
 // traffic and every model loaded, after warm-up (the first fifth) and at the end. It fails (exit 1) when any
 // answer is a 5xx or a transport error, when resident memory grew by 5% or more between those two points, or
-// when open files did not return to their level. The figures are printed as JSON at the end.
+// when open files did not return to their level. The figures are printed as JSON at the end. With --isolate the
+// server runs every model from a file in a process of its own (`hearth serve --isolate`): open files are those
+// of the server and its processes together, and so is resident memory with --no-churn (with churn the processes
+// restart at random moments: the server's own memory is judged, theirs reported).
 //
-//   node tests/soak/soak.mjs [--minutes M] [--clients N] [--report FILE] [--no-churn]
+//   node tests/soak/soak.mjs [--minutes M] [--clients N] [--report FILE] [--no-churn] [--isolate]
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +23,7 @@ import {
 const { values: opts } = parseArgs({ options: {
     minutes: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' },
     report: { type: 'string', default: '' }, churn: { type: 'boolean', default: true },
-    'no-churn': { type: 'boolean', default: false },
+    'no-churn': { type: 'boolean', default: false }, isolate: { type: 'boolean', default: false },
 } });
 const MINUTES = Number(opts.minutes);
 const CLIENTS = Number(opts.clients);
@@ -29,10 +32,52 @@ const SAMPLE_MS = 10_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
-function processFigures(pid) {
+function oneProcess(pid) {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
     return { rss, files: fs.readdirSync(`/proc/${pid}/fd`).length };
+}
+
+function fdKinds(pid) {
+    const kinds = {};
+    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+        try {
+            const k = fs.readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/\[.*/, '');
+            kinds[k] = (kinds[k] || 0) + 1;
+        } catch {
+            // closed meanwhile
+        }
+    }
+    return kinds;
+}
+
+function childrenOf(pid) {
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+            return fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
+        } catch {
+            return false;  // ended meanwhile
+        }
+    }).map(Number);
+}
+
+// The server's resident memory and open files, with its isolated models' processes when they run (each
+// listed by the model it serves).
+function processFigures(pid) {
+    const total = oneProcess(pid);
+    const each = { server: { ...total } };
+    for (const child of opts.isolate ? childrenOf(pid) : []) {
+        try {
+            const figures = oneProcess(child);
+            const argv = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+            each[argv[argv.indexOf('--load') + 1] ?? child] = { ...figures, kinds: fdKinds(child) };
+            total.rss += figures.rss;
+            total.files += figures.files;
+        } catch {
+            // ended meanwhile (churn)
+        }
+    }
+    return opts.isolate ? { ...total, each } : total;
 }
 
 async function setUp() {
@@ -45,7 +90,8 @@ async function setUp() {
     const vl = await mkmodel('tiny-qwen2', path.join(dir, 'vl', 'vision.gguf'), { seed: 7, untied: true });
     await mkmodel('tiny-clip-mlp', path.join(dir, 'vl', 'mmproj-vision.gguf'), { seed: 3, extra: ['--mmproj-for', vl] });
     const server = await startServer({ modelsDir: dir, builtinVoice: true,
-        args: ['--threads', '1', '--np', '4', '--queue-size', '64', '--ctx-size', '1024'] });
+        args: ['--threads', '1', '--np', '4', '--queue-size', '64', '--ctx-size', '1024',
+            ...(opts.isolate ? ['--isolate'] : [])] });
     return { server, png: makePng(64, 48, 9).toString('base64'),
         wav: fs.readFileSync(path.join(HEARTH_MODELS, 'audio', 'jfk.wav')) };
 }
@@ -169,13 +215,18 @@ async function main() {
     await run((MINUTES * 60_000 * 4) / 5);
     clearInterval(sampler);
     const end = await canonical(ctx);
-    const growth = (end.rss - warm.rss) / warm.rss;
-    const report = { minutes: MINUTES, clients: CLIENTS, requests: table.ok + table.expected + table.unexpected +
+    // With isolated models under churn, their processes start afresh at random moments, so their sum is no
+    // level to compare: the server's own memory is judged (and every process's open files); without churn, all.
+    const judged = opts.isolate && !opts['no-churn'] ? [warm.each.server.rss, end.each.server.rss] : [warm.rss, end.rss];
+    const growth = (judged[1] - judged[0]) / judged[0];
+    const report = { minutes: MINUTES, clients: CLIENTS, isolate: opts.isolate, requests: table.ok + table.expected + table.unexpected +
         table.failure, ok: table.ok, expected_4xx_429: table.expected, unexpected_4xx: table.unexpected,
     failures: table.failure, rss_after_warm_up_mib: +(warm.rss / 1048576).toFixed(1),
     rss_at_end_mib: +(end.rss / 1048576).toFixed(1), rss_growth_pct: +(growth * 100).toFixed(2),
+    rss_judged: opts.isolate && !opts['no-churn'] ? 'server process' : 'all processes',
     rss_peak_mib: +(Math.max(...samples.map((x) => x.rss), end.rss) / 1048576).toFixed(1),
-    files_after_warm_up: warm.files, files_at_end: end.files, examples: table.examples.slice(0, 10),
+    files_after_warm_up: warm.files, files_at_end: end.files, processes_after_warm_up: warm.each,
+    processes_at_end: end.each, examples: table.examples.slice(0, 10),
     counts: table.counts, samples };
     console.log(JSON.stringify(report, null, 2));
     if (opts.report) {
