@@ -1,7 +1,8 @@
 // Isolated models (issue 21): `hearth serve --isolate` or a model's `isolate: true` runs text, embedding and
 // rerank models in processes of their own (models with RPC workers are isolated anyway).
 //   - the process ends when the server that started it is killed;
-//   - isolated answers equal in-process ones (text, embeddings; a body over 1 MiB too);
+//   - isolated answers equal in-process ones (text, embeddings; a body over 1 MiB too), and so do their status
+//     counters, memory and /metrics series; a client leaving mid-stream cancels the generation there;
 //   - kill -9 of the process mid-stream: that stream ends with an error event, the model turns failed with how
 //     the process ended, other models serve on, and it restarts after a 1 s backoff (refused meanwhile);
 //   - kill -9 during a load fails that load with the reason; during an embedding batch the batch gets 502;
@@ -99,6 +100,8 @@ describe('hearth serve --isolate', () => {
         const statusIn = (await request(server.baseURL, '/v1/models/stories-in')).json;
         assert.deepEqual(Object.keys(status.slots), Object.keys(statusIn.slots));
         assert.equal(status.slots.total, statusIn.slots.total);
+        assert.equal(status.memory_bytes, statusIn.memory_bytes, 'counted in the memory budget alike');
+        assert.ok(status.memory_bytes > 0);
         assert.ok(status.slots.finished >= 1, JSON.stringify(status.slots));
         assert.equal((await request(server.baseURL, '/v1/models/bert')).json.embedding.inputs, 2 + 2000);
         const exposition = (await request(server.baseURL, '/metrics')).text;
@@ -111,6 +114,26 @@ describe('hearth serve --isolate', () => {
         const series = exposition.split('\n').filter((l) => l && !l.startsWith('#'))
             .map((l) => l.slice(0, l.lastIndexOf(' ')));
         assert.equal(new Set(series).size, series.length, 'no series twice');
+    });
+
+    test('a client that leaves mid-stream cancels the generation in the model\'s process', async () => {
+        const before = (await request(server.baseURL, '/v1/models/stories')).json.slots.cancelled;
+        const controller = new AbortController();
+        const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST', signal: controller.signal,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 500, ignore_eos: true, stream: true }) });
+        await res.body.getReader().read();
+        controller.abort();
+        let slots;
+        for (let i = 0; i < 250; i++) {
+            slots = (await request(server.baseURL, '/v1/models/stories')).json.slots;
+            if (slots.cancelled > before && slots.busy === 0) {
+                break;
+            }
+            await sleep(20);
+        }
+        assert.equal(slots.cancelled, before + 1, JSON.stringify(slots));
+        assert.equal(slots.busy, 0);
     });
 
     test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
