@@ -130,11 +130,12 @@ bool is_event_stream(const http::ClientResponse& head) {
     return content_type_of(head).find("text/event-stream") != std::string::npos;
 }
 
-// Passed on piece by piece: events, and answers sent as they are made (no length up front: synthesized speech).
+// Passed on piece by piece: events, and answers sent as they are made (a 200 without a length up front:
+// synthesized speech).
 bool is_stream(const http::ClientResponse& head) {
-    return is_event_stream(head) || std::none_of(head.headers.begin(), head.headers.end(), [](const http::Header& h) {
-               return http::iequals(h.name, "Content-Length");
-           });
+    const bool sized = std::any_of(head.headers.begin(), head.headers.end(),
+                                   [](const http::Header& h) { return http::iequals(h.name, "Content-Length"); });
+    return is_event_stream(head) || (head.status == 200 && !sized);
 }
 
 }  // namespace
