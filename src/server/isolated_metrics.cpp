@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "http/http_client.h"
+#include "util/metrics.h"
 
 namespace hearth::server {
 
@@ -72,7 +73,7 @@ std::string merge_process_metrics(const std::string& own,
         families[current].lines.push_back(line);
     }
     for (const auto& [id, exposition] : processes) {
-        const std::string label = "model=\"" + id + "\"";
+        const std::string label = "model=\"" + metrics::escape_label_value(id) + "\"";
         std::istringstream theirs(exposition);
         for (std::string line; std::getline(theirs, line);) {
             if (line.empty() || line[0] == '#' || line.find(label) == std::string::npos) {
