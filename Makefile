@@ -59,11 +59,13 @@ container-test:
 
 # Every libFuzzer target for FUZZ_SECONDS each (make test runs them for 10 s); findings in $(BUILD)/fuzz/artifacts.
 # FUZZ_RUNS=N stops each target after N executions instead (with FUZZ_SECONDS still a ceiling), e.g.
-# `make fuzz FUZZ_RUNS=10000000 FUZZ_SECONDS=86400` for the long campaign.
+# `make fuzz FUZZ_RUNS=10000000 FUZZ_SECONDS=86400` for the long campaign; FUZZ_TARGETS and FUZZ_MAX_LEN too.
 FUZZ_SECONDS ?= 300
 FUZZ_RUNS ?=
+FUZZ_TARGETS ?=
+FUZZ_MAX_LEN ?= 65536
 fuzz: deps
-	FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $$(scripts/deps.sh --prefix)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) tests/fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $$(scripts/deps.sh --prefix)
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

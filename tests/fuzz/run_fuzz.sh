@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for a fixed time.
 #   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS_PER_TARGET DEPS_PREFIX
 # FUZZ_RUNS=N in the environment also stops each target after N executions (whichever comes first);
-# FUZZ_TARGETS="a b" runs only those targets.
+# FUZZ_TARGETS="a b" runs only those targets; FUZZ_MAX_LEN sets the longest input (65536).
 # The working corpus (BUILD_DIR/corpus/<target>) grows from run to run, seeded from tests/fuzz/corpus.
 # A finding (crash, leak, sanitizer report, timeout) fails the run and leaves its input in
 # BUILD_DIR/artifacts/; replay it with BUILD_DIR/fuzz_<target> <file>.
@@ -25,7 +25,7 @@ for target in $targets; do
     corpus="$build/corpus/$target"
     mkdir -p "$corpus"
     log="$build/fuzz_$target.log"
-    "$build/fuzz_$target" -max_total_time="$seconds" "${runs_flag[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "$build/fuzz_$target" -max_total_time="$seconds" "${runs_flag[@]}" -timeout=10 -rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-65536}" \
         -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$corpus" "$here/corpus/$target" \
         >"$log" 2>&1
     rc=$?
