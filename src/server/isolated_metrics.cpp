@@ -47,9 +47,10 @@ std::string family_of(const std::string& name, const std::map<std::string, Famil
 
 }  // namespace
 
-std::optional<std::string> fetch_from_isolated(const registry::IsolatedModel& model, const std::string& target) {
+std::optional<std::string> fetch_from_isolated(const registry::IsolatedModel& model, const std::string& target,
+                                               const std::string& method) {
     http::HttpClient client("127.0.0.1", model.port(), FETCH_TIMEOUT);
-    auto answer = client.send({"GET", target, {{"Authorization", "Bearer " + model.token()}}, ""});
+    auto answer = client.send({method, target, {{"Authorization", "Bearer " + model.token()}}, ""});
     if (!answer || answer->status != 200) {
         return std::nullopt;
     }

@@ -1,10 +1,14 @@
 #include "server/responses_routes.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "api/completions_response.h"
 #include "api/responses_request.h"
 #include "api/responses_response.h"
 #include "server/completion_routes.h"
 #include "server/generation_runner.h"
+#include "server/isolated_metrics.h"
 #include "server/media_sources.h"
 #include "server/reply.h"
 
@@ -14,6 +18,20 @@ namespace {
 
 Error no_response(const std::string& id, std::string param = {}) {
     return make_error(ErrorCode::NOT_FOUND, "Response with id '" + id + "' not found.", std::move(param));
+}
+
+// A response stored by an isolated model lives in that model's process: asked there when not here.
+std::optional<std::string> from_isolated(RouteContext& ctx, const std::string& id, const std::string& method) {
+    const auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-'; };
+    if (id.empty() || !std::all_of(id.begin(), id.end(), plain)) {
+        return std::nullopt;  // ids are plain tokens (resp_...): never a path of the process's
+    }
+    for (const auto& [model_id, model] : ctx.registry.running_isolated()) {
+        if (auto body = fetch_from_isolated(*model, "/v1/responses/" + id, method)) {
+            return body;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -62,17 +80,20 @@ http::HttpResponse post_responses(RouteContext& ctx, const http::HttpRequest& re
 http::HttpResponse get_response(RouteContext& ctx, const http::HttpRequest&, const http::RouteParams& params) {
     const std::string& id = params.at("id");
     auto stored = ctx.responses->get(id);
-    if (!stored) {
+    http::HttpResponse response;
+    if (stored) {
+        response.body = std::move(stored->body);
+    } else if (auto elsewhere = from_isolated(ctx, id, "GET")) {
+        response.body = std::move(*elsewhere);
+    } else {
         return error_response(no_response(id));
     }
-    http::HttpResponse response;
-    response.body = std::move(stored->body);
     return response;
 }
 
 http::HttpResponse delete_response(RouteContext& ctx, const http::HttpRequest&, const http::RouteParams& params) {
     const std::string& id = params.at("id");
-    if (!ctx.responses->erase(id)) {
+    if (!ctx.responses->erase(id) && !from_isolated(ctx, id, "DELETE")) {
         return error_response(no_response(id));
     }
     http::HttpResponse response;

@@ -58,7 +58,9 @@ describe('hearth serve --isolate', () => {
         const dir = await makeTempDir('isolate');
         const stories = sharedModel('stories260K/stories260K-f32.gguf');
         await mkmodel('tiny-bert', path.join(dir, 'bert.gguf'));
+        await mkmodel('tiny-qwen2', path.join(dir, 'chat.gguf'));
         const config = await writeFileIn(dir, 'config.json', JSON.stringify({ models: [
+            { name: 'chat', path: path.join(dir, 'chat.gguf') },
             { name: 'stories', path: stories },
             { name: 'stories-in', path: stories, options: { isolate: false } },
             { name: 'bert', path: path.join(dir, 'bert.gguf') },
@@ -94,7 +96,7 @@ describe('hearth serve --isolate', () => {
         assert.equal(big.json.error.code, 'context_length_exceeded', big.text);
         const models = (await request(server.baseURL, '/v1/models')).json.data;
         const flags = Object.fromEntries(models.map((m) => [m.id, m.isolated === true]));
-        assert.deepEqual(flags, { stories: true, 'stories-in': false, bert: true, 'bert-in': false });
+        assert.deepEqual(flags, { chat: true, stories: true, 'stories-in': false, bert: true, 'bert-in': false });
         // Their counters come from their processes: status and /metrics report them as for in-process models.
         const status = (await request(server.baseURL, '/v1/models/stories')).json;
         const statusIn = (await request(server.baseURL, '/v1/models/stories-in')).json;
@@ -114,6 +116,23 @@ describe('hearth serve --isolate', () => {
         const series = exposition.split('\n').filter((l) => l && !l.startsWith('#'))
             .map((l) => l.slice(0, l.lastIndexOf(' ')));
         assert.equal(new Set(series).size, series.length, 'no series twice');
+    });
+
+    test('a response an isolated model stored is found, chained and deleted through the server', async () => {
+        const post = (body) => request(server.baseURL, '/v1/responses', { method: 'POST',
+            headers: { 'content-type': 'application/json' }, timeoutMs: 60_000,
+            body: JSON.stringify({ model: 'chat', max_output_tokens: 8, temperature: 0, store: true, ...body }) });
+        const first = await post({ input: 'Once upon a time' });
+        assert.equal(first.status, 200, first.text);
+        const got = await request(server.baseURL, `/v1/responses/${first.json.id}`);
+        assert.equal(got.status, 200, got.text);
+        assert.deepEqual(got.json, first.json);
+        const next = await post({ input: 'And then', previous_response_id: first.json.id });
+        assert.equal(next.status, 200, next.text);
+        const deleted = await request(server.baseURL, `/v1/responses/${first.json.id}`, { method: 'DELETE' });
+        assert.equal(deleted.status, 200, deleted.text);
+        assert.equal((await request(server.baseURL, `/v1/responses/${first.json.id}`)).status, 404);
+        assert.equal((await request(server.baseURL, '/v1/responses/resp_nosuch')).status, 404);
     });
 
     test('a client that leaves mid-stream cancels the generation in the model\'s process', async () => {
