@@ -156,8 +156,7 @@ describe('hearth serve --isolate', () => {
     });
 
     test('kill -9 of a model\'s process mid-stream: that stream fails, the others serve, it restarts after 1 s', async () => {
-        const filesBefore = openFiles(server.proc.pid);
-        const rssBefore = residentBytes(server.proc.pid);
+        const level = levelOf(server.proc.pid);
         const res = await fetch(`${server.baseURL}/v1/completions`, { method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ model: 'stories', prompt: 'Once', max_tokens: 400, ignore_eos: true, stream: true }) });
@@ -165,23 +164,10 @@ describe('hearth serve --isolate', () => {
         let text = new TextDecoder().decode((await reader.read()).value);
         const pids = [...server.output().matchAll(/model stories runs isolated: process (\d+)/g)];
         process.kill(Number(pids.at(-1)[1]), 'SIGKILL');
-        for (;;) {
-            const { value, done } = await reader.read();
-            if (done) {
-                break;
-            }
-            text += new TextDecoder().decode(value);
-        }
+        text = await readStream(reader, text);
         assert.match(text, /"code":"upstream_error"/);
         assert.doesNotMatch(text, /\[DONE\]/);
-        let status;
-        for (let i = 0; i < 100; i++) {
-            status = (await request(server.baseURL, '/v1/models/stories')).json;
-            if (status.state === 'failed') {
-                break;
-            }
-            await sleep(20);
-        }
+        const status = await waitForState(server.baseURL, 'stories', 'failed');
         // Within its 1 s backoff (asked at once): refused with the reason, not started again.
         const early = await request(server.baseURL, '/v1/completions', { method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -194,10 +180,7 @@ describe('hearth serve --isolate', () => {
         await sleep(1_100);
         assert.ok((await complete(server.baseURL, 'stories')).length > 0, 'restarted after its backoff');
         await sleep(500);
-        const filesAfter = openFiles(server.proc.pid);
-        const rssAfter = residentBytes(server.proc.pid);
-        assert.ok(filesAfter <= filesBefore + 1, `open files ${filesBefore} -> ${filesAfter}`);
-        assert.ok(rssAfter <= rssBefore * 1.1 + 16 * 2 ** 20, `resident memory ${rssBefore} -> ${rssAfter}`);
+        assertBackToLevel(server.proc.pid, level);
     });
 });
 
@@ -264,6 +247,18 @@ function keepServing(base) {
     return state;
 }
 
+// A process's open files and resident memory, and the check that it came back to them (one more file allowed:
+// a keep-alive connection; memory within 10% + 16 MiB).
+function levelOf(pid) {
+    return { files: openFiles(pid), rss: residentBytes(pid) };
+}
+
+function assertBackToLevel(pid, before) {
+    const now = levelOf(pid);
+    assert.ok(now.files <= before.files + 1, `open files ${before.files} -> ${now.files}`);
+    assert.ok(now.rss <= before.rss * 1.1 + 16 * 2 ** 20, `resident memory ${before.rss} -> ${now.rss}`);
+}
+
 async function readStream(reader, text = '') {
     for (;;) {
         const { value, done } = await reader.read();
@@ -326,8 +321,7 @@ describe('an abort inside decode and an assertion in the loader end only their o
             await warm.done;
             assert.deepEqual(warm.failures, []);
             await sleep(500);
-            const filesBefore = openFiles(pid);
-            const rssBefore = residentBytes(pid);
+            const level = levelOf(pid);
             const others = keepServing(base);
 
             // 1. An abort inside llama_decode, mid-stream.
@@ -367,10 +361,7 @@ describe('an abort inside decode and an assertion in the loader end only their o
             assert.ok(others.answered >= 4, `other models answered ${others.answered} requests`);
             await assertAlive(base);
             await sleep(500);
-            const filesAfter = openFiles(pid);
-            const rssAfter = residentBytes(pid);
-            assert.ok(filesAfter <= filesBefore + 1, `open files ${filesBefore} -> ${filesAfter}`);
-            assert.ok(rssAfter <= rssBefore * 1.1 + 16 * 2 ** 20, `resident memory ${rssBefore} -> ${rssAfter}`);
+            assertBackToLevel(pid, level);
             // A model's process holds nothing of the server's (its listening socket, its connections): one socket.
             const child = processOf(server, 'stories');
             const sockets = fs.readdirSync(`/proc/${child}/fd`).filter((fd) => {
